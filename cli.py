@@ -1,0 +1,298 @@
+"""The `screening` command: parse, call a service, render. Errors become messages here only.
+
+Heavy libraries (SQLAlchemy, holidays, icalendar) are imported inside the commands that
+need them, so that `--help` and the read commands start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    help="Screening of newly arrived children under the region's 0–17 agreement.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+org_app = typer.Typer(help="The region's directory of organisations.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+case_app = typer.Typer(help="Children's cases: register, show, list, history.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+app.add_typer(case_app, name="case")
+
+
+@dataclass
+class Settings:
+    db: str | None = None
+    user: str | None = None
+    now_text: str | None = None
+    json: bool = False
+
+    @property
+    def url(self) -> str:
+        from screening import db
+
+        return db.check_url(self.db or db.default_url())
+
+    @property
+    def now(self) -> datetime:
+        """The clock: --now, or the real time. Rules only ever see this value."""
+        from screening import clock
+
+        return clock.parse_datetime(self.now_text, "--now") if self.now_text else self.recorded_at
+
+    @property
+    def recorded_at(self) -> datetime:
+        from screening.clock import STOCKHOLM
+
+        return datetime.now(STOCKHOLM)
+
+
+settings = Settings()
+
+
+@app.callback()
+def options(
+    db: Optional[str] = typer.Option(None, "--db", envvar="SCREENING_DB", help="Database URL (sqlite:///FILE or postgresql+psycopg://…)."),
+    as_user: Optional[str] = typer.Option(None, "--as", envvar="SCREENING_USER", help="The acting user's id."),
+    now: Optional[str] = typer.Option(None, "--now", envvar="SCREENING_NOW", help="The clock (ISO 8601; local time if no offset)."),
+    json_output: bool = typer.Option(False, "--json", help="Print exactly one JSON document."),
+) -> None:
+    settings.db, settings.user, settings.now_text, settings.json = db, as_user, now, json_output
+
+
+# --- database and directory -------------------------------------------------------------
+
+
+@app.command()
+def init(
+    demo: bool = typer.Option(False, "--demo", help="Load the demo region, an admin and one user per organisation."),
+    directory: Optional[str] = typer.Option(None, "--directory", help="Load this region's directory file (TOML)."),
+) -> None:
+    """Create or upgrade the database to the newest schema; never loses data."""
+    from screening import migrate
+    from screening.db import redact
+    from screening.directory import load_directory
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    url = settings.url
+    region = load_directory(directory) if (directory or demo) else None  # bad file: nothing written
+    migrate.upgrade(url)
+    if region is not None:
+        with SqlUnitOfWork(url) as uow:
+            services.load_directory(uow, region, demo_users=demo)
+    out.result({"db": redact(url)}, lambda: out.line(f"Database ready: {redact(url)}"))
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """Organisations in the directory (no --as needed: the directory is not secret)."""
+    from screening import render
+
+    with read_model() as rm:
+        orgs = [{k: o[k] for k in ("id", "kind", "name", "municipality")} for o in rm.organisations()]
+    out.result(orgs, lambda: render.organisations(orgs))
+
+
+@user_app.command("add")
+def user_add(
+    user_id: str = typer.Argument(..., metavar="ID"),
+    role: str = typer.Option(..., "--role", help="reception, health_centre, school, preschool, school_health, bvc, coordinator or admin."),
+    org: str = typer.Option(..., "--org", help="The user's organisation id."),
+) -> None:
+    """Add a user; needs an admin, except while no user exists."""
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    with SqlUnitOfWork(settings.url) as uow:
+        user = services.add_user(uow, settings.user, user_id, role, org)
+    out.result(user, lambda: out.line(f"Added user {user_id} ({role}, {org})"))
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Users and their roles (admin)."""
+    from screening import access, render
+
+    with read_model() as rm:
+        access.require_command(rm.actor(settings.user), "user_admin")
+        users = rm.users()
+    out.result(users, lambda: render.users(users))
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+@case_app.command("register")
+def case_register(
+    birth_date: str = typer.Option(..., "--birth-date", help="YYYY-MM-DD."),
+    municipality: str = typer.Option(..., "--municipality", help="The municipality's name as in the directory."),
+    name: Optional[str] = typer.Option(None, "--name", help="Name, as needed for a letter."),
+    personnummer: Optional[str] = typer.Option(None, "--personnummer"),
+    samordningsnummer: Optional[str] = typer.Option(None, "--samordningsnummer"),
+    dossier: Optional[str] = typer.Option(None, "--dossier", help="The Migration Agency's 8-digit number."),
+    language: Optional[str] = typer.Option(None, "--language", help="Language code, e.g. ar, fa, so, ti, uk."),
+    interpreter: bool = typer.Option(False, "--interpreter/--no-interpreter"),
+    unaccompanied: bool = typer.Option(False, "--unaccompanied"),
+    permit: Optional[str] = typer.Option(None, "--permit", help="asylum or residence."),
+    arrival: Optional[str] = typer.Option(None, "--arrival", help="Expected arrival date."),
+    notice_at: Optional[str] = typer.Option(None, "--notice-at", help="When the notice arrived (default: now)."),
+    already_in_sweden: bool = typer.Option(False, "--already-in-sweden", help="Path A–E: verify previous screening first."),
+    health_centre: Optional[str] = typer.Option(None, "--health-centre", help="Default: the municipality's health centre."),
+    school: Optional[str] = typer.Option(None, "--school"),
+    preschool: Optional[str] = typer.Option(None, "--preschool"),
+) -> None:
+    """Register an arrival notice from the Migration Agency (event `register`, step 2)."""
+    from screening import clock
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    now = settings.now
+    reg = services.Registration(
+        birth_date=clock.parse_date(birth_date, "--birth-date"), municipality=municipality,
+        notice_at=clock.parse_datetime(notice_at, "--notice-at") if notice_at else now,
+        name=name, personnummer=personnummer, samordningsnummer=samordningsnummer, dossier=dossier,
+        language=language, interpreter=interpreter, unaccompanied=unaccompanied, permit=permit,
+        arrival=clock.parse_date(arrival, "--arrival") if arrival else None,
+        already_in_sweden=already_in_sweden, health_centre=health_centre, school=school, preschool=preschool,
+    )
+    with SqlUnitOfWork(settings.url) as uow:
+        case_id, attached = services.register_case(uow, settings.user, reg, now=now,
+                                                   recorded_at=settings.recorded_at)
+    message = f"Attached to the existing case {case_id}" if attached else f"Registered case {case_id}"
+    out.result({"id": case_id, "attached": attached}, lambda: out.line(message))
+
+
+@case_app.command("show")
+def case_show(case_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """One case, as the acting user may see it."""
+    from screening import render, views
+
+    now = settings.now
+    with read_model() as rm:
+        actor = rm.actor(settings.user)
+        row = rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at)
+    view = views.case_view(row, actor, now.date())
+    out.result(view, lambda: render.case(view))
+
+
+@case_app.command("list")
+def case_list(
+    municipality: Optional[str] = typer.Option(None, "--municipality", help="Only this municipality's children."),
+    health_centre: Optional[str] = typer.Option(None, "--health-centre", help="Only the children of this health centre."),
+) -> None:
+    """The cases the acting user may see."""
+    from screening import render, views
+
+    now = settings.now
+    with read_model() as rm:
+        actor = rm.actor(settings.user)
+        if municipality is not None:
+            municipality = rm.municipality(municipality)
+        if health_centre is not None:
+            rm.organisation(health_centre)
+        rows = rm.cases(actor, municipality=municipality, health_centre=health_centre, at=now,
+                        recorded_at=settings.recorded_at)
+    cases = [views.case_view(row, actor, now.date()) for row in rows]
+    out.result(cases, lambda: render.cases(cases))
+
+
+@case_app.command("history")
+def case_history(
+    case_id: str = typer.Argument(..., metavar="ID"),
+    reads: bool = typer.Option(False, "--reads", help="Also every read of the case (the log extract)."),
+) -> None:
+    """The case's audit trail: its events, and with --reads who has read it."""
+    from screening import clock, render
+
+    now = settings.now
+    with read_model() as rm:
+        actor = rm.actor(settings.user)
+        entries = rm.history(actor, case_id, include_reads=reads, at=now, recorded_at=settings.recorded_at)
+    history = [
+        {"event": e["event"] or e["action"], "action": e["action"], "at": clock.local_iso(e["at"]),
+         "recorded_at": clock.local_iso(e["recorded_at"]), "user": e["user_id"], "org": e["org_id"]}
+        for e in entries
+    ]
+    out.result(history, lambda: render.history(case_id, history))
+
+
+# --- the edge ----------------------------------------------------------------------------
+
+
+class read_model:
+    """The fast read path (no SQLAlchemy) as a context manager."""
+
+    def __enter__(self):
+        from screening.queries import ReadModel
+
+        self.rm = ReadModel(settings.url)
+        return self.rm
+
+    def __exit__(self, *exc) -> None:
+        self.rm.close()
+
+
+class out:
+    @staticmethod
+    def result(data, human) -> None:
+        if settings.json:
+            import json
+
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        else:
+            human()
+
+    @staticmethod
+    def line(text: str) -> None:
+        from screening.render import console
+
+        console().print(text)
+
+
+def fail(code: str, message: str, exit_code: int) -> int:
+    if settings.json:
+        import json
+
+        sys.stdout.write(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False) + "\n")
+    sys.stderr.write(f"screening: {message}\n")
+    return exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the command; turn every failure into one line and an exit code."""
+    from typer._click import exceptions as click
+
+    from screening.errors import ScreeningError
+
+    try:
+        code = app(args=argv, prog_name="screening", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except ScreeningError as error:
+        return fail(error.code, error.message, error.exit_code)
+    except typer.Exit as done:
+        return done.exit_code
+    except click.NoArgsIsHelpError as help_wanted:
+        sys.stdout.write(help_wanted.format_message() + "\n")
+        return 0
+    except click.ClickException as error:
+        return fail("usage", error.format_message().replace("\n", " "), 2)
+    except typer.Abort:
+        return fail("aborted", "aborted", 1)
+    except Exception as error:  # the database, the file system: one line, no locals
+        from screening.errors import describe_unexpected
+
+        if os.environ.get("SCREENING_DEBUG"):
+            raise
+        code, message, exit_code = describe_unexpected(error)
+        return fail(code, message, exit_code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Who may see and do what: scope, commands by role, and what each role may read of a case.
+
+The secrecy rules of § 5 and step 7 live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from screening.errors import NotFound, Refused
+from screening.model import Actor
+
+ALL_CASES = ("coordinator", "admin")
+# role -> the case column that must equal the organisation's id or municipality
+SCOPE_COLUMN = {
+    "reception": ("municipality", "municipality"),
+    "school_health": ("municipality", "municipality"),
+    "bvc": ("municipality", "municipality"),
+    "health_centre": ("health_centre_id", "org_id"),
+    "school": ("school_id", "org_id"),
+    "preschool": ("preschool_id", "org_id"),
+}
+
+COMMANDS = {
+    "register": ("reception",),
+    "user_admin": ("admin",),
+}
+
+# Roles that may read medical content (results, notes) of a case in their scope.
+MEDICAL_READERS = ("health_centre",)
+
+
+def scope_filter(actor: Actor) -> tuple[str, str] | None:
+    """(column, value) that a visible case must match; None when every case is visible."""
+    if actor.role in ALL_CASES:
+        return None
+    column, source = SCOPE_COLUMN[actor.role]
+    return column, getattr(actor, source)
+
+
+def can_see(actor: Actor, case) -> bool:
+    scope = scope_filter(actor)
+    return scope is None or _value(case, scope[0]) == scope[1]
+
+
+def require_visible(actor: Actor, case, case_id: str) -> None:
+    """A case outside the actor's scope is answered exactly like an unknown one."""
+    if case is None or not can_see(actor, case):
+        raise NotFound(f"unknown case '{case_id}'")
+
+
+def require_command(actor: Actor, command: str) -> None:
+    allowed = COMMANDS[command]
+    if actor.role not in allowed:
+        raise Refused(f"the role '{actor.role}' may not {command.replace('_', ' ')} (only {', '.join(allowed)})")
+
+
+def sees_medical(actor: Actor) -> bool:
+    return actor.role in MEDICAL_READERS
+
+
+def _value(case, column: str):
+    return case[column] if isinstance(case, dict) else getattr(case, column)

@@ -1,0 +1,30 @@
+"""Create or upgrade a database to the newest schema with Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import migrations
+from screening import db
+
+
+def upgrade(url: str) -> str:
+    """Upgrade the database at `url` to the newest revision; returns that revision."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    with db.engine(url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return current_revision(url)
+
+
+def current_revision(url: str) -> str | None:
+    from sqlalchemy import inspect, text
+
+    with db.engine(url).connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

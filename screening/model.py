@@ -1,0 +1,76 @@
+"""The domain: a child's case and the people acting on it. Plain objects, no I/O, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+IDENTIFIERS = ("personnummer", "samordningsnummer", "dossier")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user acting, with what their organisation decides about their scope."""
+
+    user_id: str
+    role: str
+    org_id: str
+    org_kind: str
+    municipality: str | None
+
+
+@dataclass
+class Case:
+    """One case per child (agreement: "The child's case"); minimal by design."""
+
+    id: str
+    municipality: str
+    birth_date: date
+    notice_at: datetime
+    health_state: str
+    school_state: str = "not_started"
+    vaccination_state: str = "not_started"
+    version: int = 1
+    name: str | None = None
+    personnummer: str | None = None
+    samordningsnummer: str | None = None
+    dossier: str | None = None
+    language: str | None = None
+    interpreter: bool = False
+    unaccompanied: bool = False
+    permit: str | None = None
+    arrival: date | None = None
+    already_in_sweden: bool = False
+    health_centre_id: str | None = None
+    school_id: str | None = None
+    preschool_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    events: list = field(default_factory=list, compare=False, repr=False)
+
+    def identifiers(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in IDENTIFIERS if getattr(self, k)}
+
+    def attach_identifiers(self, given: dict[str, str]) -> list[str]:
+        """Add identifiers the case lacks (B: a personnummer arrives after the dossier number).
+
+        Returns the names added; a different value for one the case already has is a conflict.
+        """
+        added = []
+        for key, value in given.items():
+            current = getattr(self, key)
+            if current is None:
+                setattr(self, key, value)
+                added.append(key)
+            elif current != value:
+                raise IdentityConflict(f"the case already has a different {key}")
+        return added
+
+
+class IdentityConflict(Exception):
+    pass
+
+
+def age_on(birth_date: date, day: date) -> int:
+    years = day.year - birth_date.year
+    return years - ((day.month, day.day) < (birth_date.month, birth_date.day))

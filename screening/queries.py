@@ -1,0 +1,127 @@
+"""The read model: plain SQL over a DB-API connection, for the commands staff run most.
+
+No SQLAlchemy here, so that `case show` and `case list` start fast. Every case read is
+written to the audit trail (patientdatalagen 4 kap. 3 §) before anything is shown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from screening import access, clock, db
+from screening.errors import NotFound
+from screening.model import Actor
+
+CASE_DATETIMES = ("notice_at", "created_at", "updated_at")
+CASE_DATES = ("birth_date", "arrival")
+
+
+class ReadModel:
+    def __init__(self, url: str):
+        self.conn = db.connect_raw(url)
+        self._check_schema()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _check_schema(self) -> None:
+        try:
+            row = self.conn.one("SELECT version_num FROM alembic_version")
+        except Exception:
+            row = None
+        if row is None or row["version_num"] != db.SCHEMA_REVISION:
+            state = "not initialised" if row is None else f"at schema {row['version_num']}"
+            raise db.SchemaOutdated(f"the database is {state}: run `screening init`")
+
+    def actor(self, user_id: str | None) -> Actor:
+        if not user_id:
+            raise NotFound("no acting user: give --as USER or set SCREENING_USER")
+        row = self.conn.one(
+            "SELECT u.id, u.role, u.org_id, o.kind, o.municipality FROM app_user u "
+            "JOIN organisation o ON o.id = u.org_id WHERE u.id = :id",
+            {"id": user_id},
+        )
+        if row is None:
+            raise NotFound(f"unknown user '{user_id}'")
+        return Actor(row["id"], row["role"], row["org_id"], row["kind"], row["municipality"])
+
+    def organisations(self) -> list[dict]:
+        return self.conn.all("SELECT id, kind, name, municipality, details FROM organisation ORDER BY municipality, kind, id")
+
+    def organisation(self, org_id: str) -> dict:
+        row = self.conn.one("SELECT id, kind, name, municipality FROM organisation WHERE id = :id", {"id": org_id})
+        if row is None:
+            raise NotFound(f"unknown organisation '{org_id}'")
+        return row
+
+    def municipality(self, name: str) -> str:
+        """The canonical name of a municipality of the region (as the directory spells it)."""
+        import json
+
+        from screening.directory import Directory
+
+        region = self.conn.one("SELECT id, name, municipalities FROM region")
+        names = tuple(json.loads(region["municipalities"])) if region else ()
+        return Directory(region["id"] if region else "", "", names, ()).municipality(name)
+
+    def users(self) -> list[dict]:
+        return self.conn.all("SELECT id, role, org_id AS org FROM app_user ORDER BY id")
+
+    def case(self, actor: Actor, case_id: str, *, at: datetime, recorded_at: datetime) -> dict:
+        row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
+        access.require_visible(actor, row, case_id)
+        self._record_reads(actor, [case_id], "show", at, recorded_at)
+        return _coerce(row)
+
+    def cases(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
+              at: datetime, recorded_at: datetime) -> list[dict]:
+        where, params = [], {}
+        scope = access.scope_filter(actor)
+        if scope is not None:
+            where.append(f"{scope[0]} = :scope")
+            params["scope"] = scope[1]
+        if municipality is not None:
+            where.append("municipality = :municipality")
+            params["municipality"] = municipality
+        if health_centre is not None:
+            where.append("health_centre_id = :health_centre")
+            params["health_centre"] = health_centre
+        sql = "SELECT * FROM screening_case" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = [_coerce(row) for row in self.conn.all(sql + " ORDER BY notice_at, id", params)]
+        self._record_reads(actor, [row["id"] for row in rows], "list", at, recorded_at)
+        return rows
+
+    def history(self, actor: Actor, case_id: str, *, include_reads: bool, at: datetime,
+                recorded_at: datetime) -> list[dict]:
+        row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
+        access.require_visible(actor, row, case_id)
+        self._record_reads(actor, [case_id], "history", at, recorded_at)
+        sql = "SELECT action, event, at, recorded_at, user_id, org_id FROM audit WHERE case_id = :id"
+        if not include_reads:
+            sql += " AND action = 'event'"
+        entries = self.conn.all(sql + " ORDER BY id", {"id": case_id})
+        for entry in entries:
+            entry["at"], entry["recorded_at"] = clock.from_db(entry["at"]), clock.from_db(entry["recorded_at"])
+        return entries
+
+    def _record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,
+                      recorded_at: datetime) -> None:
+        stamp = self.conn.timestamp
+        base = {"action": action, "event": None, "at": stamp(at), "recorded_at": stamp(recorded_at),
+                "user_id": actor.user_id, "org_id": actor.org_id}
+        self.conn.insert_many(
+            "INSERT INTO audit (case_id, action, event, at, recorded_at, user_id, org_id) "
+            "VALUES (:case_id, :action, :event, :at, :recorded_at, :user_id, :org_id)",
+            [dict(base, case_id=case_id) for case_id in case_ids],
+        )
+
+
+def _coerce(row: dict) -> dict:
+    row = dict(row)
+    for name in CASE_DATETIMES:
+        row[name] = clock.from_db(row[name])
+    for name in CASE_DATES:
+        row[name] = clock.date_from_db(row[name])
+    for name in ("interpreter", "unaccompanied", "already_in_sweden"):
+        row[name] = bool(row[name])
+    return row

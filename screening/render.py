@@ -1,0 +1,105 @@
+"""Human output with rich: tables and panels, Swedish labels beside the contract's names."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from screening.directory import KIND_LABELS_SV
+from screening.labels import TRACKS_SV, UNITS_SV, state_label
+
+
+@cache
+def console():
+    import sys
+
+    from rich.console import Console
+
+    # Piped to a file or another program: wide enough that tables are not cut.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def _table(title: str, *columns: str):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def organisations(orgs: list[dict]) -> None:
+    table = _table("Organisationer", "id", "kind (typ)", "name", "municipality")
+    for org in orgs:
+        kind = f"{org['kind']} ({KIND_LABELS_SV.get(org['kind'], org['kind'])})"
+        table.add_row(org["id"], kind, org["name"], org["municipality"] or "hela regionen")
+    console().print(table)
+
+
+def users(rows: list[dict]) -> None:
+    table = _table("Användare", "id", "role", "org")
+    for row in rows:
+        table.add_row(row["id"], row["role"], row["org"])
+    console().print(table)
+
+
+def case(view: dict) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    identity = ", ".join(v for v in (view["personnummer"], view["samordningsnummer"], view["dossier"]) if v)
+    rows = [
+        ("Kommun", view["municipality"]),
+        ("Namn", view["name"] or "–"),
+        ("Född / ålder", f"{view['birth_date']} ({view['age']} år)"),
+        ("Identitet", identity or "–"),
+        ("Språk / tolk", f"{view['language'] or '–'} / {'tolk behövs' if view['interpreter'] else 'ingen tolk'}"),
+        ("Ankomst", view["arrival"] or "okänd"),
+        ("Avisering", view["notice_at"]),
+        ("Hälsocentral", view["health_centre"] or "–"),
+        ("Skola / förskola", f"{view['school'] or '–'} / {view['preschool'] or '–'}"),
+    ]
+    if view["unaccompanied"]:
+        rows.append(("", "ensamkommande"))
+    for track, state in view["tracks"].items():
+        rows.append((TRACKS_SV[track], state_label(track, state)))
+    rows.append(("Vaccination av", UNITS_SV.get(view["vaccination_unit"], view["vaccination_unit"])))
+    results = view["results"]
+    obstacle = {None: "ej känt", True: "ja", False: "nej"}[results["obstacle"]]
+    rows.append(("Provsvar", f"{results['received_at'] or 'inte klara'}; hinder: {obstacle}"))
+    for label, value in rows:
+        facts.add_row(label, str(value))
+    console().print(Panel(facts, title=f"Ärende {view['id']}", title_align="left"))
+    if view["deadlines"]:
+        deadlines(view["deadlines"])
+
+
+def deadlines(items: list[dict]) -> None:
+    table = _table("Tidsfrister", "rule", "owner", "due", "status", "met")
+    for d in items:
+        table.add_row(d["rule"], d["owner"], d["due_date"], d["status"], d["met_at"] or "")
+    console().print(table)
+
+
+def cases(views: list[dict]) -> None:
+    table = _table(f"Ärenden ({len(views)})", "id", "kommun", "född", "hälsa", "skola", "vaccination", "HC")
+    for view in views:
+        tracks = view["tracks"]
+        table.add_row(view["id"], view["municipality"], view["birth_date"],
+                      state_label("health", tracks["health"]), state_label("school", tracks["school"]),
+                      state_label("vaccination", tracks["vaccination"]), view["health_centre"] or "–")
+    console().print(table)
+
+
+def history(case_id: str, entries: list[dict]) -> None:
+    table = _table(f"Händelser, ärende {case_id}", "event", "at", "recorded", "user", "org")
+    for entry in entries:
+        table.add_row(entry["event"], _minute(entry["at"]), _minute(entry["recorded_at"]), entry["user"],
+                      entry["org"] or "")
+    console().print(table)
+
+
+def _minute(iso: str) -> str:
+    return iso[:16].replace("T", " ")

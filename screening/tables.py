@@ -1,0 +1,84 @@
+"""SQLModel tables. Datetimes are aware and stored in UTC (SQLModel's UTCDateTime).
+
+The schema itself is made by the Alembic migrations in `migrations/`; a test checks that these
+classes and the migrated schema agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class RegionRow(SQLModel, table=True):
+    __tablename__ = "region"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    municipalities: str = Field(sa_column=Column(Text, nullable=False))  # JSON list, the region's order
+
+
+class OrganisationRow(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: str = Field(primary_key=True, max_length=64)
+    position: int  # order in the region's file: the first health centre serving a municipality is its default
+    kind: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=200)
+    municipality: str | None = Field(default=None, max_length=64, index=True)
+    details: str = Field(sa_column=Column(Text, nullable=False))  # the directory record as JSON
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=32)
+    org_id: str = Field(foreign_key="organisation.id", max_length=64, index=True)
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "screening_case"
+
+    id: str = Field(primary_key=True, max_length=16)
+    version: int = Field(default=1)
+    municipality: str = Field(max_length=64, index=True)
+    birth_date: date
+    name: str | None = Field(default=None, max_length=200)
+    personnummer: str | None = Field(default=None, max_length=12, unique=True)
+    samordningsnummer: str | None = Field(default=None, max_length=12, unique=True)
+    dossier: str | None = Field(default=None, max_length=8, unique=True)
+    language: str | None = Field(default=None, max_length=16)
+    interpreter: bool = Field(default=False)
+    unaccompanied: bool = Field(default=False)
+    permit: str | None = Field(default=None, max_length=16)
+    arrival: date | None = None
+    notice_at: datetime
+    already_in_sweden: bool = Field(default=False)
+    health_centre_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64, index=True)
+    school_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64, index=True)
+    preschool_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64, index=True)
+    health_state: str = Field(max_length=32)
+    school_state: str = Field(max_length=32)
+    vaccination_state: str = Field(max_length=32)
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only (triggers refuse UPDATE and DELETE): every write and every read of a case."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_case", "case_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str | None = Field(default=None, max_length=16)
+    action: str = Field(max_length=16)  # event | show | list | history
+    event: str | None = Field(default=None, max_length=40)
+    at: datetime  # when it happened (the event's --at, or the clock)
+    recorded_at: datetime  # the real time it was written
+    user_id: str = Field(max_length=64)
+    org_id: str | None = Field(default=None, max_length=64)
+    detail: str | None = Field(default=None, sa_column=Column(Text))  # non-medical JSON

@@ -1,0 +1,175 @@
+"""Use cases. Each runs in one unit of work and takes the clock (`now`) as a parameter."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from screening import access
+from screening.directory import ROLE_FOR_KIND, ROLES, Directory
+from screening.errors import BadInput, NotFound, Refused
+from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
+from screening.model import Actor, Case, IdentityConflict
+from screening.repository import AuditEntry
+
+CASE_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
+
+
+def new_case_id() -> str:
+    return "SC-" + "".join(secrets.choice(CASE_ID_ALPHABET) for _ in range(8))
+
+
+def load_actor(uow, user_id: str | None) -> Actor:
+    if not user_id:
+        raise NotFound("no acting user: give --as USER or set SCREENING_USER")
+    user = uow.directory.user(user_id)
+    if user is None:
+        raise NotFound(f"unknown user '{user_id}'")
+    org = uow.directory.organisation(user["org_id"])
+    return Actor(user["id"], user["role"], org["id"], org["kind"], org["municipality"])
+
+
+def load_directory(uow, directory: Directory, *, demo_users: bool) -> int:
+    """Load a region's organisations (and, for the demo, an admin and one user per organisation)."""
+    uow.directory.replace(directory)
+    if demo_users:
+        coordinator = directory.of_kind("coordinator")[0]
+        if uow.directory.user("admin") is None:
+            uow.directory.add_user("admin", "admin", coordinator.id)
+        for org in directory.organisations:
+            if uow.directory.user(org.id) is None:
+                uow.directory.add_user(org.id, ROLE_FOR_KIND[org.kind], org.id)
+    uow.commit()
+    return len(directory.organisations)
+
+
+def add_user(uow, acting_user: str | None, user_id: str, role: str, org_id: str) -> dict:
+    """Add a user; needs an admin, except while no user exists."""
+    if uow.directory.any_user():
+        access.require_command(load_actor(uow, acting_user), "user_admin")
+    if role not in ROLES:
+        raise BadInput(f"unknown role '{role}'; one of: {', '.join(ROLES)}")
+    org = uow.directory.organisation(org_id)
+    if org is None:
+        raise NotFound(f"unknown organisation '{org_id}'")
+    if role != "admin" and ROLE_FOR_KIND[org["kind"]] != role:
+        raise BadInput(f"the role '{role}' does not fit organisation '{org_id}' ({org['kind']})")
+    if uow.directory.user(user_id) is not None:
+        raise BadInput(f"user '{user_id}' exists already")
+    uow.directory.add_user(user_id, role, org_id)
+    uow.commit()
+    return {"id": user_id, "role": role, "org": org_id}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """An arrival notice (step 2) as the reception unit registers it."""
+
+    birth_date: date
+    municipality: str
+    notice_at: datetime
+    name: str | None = None
+    personnummer: str | None = None
+    samordningsnummer: str | None = None
+    dossier: str | None = None
+    language: str | None = None
+    interpreter: bool = False
+    unaccompanied: bool = False
+    permit: str | None = None
+    arrival: date | None = None
+    already_in_sweden: bool = False
+    health_centre: str | None = None
+    school: str | None = None
+    preschool: str | None = None
+
+    def identifiers(self, today: date) -> dict[str, str]:
+        found = {}
+        if self.personnummer:
+            found["personnummer"] = parse_personnummer(self.personnummer, birth_date=self.birth_date, today=today).digits
+        if self.samordningsnummer:
+            found["samordningsnummer"] = parse_samordningsnummer(
+                self.samordningsnummer, birth_date=self.birth_date, today=today).digits
+        if self.dossier:
+            found["dossier"] = parse_dossier(self.dossier)
+        return found
+
+
+def register_case(uow, acting_user: str | None, reg: Registration, *,
+                  now: datetime, recorded_at: datetime) -> tuple[str, bool]:
+    """Register an arrival notice (event `register`, step 2). Returns (case id, attached).
+
+    A notice whose identifier matches an existing case attaches its new identifiers to that
+    case instead of making a second one (B: the personnummer often comes after the dossier).
+    """
+    actor = load_actor(uow, acting_user)
+    access.require_command(actor, "register")
+    directory = uow.directory.load()
+    municipality = directory.municipality(reg.municipality)
+    if actor.municipality != municipality:
+        raise Refused(f"{actor.org_id} registers the children of {actor.municipality} only")
+    if reg.birth_date > now.date():
+        raise BadInput("--birth-date is in the future")
+    if reg.notice_at > now:
+        raise BadInput("--notice-at is in the future")
+    if reg.permit not in (None, "asylum", "residence"):
+        raise BadInput(f"--permit must be asylum or residence, not '{reg.permit}'")
+    identifiers = reg.identifiers(now.date())
+    existing = uow.cases.find_by_identifiers(identifiers)
+    if existing:
+        return _attach(uow, actor, existing, identifiers, reg, now=now, recorded_at=recorded_at), True
+    case = Case(
+        id=new_case_id(), municipality=municipality, birth_date=reg.birth_date, notice_at=reg.notice_at,
+        health_state="verifying_previous" if reg.already_in_sweden else "registered",
+        name=reg.name, language=reg.language, interpreter=reg.interpreter, unaccompanied=reg.unaccompanied,
+        permit=reg.permit, arrival=reg.arrival, already_in_sweden=reg.already_in_sweden,
+        health_centre_id=_health_centre(directory, reg.health_centre, municipality),
+        school_id=_assigned(directory, reg.school, "school", municipality),
+        preschool_id=_assigned(directory, reg.preschool, "preschool", municipality),
+        created_at=recorded_at, updated_at=recorded_at, **identifiers,
+    )
+    uow.cases.add(case)
+    uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at,
+                                actor.user_id, actor.org_id))
+    uow.commit()
+    return case.id, False
+
+
+def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Registration, *,
+            now: datetime, recorded_at: datetime) -> str:
+    if len(existing) > 1:
+        raise Refused("these identity numbers belong to two different cases; ask the coordinator to merge them")
+    case = existing[0]
+    if not access.can_see(actor, case):
+        raise Refused("this child is registered by another organisation; ask the coordinator about a move")
+    if case.birth_date != reg.birth_date:
+        raise Refused(f"case {case.id} has this identity number with another birth date")
+    try:
+        added = case.attach_identifiers(identifiers)
+    except IdentityConflict as conflict:
+        raise Refused(f"case {case.id}: {conflict}") from None
+    if added:
+        case.updated_at = recorded_at
+        uow.cases.save(case)
+        uow.audit.record(AuditEntry(case.id, "event", "attach_identity", now, recorded_at,
+                                    actor.user_id, actor.org_id, {"added": added}))
+        uow.commit()
+    return case.id
+
+
+def _health_centre(directory: Directory, org_id: str | None, municipality: str) -> str | None:
+    if org_id is None:
+        default = directory.default_health_centre(municipality)
+        return default.id if default else None
+    return _assigned(directory, org_id, "health_centre", municipality)
+
+
+def _assigned(directory: Directory, org_id: str | None, kind: str, municipality: str) -> str | None:
+    if org_id is None:
+        return None
+    org = directory.get(org_id)
+    if org.kind != kind:
+        raise BadInput(f"'{org_id}' is not a {kind.replace('_', ' ')} but a {org.kind.replace('_', ' ')}")
+    if kind != "health_centre" and org.municipality != municipality:
+        raise BadInput(f"'{org_id}' is in {org.municipality}, not {municipality}")
+    return org.id

@@ -16,7 +16,7 @@ import typer
 
 app = typer.Typer(
     help="Screening of newly arrived children under the region's 0–17 agreement.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
 )
 org_app = typer.Typer(help="The region's directory of organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
@@ -58,9 +58,9 @@ settings = Settings()
 
 @app.callback()
 def options(
-    db: Optional[str] = typer.Option(None, "--db", envvar="SCREENING_DB", help="Database URL (sqlite:///FILE or postgresql+psycopg://…)."),
-    as_user: Optional[str] = typer.Option(None, "--as", envvar="SCREENING_USER", help="The acting user's id."),
-    now: Optional[str] = typer.Option(None, "--now", envvar="SCREENING_NOW", help="The clock (ISO 8601; local time if no offset)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", envvar="SCREENING_DB", help="Database URL (sqlite:///FILE or postgresql+psycopg://…)."),
+    as_user: Optional[str] = typer.Option(None, "--as", metavar="USER", envvar="SCREENING_USER", help="The acting user's id."),
+    now: Optional[str] = typer.Option(None, "--now", metavar="DATETIME", envvar="SCREENING_NOW", help="The clock (ISO 8601; local time if no offset)."),
     json_output: bool = typer.Option(False, "--json", help="Print exactly one JSON document."),
 ) -> None:
     settings.db, settings.user, settings.now_text, settings.json = db, as_user, now, json_output

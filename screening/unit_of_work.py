@@ -28,17 +28,15 @@ class SqlUnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.session.rollback()
-        self.session.close()
-
-    def commit(self) -> None:
         from sqlalchemy.exc import IntegrityError
 
-        try:
-            self.session.commit()
-        except IntegrityError as error:
-            self.session.rollback()
-            raise ConflictOnCommit(_integrity_message(error)) from None
+        self.session.rollback()
+        self.session.close()
+        if isinstance(exc, IntegrityError):  # a constraint met a concurrent writer: a refusal
+            raise ConflictOnCommit(_integrity_message(exc)) from None
+
+    def commit(self) -> None:
+        self.session.commit()
 
 
 class ConflictOnCommit(ScreeningError):

@@ -1,0 +1,82 @@
+"""`init` creates or upgrades the schema with Alembic and never loses data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from screening import db, migrate
+from screening.model import Case
+from screening.unit_of_work import SqlUnitOfWork
+
+
+def test_upgrade_creates_the_newest_schema(db_url):
+    assert migrate.current_revision(db_url) is None
+    assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
+
+
+def test_schema_revision_constant_is_the_alembic_head():
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import migrations
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    assert ScriptDirectory.from_config(config).get_current_head() == db.SCHEMA_REVISION
+
+
+def test_migrated_schema_matches_the_table_classes(db_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import screening.tables  # noqa: F401
+
+    migrate.upgrade(db_url)
+    with db.engine(db_url).connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_upgrading_again_keeps_every_case(demo_db):
+    notice = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    with SqlUnitOfWork(demo_db) as uow:
+        uow.cases.add(Case(id="SC-KEEP0001", municipality="Berg", birth_date=date(2018, 5, 1),
+                           notice_at=notice, health_state="registered", created_at=notice, updated_at=notice))
+        uow.commit()
+    assert migrate.upgrade(demo_db) == db.SCHEMA_REVISION
+    with SqlUnitOfWork(demo_db) as uow:
+        case = uow.cases.get("SC-KEEP0001")
+    assert case.municipality == "Berg" and case.notice_at == notice
+
+
+def test_commands_refuse_a_database_that_was_never_initialised(db_url):
+    from screening.queries import ReadModel
+
+    with pytest.raises(db.SchemaOutdated):
+        with SqlUnitOfWork(db_url):
+            pass
+    if db.is_sqlite(db_url):
+        with pytest.raises(db.SchemaOutdated):
+            ReadModel(db_url)
+
+
+def test_the_audit_trail_is_append_only(demo_db):
+    from sqlalchemy.exc import DBAPIError
+
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    engine = db.engine(demo_db)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit (case_id, action, event, at, recorded_at, user_id) "
+                          "VALUES ('SC-X', 'event', 'register', :t, :t, 'u')"), {"t": now})
+    for statement in ("UPDATE audit SET user_id = 'someone-else'", "DELETE FROM audit"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT user_id FROM audit")).scalars().all() == ["u"]

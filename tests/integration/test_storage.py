@@ -1,0 +1,116 @@
+"""Storage through the repositories and the unit of work, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from screening.directory import load_directory
+from screening.errors import Refused, StaleWrite
+from screening.model import Case
+from screening.unit_of_work import ConflictOnCommit, SqlUnitOfWork
+from workflows import services
+
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+
+
+def a_case(case_id: str = "SC-TEST0001", **overrides) -> Case:
+    values = dict(id=case_id, municipality="Östersund", birth_date=date(2019, 4, 2), notice_at=NOW,
+                  health_state="registered", created_at=NOW, updated_at=NOW, health_centre_id="hc-lugnvik")
+    values.update(overrides)
+    return Case(**values)
+
+
+def test_a_case_survives_a_fresh_unit_of_work_unchanged(demo_db):
+    stockholm_notice = datetime(2026, 7, 1, 16, 5, tzinfo=timezone(timedelta(hours=2)))
+    case = a_case(notice_at=stockholm_notice, dossier="12345678", language="ti", interpreter=True,
+                  arrival=date(2026, 7, 3), unaccompanied=True)
+    with SqlUnitOfWork(demo_db) as uow:
+        uow.cases.add(case)
+        uow.commit()
+    with SqlUnitOfWork(demo_db) as uow:
+        stored = uow.cases.get(case.id)
+    assert stored == case
+    assert stored.notice_at.utcoffset() == timedelta(0)  # UTC in storage
+    assert stored.notice_at == stockholm_notice
+
+
+def test_nothing_is_written_without_a_commit(demo_db):
+    with SqlUnitOfWork(demo_db) as uow:
+        uow.cases.add(a_case())
+    with SqlUnitOfWork(demo_db) as uow:
+        assert uow.cases.get("SC-TEST0001") is None
+
+
+def test_a_write_based_on_a_stale_read_is_refused(demo_db):
+    with SqlUnitOfWork(demo_db) as uow:
+        uow.cases.add(a_case())
+        uow.commit()
+    with SqlUnitOfWork(demo_db) as first:
+        mine = first.cases.get("SC-TEST0001")
+    with SqlUnitOfWork(demo_db) as second:
+        theirs = second.cases.get("SC-TEST0001")
+        theirs.language = "so"
+        second.cases.save(theirs)
+        second.commit()
+    with SqlUnitOfWork(demo_db) as first:
+        mine.language = "ar"
+        with pytest.raises(StaleWrite, match="changed by someone else"):
+            first.cases.save(mine)
+    with SqlUnitOfWork(demo_db) as uow:
+        stored = uow.cases.get("SC-TEST0001")
+    assert (stored.language, stored.version) == ("so", 2)
+
+
+def test_two_cases_cannot_share_an_identity_number(demo_db):
+    with SqlUnitOfWork(demo_db) as uow:
+        uow.cases.add(a_case("SC-TEST0001", personnummer="201904022389"))
+        uow.commit()
+    with pytest.raises(ConflictOnCommit, match="personnummer"):
+        with SqlUnitOfWork(demo_db) as uow:
+            uow.cases.add(a_case("SC-TEST0002", personnummer="201904022389"))
+            uow.commit()
+    with SqlUnitOfWork(demo_db) as uow:
+        assert uow.cases.get("SC-TEST0002") is None
+
+
+def test_the_directory_reads_back_in_the_regions_order(demo_db):
+    bundled = load_directory(None)
+    with SqlUnitOfWork(demo_db) as uow:
+        stored = uow.directory.load()
+    assert stored == bundled
+    for municipality in bundled.municipalities:
+        assert stored.default_health_centre(municipality) == bundled.default_health_centre(municipality)
+
+
+def test_loading_the_directory_again_changes_nothing(demo_db):
+    with SqlUnitOfWork(demo_db) as uow:
+        services.load_directory(uow, load_directory(None), demo_users=True)
+    with SqlUnitOfWork(demo_db) as uow:
+        assert uow.directory.load() == load_directory(None)
+        assert uow.directory.user("admin")["role"] == "admin"
+
+
+def register(url: str, **fields):
+    reg = services.Registration(**{"birth_date": date(2019, 4, 2), "municipality": "Östersund",
+                                   "notice_at": NOW, **fields})
+    with SqlUnitOfWork(url) as uow:
+        return services.register_case(uow, "ostersund-reception", reg, now=NOW, recorded_at=NOW)
+
+
+def test_a_later_personnummer_attaches_to_the_case_registered_by_dossier(demo_db):
+    case_id, attached = register(demo_db, dossier="12-345678")
+    assert not attached
+    again, attached = register(demo_db, dossier="12345678", personnummer="190402-2389")
+    assert (again, attached) == (case_id, True)
+    with SqlUnitOfWork(demo_db) as uow:
+        case = uow.cases.get(case_id)
+    assert (case.dossier, case.personnummer, case.version) == ("12345678", "201904022389", 2)
+
+
+def test_identifiers_of_two_different_cases_are_not_merged(demo_db):
+    register(demo_db, dossier="12345678")
+    register(demo_db, personnummer="20190402-2389")
+    with pytest.raises(Refused, match="two different cases"):
+        register(demo_db, dossier="12345678", personnummer="20190402-2389")

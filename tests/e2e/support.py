@@ -1,0 +1,58 @@
+"""Invented children and the checks the e2e tests share. Every identity number here is made up."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from screening.identity import luhn_check_digit
+
+NOW = "2026-11-23T10:00"  # a Monday in winter (+01:00)
+BORN = date(2019, 4, 2)
+CASE_KEYS = {"id", "municipality", "birth_date", "age", "arrival", "tracks", "vaccination_unit",
+             "deadlines", "results"}
+DEADLINE_KEYS = {"rule", "owner", "starts", "due", "due_date", "status", "met_at"}
+HISTORY_KEYS = {"event", "at", "recorded_at", "user", "org"}
+
+
+def pnr(birth: date = BORN, serial: str = "238", *, coordination: bool = False) -> str:
+    """A valid invented personnummer (or samordningsnummer: day + 60) as YYYYMMDD-NNNC."""
+    day = birth.day + (60 if coordination else 0)
+    body = f"{birth.year:04d}{birth.month:02d}{day:02d}{serial}"
+    return f"{body[:8]}-{body[8:]}{luhn_check_digit(body[2:])}"
+
+
+def register(run, db: str, *options: str, user: str = "ostersund-reception",
+             municipality: str = "Östersund", birth: date = BORN, now: str = NOW) -> str:
+    """Register an invented child; returns the new case id."""
+    result = run("case", "register", "--birth-date", birth.isoformat(), "--municipality", municipality,
+                 *options, db=db, user=user, now=now)
+    assert result.code == 0, result.err
+    assert result.data["attached"] is False
+    return result.data["id"]
+
+
+def listed_ids(run, db: str, user: str, *options: str, now: str = NOW) -> list[str]:
+    result = run("case", "list", *options, db=db, user=user, now=now)
+    assert result.code == 0, result.err
+    return [case["id"] for case in result.data]
+
+
+def assert_one_line_error(result, code: int, *, json_output: bool = True) -> dict | None:
+    """Exit code, one line on stderr, no traceback; the error object as the only JSON document."""
+    assert result.code == code, (result.code, result.out, result.err)
+    assert "Traceback" not in result.err
+    assert result.err.strip(), "stderr is empty"
+    assert len(result.err.rstrip("\n").splitlines()) == 1, result.err
+    if not json_output:
+        assert result.out == ""
+        return None
+    document = json.loads(result.out)  # fails on a second document or any other text
+    assert set(document) == {"error"}
+    error = document["error"]
+    assert {"code", "message"} <= set(error)
+    assert isinstance(error["code"], str) and error["code"]
+    assert isinstance(error["message"], str) and error["message"]
+    assert "\n" not in error["message"]
+    assert error["message"] in result.err
+    return error

@@ -271,8 +271,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from screening.errors import ScreeningError
 
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--json" in args[1:]:  # --json is global, but staff type it last too: `case list --json`
+        args.remove("--json")
+        args.insert(0, "--json")
     try:
-        code = app(args=argv, prog_name="screening", standalone_mode=False)
+        code = app(args=args, prog_name="screening", standalone_mode=False)
         return code if isinstance(code, int) else 0
     except ScreeningError as error:
         return fail(error.code, error.message, error.exit_code)

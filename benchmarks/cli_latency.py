@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                           "--municipality", LIST_MUNICIPALITY]),
         "python": ("(floor) python -c pass", lambda: [sys.executable, "-c", "pass"]),
     }
+    load_before = os.getloadavg()[0]
     results, failed = {}, None
     try:
         for key, (label, make) in commands.items():
@@ -187,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                     "sqlite": sqlite3.sqlite_version},
         "db": db.redact(url), "backend": "sqlite" if db.is_sqlite(url) else "postgresql",
         "cases": args.cases, "listed_cases": listed, "audit_rows_before": audit_before,
+        "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "reused_db": reused, "build_s": round(build_s, 2), "warmup": WARMUP, "runs": args.runs,
         "results": results, "profile": profile, "error": failed,
     }
@@ -206,7 +208,8 @@ def print_report(r: dict) -> None:
     print(f"CLI latency, {r['date']} — {m['cpus']} CPUs, Python {m['python']}, {m['platform']}")
     print(f"database: {r['db']} ({r['backend']}, {r['cases']} cases, {built}; "
           f"{r['audit_rows_before']} audit rows before the runs)")
-    print(f"{r['warmup']} warm-up + {r['runs']} timed runs each; wall time in seconds\n")
+    print(f"{r['warmup']} warm-up + {r['runs']} timed runs each; wall time in seconds; "
+          f"1-min load average {r['load_1min'][0]:.2f} before, {r['load_1min'][1]:.2f} after\n")
     header = f"{'command':<72} {'median':>7} {'p90':>7} {'min':>7} {'goal':>6}  verdict"
     print(header)
     print("-" * len(header))

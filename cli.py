@@ -30,7 +30,7 @@ app.add_typer(case_app, name="case")
 class Settings:
     db: str | None = None
     user: str | None = None
-    now_text: str | None = None
+    clock: datetime | None = None
     json: bool = False
 
     @property
@@ -42,9 +42,7 @@ class Settings:
     @property
     def now(self) -> datetime:
         """The clock: --now, or the real time. Rules only ever see this value."""
-        from screening import clock
-
-        return clock.parse_datetime(self.now_text, "--now") if self.now_text else self.recorded_at
+        return self.clock or self.recorded_at
 
     @property
     def recorded_at(self) -> datetime:
@@ -63,7 +61,10 @@ def options(
     now: Optional[str] = typer.Option(None, "--now", metavar="DATETIME", envvar="SCREENING_NOW", help="The clock (ISO 8601; local time if no offset)."),
     json_output: bool = typer.Option(False, "--json", help="Print exactly one JSON document."),
 ) -> None:
-    settings.db, settings.user, settings.now_text, settings.json = db, as_user, now, json_output
+    from screening import clock
+
+    settings.db, settings.user, settings.json = db, as_user, json_output
+    settings.clock = clock.parse_datetime(now, "--now") if now else None
 
 
 # --- database and directory -------------------------------------------------------------
@@ -178,7 +179,7 @@ def case_show(case_id: str = typer.Argument(..., metavar="ID")) -> None:
     with read_model() as rm:
         actor = rm.actor(settings.user)
         row = rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at)
-    view = views.case_view(row, actor, now.date())
+    view = views.case_view(row, actor, now)
     out.result(view, lambda: render.case(view))
 
 
@@ -186,6 +187,7 @@ def case_show(case_id: str = typer.Argument(..., metavar="ID")) -> None:
 def case_list(
     municipality: Optional[str] = typer.Option(None, "--municipality", help="Only this municipality's children."),
     health_centre: Optional[str] = typer.Option(None, "--health-centre", help="Only the children of this health centre."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cases with a deadline past due."),
 ) -> None:
     """The cases the acting user may see."""
     from screening import render, views
@@ -197,10 +199,42 @@ def case_list(
             municipality = rm.municipality(municipality)
         if health_centre is not None:
             rm.organisation(health_centre)
-        rows = rm.cases(actor, municipality=municipality, health_centre=health_centre, at=now,
-                        recorded_at=settings.recorded_at)
-    cases = [views.case_view(row, actor, now.date()) for row in rows]
+        rows = rm.cases(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
+                        at=now, recorded_at=settings.recorded_at)
+    cases = [views.case_view(row, actor, now) for row in rows]
     out.result(cases, lambda: render.cases(cases))
+
+
+@case_app.command("event")
+def case_event(
+    case_id: str = typer.Argument(..., metavar="ID"),
+    event: str = typer.Argument(..., metavar="EVENT", help="An event of the agreement, e.g. notify_parties."),
+    at: Optional[str] = typer.Option(None, "--at", help="When it happened (default: now; not in the future)."),
+    set_: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="The event's values, e.g. start=2026-11-26T09:00."),
+    if_version: Optional[int] = typer.Option(None, "--if-version", help="Refuse if the case changed since this version was read."),
+) -> None:
+    """Apply one event of the agreement to a case; prints the case after it."""
+    from screening import clock, render, views
+    from screening.errors import BadInput
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    params = {}
+    for item in set_:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise BadInput(f"--set takes KEY=VALUE, not '{item}'")
+        params[key.strip()] = value
+    now = settings.now
+    when = clock.parse_datetime(at, "--at") if at else None
+    policy = services.Policy.default(os.environ.get("SCREENING_RULES"))
+    with SqlUnitOfWork(settings.url) as uow:
+        services.apply_event(uow, settings.user, case_id, event, params, policy=policy, now=now,
+                             recorded_at=settings.recorded_at, at=when, expected_version=if_version)
+    with read_model() as rm:
+        actor = rm.actor(settings.user)
+        view = views.case_view(rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at), actor, now)
+    out.result(view, lambda: render.case(view))
 
 
 @case_app.command("history")
@@ -271,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from screening.errors import ScreeningError
 
+    global settings
     args = list(sys.argv[1:] if argv is None else argv)
+    settings = Settings(json="--json" in args)  # known before parsing, so a usage error answers in JSON
     if "--json" in args[1:]:  # --json is global, but staff type it last too: `case list --json`
         args.remove("--json")
         args.insert(0, "--json")

@@ -24,8 +24,10 @@ COMMANDS = {
     "user_admin": ("admin",),
 }
 
-# Roles that may read medical content (results, notes) of a case in their scope.
+# Roles that may read medical content (results, notes) of a case in their scope: the HC always,
+# school health once a copy was shared with the guardian's consent (step 6; OSL 12 kap. 2-3 §§).
 MEDICAL_READERS = ("health_centre",)
+SHARED_READERS = ("school_health",)
 
 
 def scope_filter(actor: Actor) -> tuple[str, str] | None:
@@ -53,8 +55,10 @@ def require_command(actor: Actor, command: str) -> None:
         raise Refused(f"the role '{actor.role}' may not {command.replace('_', ' ')} (only {', '.join(allowed)})")
 
 
-def sees_medical(actor: Actor) -> bool:
-    return actor.role in MEDICAL_READERS
+def sees_medical(actor: Actor, case) -> bool:
+    if actor.role in MEDICAL_READERS:
+        return True
+    return actor.role in SHARED_READERS and _value(case, "shared_at") is not None
 
 
 def _value(case, column: str):

@@ -46,6 +46,44 @@ class Case:
     preschool_id: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # health track milestones (steps 2-9, B)
+    parties_notified_at: datetime | None = None  # the HC informed: the booking clock starts
+    arrival_changed_at: datetime | None = None
+    renotified_at: datetime | None = None
+    previous_screening: str | None = None  # yes | no | unknown (B)
+    previous_verified_at: datetime | None = None
+    conversation_start: datetime | None = None
+    conversation_booked_at: datetime | None = None  # the first booking (step 3's deadline)
+    samples_taken_at: datetime | None = None
+    results_received_at: datetime | None = None
+    obstacle: bool | None = None
+    family_informed_at: datetime | None = None
+    reception_informed_at: datetime | None = None
+    examination_start: datetime | None = None
+    examination_booked_at: datetime | None = None
+    examined_at: datetime | None = None
+    consent_given_by: str | None = None
+    consent_scope: str | None = None
+    consent_at: datetime | None = None
+    shared_at: datetime | None = None
+    declined_at: datetime | None = None
+    declined_by: str | None = None
+    ended_at: datetime | None = None  # moved out or closed
+    # school track (steps 4, 8, 9)
+    intro_invited_at: datetime | None = None
+    intro_held_at: datetime | None = None
+    intro_plan_at: datetime | None = None
+    started_at: datetime | None = None
+    postponed_at: datetime | None = None
+    # vaccination track (vacc 1-2)
+    records_requested_at: datetime | None = None
+    vaccination_status: str | None = None  # complete | missing | unknown
+    assessed_at: datetime | None = None
+    vaccination_plan_at: datetime | None = None
+    vaccination_plan_unit: str | None = None
+    doses_given: int = 0
+    vaccinations_done_at: datetime | None = None
+    # what happened, for the unit of work: medical notes and other records written with the case
     events: list = field(default_factory=list, compare=False, repr=False)
 
     def identifiers(self) -> dict[str, str]:

@@ -12,7 +12,14 @@ from screening import access, clock, db
 from screening.errors import NotFound
 from screening.model import Actor
 
-CASE_DATETIMES = ("notice_at", "created_at", "updated_at")
+CASE_DATETIMES = ("notice_at", "created_at", "updated_at", "parties_notified_at", "arrival_changed_at",
+                  "renotified_at", "previous_verified_at", "conversation_start", "conversation_booked_at",
+                  "samples_taken_at", "results_received_at", "family_informed_at", "reception_informed_at",
+                  "examination_start", "examination_booked_at", "examined_at", "consent_at", "shared_at",
+                  "declined_at", "ended_at", "intro_invited_at", "intro_held_at", "intro_plan_at", "started_at",
+                  "postponed_at", "records_requested_at", "assessed_at", "vaccination_plan_at",
+                  "vaccinations_done_at")
+DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
 CASE_DATES = ("birth_date", "arrival")
 
 
@@ -71,10 +78,12 @@ class ReadModel:
         row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
         access.require_visible(actor, row, case_id)
         self._record_reads(actor, [case_id], "show", at, recorded_at)
-        return _coerce(row)
+        row = _coerce(row)
+        self._attach(actor, [row], "d.case_id = :id", {"id": case_id})
+        return row
 
     def cases(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
-              at: datetime, recorded_at: datetime) -> list[dict]:
+              overdue: bool = False, at: datetime, recorded_at: datetime) -> list[dict]:
         where, params = [], {}
         scope = access.scope_filter(actor)
         if scope is not None:
@@ -86,10 +95,37 @@ class ReadModel:
         if health_centre is not None:
             where.append("health_centre_id = :health_centre")
             params["health_centre"] = health_centre
-        sql = "SELECT * FROM screening_case" + (" WHERE " + " AND ".join(where) if where else "")
-        rows = [_coerce(row) for row in self.conn.all(sql + " ORDER BY notice_at, id", params)]
+        if overdue:
+            where.append("id IN (SELECT case_id FROM deadline WHERE (status = 'open' AND due < :now) "
+                         "OR status = 'breached')")
+            params["now"] = self.conn.timestamp(at)
+        condition = " AND ".join(where) or "1 = 1"
+        rows = [_coerce(row) for row in self.conn.all(
+            f"SELECT * FROM screening_case WHERE {condition} ORDER BY notice_at, id", params)]
         self._record_reads(actor, [row["id"] for row in rows], "list", at, recorded_at)
+        self._attach(actor, rows, f"d.case_id IN (SELECT id FROM screening_case WHERE {condition})", params)
         return rows
+
+    def _attach(self, actor: Actor, rows: list[dict], condition: str, params: dict) -> None:
+        """Each case's deadlines, and its notes where the actor may read medical content."""
+        by_id = {row["id"]: row for row in rows}
+        for row in rows:
+            row["deadlines"], row["notes"] = [], None
+        for d in self.conn.all(f"SELECT {DEADLINE_COLUMNS} FROM deadline d WHERE {condition} ORDER BY d.due", params):
+            if d["case_id"] in by_id:
+                d["starts"], d["due"], d["met_at"] = map(clock.from_db, (d["starts"], d["due"], d["met_at"]))
+                by_id[d["case_id"]]["deadlines"].append(d)
+        readable = [row for row in rows if access.sees_medical(actor, row)]
+        if not readable:
+            return  # the notes are not even read for a role that may not see them
+        for row in readable:
+            row["notes"] = []
+        notes_condition = condition.replace("d.case_id", "n.case_id")
+        for note in self.conn.all(f"SELECT n.case_id, n.kind, n.text, n.at FROM case_note n "
+                                  f"WHERE {notes_condition} ORDER BY n.id", params):
+            row = by_id.get(note["case_id"])
+            if row is not None and row["notes"] is not None:
+                row["notes"].append({"kind": note["kind"], "text": note["text"], "at": clock.from_db(note["at"])})
 
     def history(self, actor: Actor, case_id: str, *, include_reads: bool, at: datetime,
                 recorded_at: datetime) -> list[dict]:
@@ -124,4 +160,6 @@ def _coerce(row: dict) -> dict:
         row[name] = clock.date_from_db(row[name])
     for name in ("interpreter", "unaccompanied", "already_in_sweden"):
         row[name] = bool(row[name])
+    if row["obstacle"] is not None:
+        row["obstacle"] = bool(row["obstacle"])
     return row

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from screening.directory import Directory, organisation_from_dict
 from screening.errors import NotFound, StaleWrite
 from screening.model import IDENTIFIERS, Case
-from screening.tables import AuditRow, CaseRow, OrganisationRow, RegionRow, UserRow
+from screening.tables import AuditRow, CaseRow, DeadlineRow, NoteRow, OrganisationRow, RegionRow, UserRow
 
 CASE_FIELDS = tuple(f.name for f in fields(Case) if f.name != "events")
 
@@ -91,6 +91,42 @@ class SqlCaseRepository(AbstractCaseRepository):
         if result.rowcount != 1:
             raise StaleWrite(f"case {case.id} was changed by someone else meanwhile; read it again and retry")
         case.version += 1
+
+
+class SqlDeadlineRepository:
+    """A case's deadlines, one row per rule, updated in place (an arrival change moves them)."""
+
+    table = DeadlineRow.__table__
+    FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to")
+
+    def __init__(self, session):
+        self.session = session
+
+    def for_case(self, case_id: str) -> dict[str, dict]:
+        rows = self.session.execute(select(self.table).where(self.table.c.case_id == case_id)).mappings()
+        return {row["rule"]: dict(row) for row in rows}
+
+    def save(self, case_id: str, deadlines) -> None:
+        stored = self.for_case(case_id)
+        for deadline in deadlines:
+            values = {name: getattr(deadline, name) for name in self.FIELDS}
+            current = stored.pop(deadline.rule, None)
+            if current is None:
+                self.session.execute(insert(self.table).values(case_id=case_id, rule=deadline.rule, **values))
+            elif any(current[name] != value for name, value in values.items()):
+                self.session.execute(update(self.table).where(self.table.c.id == current["id"]).values(**values))
+        for rule, row in stored.items():  # a clock that no longer runs (e.g. no school any more)
+            if row["status"] not in ("met", "late", "cancelled"):
+                self.session.execute(update(self.table).where(self.table.c.id == row["id"]).values(status="cancelled"))
+
+
+class SqlNoteRepository:
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, case_id: str, kind: str, text: str, at, user_id: str) -> None:
+        self.session.execute(insert(NoteRow.__table__).values(
+            case_id=case_id, kind=kind, text=text, at=at, user_id=user_id))
 
 
 class SqlDirectoryRepository:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -65,6 +65,76 @@ class CaseRow(SQLModel, table=True):
     vaccination_state: str = Field(max_length=32)
     created_at: datetime
     updated_at: datetime
+    parties_notified_at: datetime | None = None
+    arrival_changed_at: datetime | None = None
+    renotified_at: datetime | None = None
+    previous_screening: str | None = Field(default=None, max_length=8)
+    previous_verified_at: datetime | None = None
+    conversation_start: datetime | None = None
+    conversation_booked_at: datetime | None = None
+    samples_taken_at: datetime | None = None
+    results_received_at: datetime | None = None
+    obstacle: bool | None = None
+    family_informed_at: datetime | None = None
+    reception_informed_at: datetime | None = None
+    examination_start: datetime | None = None
+    examination_booked_at: datetime | None = None
+    examined_at: datetime | None = None
+    consent_given_by: str | None = Field(default=None, max_length=16)
+    consent_scope: str | None = Field(default=None, max_length=16)
+    consent_at: datetime | None = None
+    shared_at: datetime | None = None
+    declined_at: datetime | None = None
+    declined_by: str | None = Field(default=None, max_length=64)
+    ended_at: datetime | None = None
+    intro_invited_at: datetime | None = None
+    intro_held_at: datetime | None = None
+    intro_plan_at: datetime | None = None
+    started_at: datetime | None = None
+    postponed_at: datetime | None = None
+    records_requested_at: datetime | None = None
+    vaccination_status: str | None = Field(default=None, max_length=8)
+    assessed_at: datetime | None = None
+    vaccination_plan_at: datetime | None = None
+    vaccination_plan_unit: str | None = Field(default=None, max_length=16)
+    doses_given: int = Field(default=0)
+    vaccinations_done_at: datetime | None = None
+
+
+class DeadlineRow(SQLModel, table=True):
+    """A case's deadline under one rule; kept up to date by every event."""
+
+    __tablename__ = "deadline"
+    __table_args__ = (
+        UniqueConstraint("case_id", "rule", name="uq_deadline_case_rule"),
+        # The sweep's one index range scan: open deadlines by due time.
+        Index("ix_deadline_open_due", "due", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="screening_case.id", max_length=16)
+    rule: str = Field(max_length=32)
+    owner: str = Field(max_length=16)
+    starts: datetime
+    due: datetime
+    status: str = Field(max_length=10)
+    met_at: datetime | None = None
+    attributed_to: str | None = Field(default=None, max_length=16)
+
+
+class NoteRow(SQLModel, table=True):
+    """Medical or confidential text (results, examination, reasons, doses): read only by those who may."""
+
+    __tablename__ = "case_note"
+    __table_args__ = (Index("ix_case_note_case", "case_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="screening_case.id", max_length=16)
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime
+    user_id: str = Field(max_length=64)
 
 
 class AuditRow(SQLModel, table=True):

@@ -15,7 +15,8 @@ class SqlUnitOfWork:
     def __enter__(self) -> "SqlUnitOfWork":
         from sqlmodel import Session
 
-        from screening.repository import SqlAuditLog, SqlCaseRepository, SqlDirectoryRepository
+        from screening.repository import (SqlAuditLog, SqlCaseRepository, SqlDeadlineRepository,
+                                          SqlDirectoryRepository, SqlNoteRepository)
 
         engine = db.engine(self.url)
         if self.url not in _checked:
@@ -23,6 +24,8 @@ class SqlUnitOfWork:
             _checked.add(self.url)
         self.session = Session(engine, expire_on_commit=False)
         self.cases = SqlCaseRepository(self.session)
+        self.deadlines = SqlDeadlineRepository(self.session)
+        self.notes = SqlNoteRepository(self.session)
         self.directory = SqlDirectoryRepository(self.session)
         self.audit = SqlAuditLog(self.session)
         return self

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from screening import access, clock
 from screening.identity import format_dossier
 from screening.model import Actor, age_on
+from workflows.routing import vaccination_unit
 
 TRACKS = ("health", "school", "vaccination")
 
 
-def vaccination_unit(row: dict, today: date) -> str | None:
-    """vacc 2: BVC before school start, school health after; age only when that is unknown."""
-    if row["school_state"] in ("started", "started_adapted"):
-        return "school_health"
-    if row.get("preschool_id") and not row.get("school_id"):
-        return "bvc"
-    age = age_on(row["birth_date"], today)
-    if age < 6:
-        return "bvc"
-    return "school_health" if age >= 7 else None
+def deadline_view(d: dict, now: datetime) -> dict:
+    status = d["status"]
+    if status == "open" and d["due"] < now:
+        status = "breached"  # past due: the sweep records it; every view shows it at once
+    return {"rule": d["rule"], "owner": d["owner"], "starts": clock.local_iso(d["starts"]),
+            "due": clock.local_iso(d["due"]), "due_date": clock.local(d["due"]).date().isoformat(),
+            "status": status, "met_at": clock.local_iso(d["met_at"]), "attributed_to": d["attributed_to"]}
 
 
-def case_view(row: dict, actor: Actor, today: date, deadlines: list[dict] | None = None) -> dict:
+def case_view(row: dict, actor: Actor, now: datetime) -> dict:
+    """The case as `actor` may see it. Medical content only where `access` allows (§ 5, step 7)."""
+    today = clock.local(now).date()
     view = {
         "id": row["id"],
         "version": row["version"],
@@ -46,12 +46,29 @@ def case_view(row: dict, actor: Actor, today: date, deadlines: list[dict] | None
         "preschool": row["preschool_id"],
         "tracks": {track: row[f"{track}_state"] for track in TRACKS},
         "vaccination_unit": vaccination_unit(row, today),
-        "deadlines": deadlines or [],
-        "results": {"received_at": None, "obstacle": None},
+        "bookings": {"health_conversation": clock.local_iso(row["conversation_start"]),
+                     "examination": clock.local_iso(row["examination_start"])},
+        "deadlines": [deadline_view(d, now) for d in row.get("deadlines", [])],
+        "results": {"received_at": clock.local_iso(row["results_received_at"]), "obstacle": row["obstacle"]},
+        "consent": {"given_by": row["consent_given_by"], "scope": row["consent_scope"],
+                    "at": clock.local_iso(row["consent_at"])},
+        "shared_with_school_health": clock.local_iso(row["shared_at"]),
+        "declined": {"at": clock.local_iso(row["declined_at"]), "by": row["declined_by"]}
+        if row["declined_at"] else None,
+        "doses_given": row["doses_given"],
     }
-    if access.sees_medical(actor):
-        view["results"]["note"] = None
+    if row.get("notes") is not None and access.sees_medical(actor, row):
+        notes = row["notes"]
+        view["results"]["note"] = _last(notes, "results")
+        view["examination"] = {"at": clock.local_iso(row["examined_at"]), "note": _last(notes, "examination")}
+        view["vaccines_given"] = [n["text"] for n in notes if n["kind"] == "dose"]
+        view["reasons"] = [n["text"] for n in notes if n["kind"] == "reason"]
     return view
+
+
+def _last(notes: list[dict], kind: str) -> str | None:
+    texts = [n["text"] for n in notes if n["kind"] == kind]
+    return texts[-1] if texts else None
 
 
 def _pnr(digits: str | None) -> str | None:

@@ -6,9 +6,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from screening import access
+from screening import access, clock
 from screening.directory import ROLE_FOR_KIND, ROLES, Directory
-from screening.errors import BadInput, NotFound, Refused
+from screening.errors import BadInput, NotFound, Refused, StaleWrite
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 from screening.model import Actor, Case, IdentityConflict
 from screening.repository import AuditEntry
@@ -95,8 +95,8 @@ class Registration:
         return found
 
 
-def register_case(uow, acting_user: str | None, reg: Registration, *,
-                  now: datetime, recorded_at: datetime) -> tuple[str, bool]:
+def register_case(uow, acting_user: str | None, reg: Registration, *, now: datetime,
+                  recorded_at: datetime, policy: "Policy | None" = None) -> tuple[str, bool]:
     """Register an arrival notice (event `register`, step 2). Returns (case id, attached).
 
     A notice whose identifier matches an existing case attaches its new identifiers to that
@@ -108,13 +108,19 @@ def register_case(uow, acting_user: str | None, reg: Registration, *,
     municipality = directory.municipality(reg.municipality)
     if actor.municipality != municipality:
         raise Refused(f"{actor.org_id} registers the children of {actor.municipality} only")
-    if reg.birth_date > now.date():
+    today = clock.local_date(now)
+    if reg.birth_date > today:
         raise BadInput("--birth-date is in the future")
     if reg.notice_at > now:
         raise BadInput("--notice-at is in the future")
     if reg.permit not in (None, "asylum", "residence"):
         raise BadInput(f"--permit must be asylum or residence, not '{reg.permit}'")
-    identifiers = reg.identifiers(now.date())
+    identifiers = reg.identifiers(today)
+    assigned = {
+        "health_centre_id": _health_centre(directory, reg.health_centre, municipality),
+        "school_id": _assigned(directory, reg.school, "school", municipality),
+        "preschool_id": _assigned(directory, reg.preschool, "preschool", municipality),
+    }
     existing = uow.cases.find_by_identifiers(identifiers)
     if existing:
         return _attach(uow, actor, existing, identifiers, reg, now=now, recorded_at=recorded_at), True
@@ -123,12 +129,10 @@ def register_case(uow, acting_user: str | None, reg: Registration, *,
         health_state="verifying_previous" if reg.already_in_sweden else "registered",
         name=reg.name, language=reg.language, interpreter=reg.interpreter, unaccompanied=reg.unaccompanied,
         permit=reg.permit, arrival=reg.arrival, already_in_sweden=reg.already_in_sweden,
-        health_centre_id=_health_centre(directory, reg.health_centre, municipality),
-        school_id=_assigned(directory, reg.school, "school", municipality),
-        preschool_id=_assigned(directory, reg.preschool, "preschool", municipality),
-        created_at=recorded_at, updated_at=recorded_at, **identifiers,
+        created_at=recorded_at, updated_at=recorded_at, **assigned, **identifiers,
     )
     uow.cases.add(case)
+    _refresh_deadlines(uow, case, policy or Policy.default(), now)
     uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at,
                                 actor.user_id, actor.org_id))
     uow.commit()
@@ -173,3 +177,83 @@ def _assigned(directory: Directory, org_id: str | None, kind: str, municipality:
     if kind != "health_centre" and org.municipality != municipality:
         raise BadInput(f"'{org_id}' is in {org.municipality}, not {municipality}")
     return org.id
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the rules need besides the case: the deadline rule table and the working-day calendar."""
+
+    rules: dict
+    calendar: object
+
+    @classmethod
+    def default(cls, rules_path: str | None = None) -> "Policy":
+        from screening.workdays import default_calendar
+        from workflows.deadlines import load_rules
+
+        return cls(load_rules(rules_path), default_calendar())
+
+
+def _refresh_deadlines(uow, case: Case, policy: Policy, now: datetime) -> None:
+    from workflows.deadlines import evaluate
+
+    uow.deadlines.save(case.id, evaluate(case, policy.rules, policy.calendar, now))
+
+
+def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_params: dict[str, str], *,
+                policy: Policy, now: datetime, recorded_at: datetime, at: datetime | None = None,
+                expected_version: int | None = None) -> Case:
+    """Apply one event of the agreement: state, deadlines and audit commit together or not at all."""
+    from transitions import MachineError
+
+    from workflows.agreement import EVENT_TRACK, machine
+    from workflows.events import EVENTS, VACCINATING_UNITS, record
+    from workflows.routing import vaccination_unit
+
+    actor = load_actor(uow, acting_user)
+    spec = EVENTS.get(event)
+    if spec is None:
+        raise BadInput(f"unknown event '{event}'; one of: {', '.join(EVENTS)}")
+    case = uow.cases.get(case_id)
+    access.require_visible(actor, case, case_id)
+    if actor.role not in spec.roles:
+        raise Refused(f"the role '{actor.role}' may not {event} (only {', '.join(spec.roles)})")
+    params = spec.parse(event, raw_params)
+    at = at or now
+    if at > now:
+        raise BadInput("--at is in the future")
+    if at < case.notice_at:
+        raise BadInput("--at is before the arrival notice was registered")
+    if expected_version is not None and expected_version != case.version:
+        raise StaleWrite(f"case {case.id} was changed by someone else meanwhile (version {case.version}, "
+                         f"you read {expected_version}); read it again and retry")
+    if spec.roles == VACCINATING_UNITS:
+        unit = case.vaccination_plan_unit or vaccination_unit(case, clock.local_date(now))
+        if unit is not None and actor.role != unit:  # vacc 2: the routing rule decides
+            raise Refused(f"the catch-up vaccination of this child is for {unit}, not {actor.role}")
+    track = EVENT_TRACK[event]
+    before = getattr(case, f"{track}_state")
+    try:
+        moved = machine(track).events[event].trigger(case, params=params, at=at)
+    except MachineError:
+        raise Refused(f"{event} is not allowed while the {track} track is '{before}'") from None
+    if not moved:
+        raise Refused(f"{event} is not allowed for this case now")
+    record(case, event, at, params, actor.user_id)
+    if event == "make_vaccination_plan":
+        case.vaccination_plan_unit = actor.role
+    case.updated_at = recorded_at
+    uow.cases.save(case)
+    _refresh_deadlines(uow, case, policy, now)
+    for note in case.events:
+        uow.notes.add(case.id, note.kind, note.text, at, actor.user_id)
+    public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
+              if k not in CONFIDENTIAL_PARAMS}
+    uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, actor.org_id,
+                                public or None))
+    uow.commit()
+    case.events.clear()
+    return case
+
+
+CONFIDENTIAL_PARAMS = ("note", "reason", "vaccine")  # never in the audit detail, a log or a message

@@ -1,0 +1,182 @@
+"""The deadline rule table and its evaluation. Pure: takes the case, the rules, the calendar, `now`.
+
+`evaluate(case, rules, calendar, now)` answers, for every rule whose clock has started, when it
+started, when it is due, its status and who answers for it (§ 10: a delay upstream is not
+counted against the party downstream).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from screening.clock import STOCKHOLM
+from screening.errors import BadInput
+from screening.model import Case, age_on
+from screening.workdays import WorkingDays, end_of_day
+from workflows.routing import vaccination_unit
+
+BUNDLED = Path(__file__).parent / "data" / "deadlines.toml"
+STATUSES = ("open", "met", "late", "breached", "cancelled")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    clause: str
+    owner: str
+    kind: str
+    track: str
+    starts: str
+    ends: str
+    working_days: int | None = None
+    calendar_days: int | None = None
+    months: int | None = None
+    years: int | None = None
+    cutoff: time | None = None
+    upstream: str | None = None
+    applies: str | None = None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    rule: str
+    owner: str
+    starts: datetime
+    due: datetime
+    status: str
+    met_at: datetime | None
+    attributed_to: str | None  # who answers for a late or breached deadline
+
+    @property
+    def due_date(self) -> date:
+        return self.due.astimezone(STOCKHOLM).date()
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), STOCKHOLM)
+
+
+# Named clocks: when each rule starts for a case (None: not started, or not applicable).
+STARTS = {
+    # step 2, B: a child already in Sweden is notified once the previous screening is known not done
+    "notice": lambda c: (c.previous_verified_at if c.previous_screening in ("no", "unknown") else None)
+    if c.already_in_sweden else c.notice_at,
+    "arrival_changed": lambda c: c.arrival_changed_at,
+    "hc_informed": lambda c: c.parties_notified_at,
+    "samples_taken": lambda c: c.samples_taken_at,
+    "results": lambda c: c.results_received_at,
+    "arrival": lambda c: _local_midnight(c.arrival) if c.arrival else None,
+    "examined": lambda c: c.examined_at,
+    "birth": lambda c: _local_midnight(c.birth_date),
+}
+
+
+def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
+    """The bundled defaults, with a region's file (if any) overriding them key by key."""
+    raw = tomllib.loads(BUNDLED.read_text(encoding="utf-8"))
+    if path is not None:
+        try:
+            override = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise BadInput(f"rules {path}: {error}") from None
+        for name, values in override.items():
+            if name not in raw:
+                raise BadInput(f"rules {path}: unknown rule '{name}'")
+            raw[name] = {**raw[name], **values}
+    rules = {}
+    for name, values in raw.items():
+        values = dict(values)
+        if "cutoff" in values:
+            values["cutoff"] = time.fromisoformat(values["cutoff"])
+        try:
+            rules[name] = Rule(name=name, **values)
+        except TypeError as error:
+            raise BadInput(f"rules: rule '{name}': {error}") from None
+        if rules[name].starts not in STARTS:
+            raise BadInput(f"rules: rule '{name}': unknown start '{rules[name].starts}'")
+    return rules
+
+
+def due_time(rule: Rule, start: datetime, calendar: WorkingDays) -> datetime:
+    local = start.astimezone(STOCKHOLM)
+    day = local.date()
+    if rule.years is not None:  # scope: flagged when the birthday comes
+        return end_of_day(_add_years(day, rule.years) - timedelta(days=1))
+    if rule.months is not None:
+        return end_of_day(_add_months(day, rule.months))
+    if rule.calendar_days is not None:
+        return end_of_day(day + timedelta(days=rule.calendar_days))
+    same_day = rule.cutoff is not None or rule.working_days == 0
+    after_cutoff = rule.cutoff is not None and local.time() >= rule.cutoff
+    if same_day and (after_cutoff or not calendar.is_working_day(day)):
+        day = calendar.next_working_day(day, inclusive=False)  # step 2: counts from the next working day
+    # step 3: the day of the start is day 0; due at the end of the Nth working day after it
+    return end_of_day(calendar.add(day, rule.working_days))
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # born on 29 February
+        return date(day.year + years, 3, 1)
+
+
+def _applies(rule: Rule, case: Case, today: date) -> bool:
+    if rule.applies == "preschool":
+        return case.preschool_id is not None
+    if rule.applies == "school":
+        return case.school_id is not None or (case.preschool_id is None and age_on(case.birth_date, today) >= 6)
+    return True
+
+
+def _cancelled(rule: Rule, case: Case) -> bool:
+    if case.ended_at is not None and rule.track != "case":
+        return True  # moved out or closed: nothing more is owed here
+    if rule.track == "health" and case.declined_at is not None:
+        return True  # § 5: a decline stops the health track without a breach
+    return rule.name == "notify_parties" and case.already_in_sweden and case.previous_screening == "yes"
+
+
+def evaluate(case: Case, rules: dict[str, Rule], calendar: WorkingDays, now: datetime) -> list[Deadline]:
+    today = now.astimezone(STOCKHOLM).date()
+    found: dict[str, Deadline] = {}
+    for rule in rules.values():
+        start = STARTS[rule.starts](case)
+        if start is None or not _applies(rule, case, today):
+            continue
+        due = due_time(rule, start, calendar)
+        ended = getattr(case, rule.ends)
+        if ended is not None and ended >= start:
+            status = "met" if ended <= due else "late"
+        elif _cancelled(rule, case):
+            status, ended = "cancelled", None
+        else:
+            status, ended = ("breached" if now > due else "open"), None
+        owner = rule.owner
+        if owner == "vaccination_unit":  # vacc 2: BVC or school health, by the routing rule
+            owner = case.vaccination_plan_unit or vaccination_unit(case, today) or "school_health"
+        found[rule.name] = Deadline(rule.name, owner, start, due, status, ended, None)
+    return [_attribute(d, rules[d.rule], found) for d in found.values()]
+
+
+def _attribute(deadline: Deadline, rule: Rule, found: dict[str, Deadline]) -> Deadline:
+    if deadline.status not in ("late", "breached"):
+        return deadline
+    upstream = found.get(rule.upstream) if rule.upstream else None
+    if upstream is not None and upstream.status in ("late", "breached"):
+        return replace(deadline, attributed_to=upstream.attributed_to or upstream.owner)
+    return replace(deadline, attributed_to=deadline.owner)

@@ -1,48 +1,107 @@
-"""The demo: a fresh database for the demo region, a handful of invented arrivals, each role's view.
+"""The demo: four weeks of invented arrivals in the demo region, some steps late, each role's view.
 
-Run with `make demo` (or `python -m screening.demo --db sqlite:///demo.db`). Every command
-goes through the real command line, exactly as staff would type it.
+Run with `make demo` (or `python -m screening.demo --db sqlite:///demo.db`). Every step goes
+through the real command line, exactly as staff would type it, with `--at`/`--now` set to the
+simulated time.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import random
 import shlex
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import cli
 from screening import db
+from screening.clock import STOCKHOLM
 
-NOW = "2026-11-23T10:00"
+START = datetime(2026, 10, 26, 8, 0, tzinfo=STOCKHOLM)
+TODAY = "2026-11-23T10:00"
+PLACES = {  # municipality -> reception user, health centre, a school, a preschool
+    "Östersund": ("ostersund-reception", "hc-lugnvik", "ostersund-school-norrby", "ostersund-preschool-solrosen"),
+    "Krokom": ("krokom-reception", "hc-krokom", None, None),
+    "Åre": ("are-reception", "hc-jarpen", "are-school-dalgang", "are-preschool-kotten"),
+    "Strömsund": ("stromsund-reception", "hc-stromsund", None, None),
+}
+ROTATION = ["Östersund", "Krokom", "Östersund", "Åre", "Östersund", "Strömsund"]
+LANGUAGES = ["ar", "ti", "so", "fa", "uk", "dari", "ku"]
 
-# Invented children: dossier numbers only, no names of real people.
-ARRIVALS = [
-    ("Östersund", "2019-04-02", "31-000101", "ar", "2026-11-25", []),
-    ("Östersund", "2012-09-14", "31-000102", "ti", "2026-11-24", ["--unaccompanied", "--school", "ostersund-school-norrby"]),
-    ("Östersund", "2022-01-30", "31-000103", "uk", "2026-11-26", ["--preschool", "ostersund-preschool-solrosen", "--no-interpreter"]),
-    ("Krokom", "2016-06-06", "31-000104", "so", "2026-11-27", []),
-    ("Åre", "2010-02-11", "31-000105", "fa", "2026-11-30", ["--already-in-sweden", "--permit", "residence"]),
-]
 
-
-def step(title: str, command: str, *, quiet: bool = False) -> dict | list | None:
-    print(f"\n\033[1m== {title}\033[0m\n$ screening {command}")
-    if quiet:
-        import contextlib
-        import io
-
+def run(command: str, *, show: bool = False) -> dict | list | None:
+    """One `screening` command; quiet unless `show`. Stops the demo on an unexpected failure."""
+    args = shlex.split(command)
+    if show:
+        print(f"\n\033[1m$ screening {' '.join(a for a in args if not a.startswith('sqlite'))}\033[0m")
+        code = cli.main(args)
+        result = None
+    else:
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
-            code = cli.main(shlex.split(command))
-        if code != 0:
-            sys.exit(code)
-        return json.loads(buffer.getvalue())
-    code = cli.main(shlex.split(command))
+            code = cli.main(["--json"] + args)
+        result = json.loads(buffer.getvalue()) if buffer.getvalue().strip() else None
     if code != 0:
-        sys.exit(code)
-    return None
+        sys.exit(f"demo step failed ({code}): screening {command}")
+    return result
+
+
+def working_hours(moment: datetime, rng: random.Random) -> datetime:
+    while moment.weekday() >= 5:
+        moment += timedelta(days=1)
+    return moment.replace(hour=rng.randint(8, 15), minute=rng.choice([0, 15, 30, 45]))
+
+
+def plan_child(n: int, rng: random.Random) -> list[tuple[datetime, str, str]]:
+    """(when, user, command) for one child; some steps deliberately late."""
+    municipality = ROTATION[n % len(ROTATION)]
+    reception, hc, school, preschool = PLACES[municipality]
+    notice = working_hours(START + timedelta(days=rng.randint(0, 20)), rng)
+    age = rng.randint(2, 16)
+    born = (notice - timedelta(days=365 * age + rng.randint(0, 300))).date()
+    place = f"--preschool {preschool}" if age < 6 and preschool else f"--school {school}" if school else ""
+    register = (f"case register --birth-date {born} --municipality {municipality} --dossier {40_000_000 + n} "
+                f"--language {rng.choice(LANGUAGES)} --interpreter --arrival {(notice + timedelta(days=2)).date()} "
+                f"--notice-at {notice.isoformat()} {place}")
+    steps = [(notice, reception, register)]
+
+    def later(previous: datetime, days: int) -> datetime:
+        moment = working_hours(previous + timedelta(days=days), rng)
+        return moment if moment > previous else previous + timedelta(minutes=30)
+
+    notified = later(notice, 2 if n % 7 == 3 else 0)  # every 7th child: the parties are told late
+    steps.append((notified, reception, "notify_parties"))
+    booked = later(notified, rng.choice([1, 2, 3, 9]))  # sometimes past five working days
+    conversation = later(booked, rng.randint(2, 6))
+    steps.append((booked, hc, f"book_health_conversation --set start={conversation.isoformat()}"))
+    steps.append((conversation, hc, "hold_health_conversation"))
+    results = later(conversation, rng.randint(7, 16))
+    obstacle = "yes" if n % 11 == 5 else "no"
+    steps.append((results, hc, f"record_results --set obstacle={obstacle} --set 'note=Provsvar (påhittade): inga fynd'"))
+    steps.append((later(results, 1), hc, "inform_family"))
+    steps.append((later(results, rng.choice([1, 4])), hc, "inform_reception"))
+    return steps
+
+
+def simulate(url: str, children: int = 18, seed: int = 17) -> None:
+    rng = random.Random(seed)
+    plans = [plan_child(n, rng) for n in range(children)]
+    ids: dict[int, str] = {}
+    timeline = sorted((when, n, i, user, cmd) for n, plan in enumerate(plans) for i, (when, user, cmd) in enumerate(plan))
+    now_limit = datetime.fromisoformat(TODAY).replace(tzinfo=STOCKHOLM)
+    for when, n, i, user, command in timeline:
+        if when > now_limit or (i > 0 and n not in ids):
+            continue  # not yet happened by today
+        stamp = when.isoformat(timespec="minutes")
+        if i == 0:
+            ids[n] = run(f"--db {url} --as {user} --now {stamp} {command}")["id"]
+        else:
+            run(f"--db {url} --as {user} --now {stamp} case event {ids[n]} {command} --at {stamp}")
+    print(f"Simulated {len(ids)} arrivals from {START.date()} to {TODAY[:10]}.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,32 +109,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="sqlite:///demo.db")
     url = parser.parse_args(argv).db
     if db.is_sqlite(url):
-        path = db.sqlite_path(url)
         for suffix in ("", "-wal", "-shm"):
-            Path(path + suffix).unlink(missing_ok=True)
-    opts = f"--db {url} --now {NOW}"
-    step("Create the database and load the demo region", f"--db {url} init --demo")
-    step("The region's directory", f"--db {url} org list")
-    ids = []
-    for municipality, born, dossier, language, arrival, extra in ARRIVALS:
-        reception = {"Östersund": "ostersund-reception", "Krokom": "krokom-reception", "Åre": "are-reception"}[municipality]
-        if "--unaccompanied" in extra:
-            reception = "ostersund-social"
-        command = (f"{opts} --as {reception} --json case register --birth-date {born} "
-                   f"--municipality {municipality} --dossier {dossier} --language {language} "
-                   f"--arrival {arrival} --interpreter " + " ".join(extra))
-        ids.append(step(f"{reception} registers an arrival notice", command, quiet=True)["id"])
-        print(f"-> case {ids[-1]}")
-    step("A later notice brings the personnummer: it attaches to the same case",
-         f"{opts} --as ostersund-reception case register --birth-date 2019-04-02 --municipality Östersund "
-         f"--dossier 31-000101 --personnummer 20190402-2389")
-    step("The reception unit of Östersund sees its municipality's children", f"{opts} --as ostersund-reception case list")
-    step("The health centre sees the children assigned to it", f"{opts} --as hc-lugnvik case list")
-    step("The school sees only its own pupils", f"{opts} --as ostersund-school-norrby case list")
-    step("The coordinator sees the whole region", f"{opts} --as region-coordinator case list")
-    step("One case in full", f"{opts} --as hc-lugnvik case show {ids[0]}")
-    step("Its audit trail, with every read (the log extract)", f"{opts} --as region-coordinator case history {ids[0]} --reads")
-    print(f"\nThe demo database is {url}; try e.g.\n  .venv/bin/screening --db {url} --as hc-lugnvik case show {ids[0]}")
+            Path(db.sqlite_path(url) + suffix).unlink(missing_ok=True)
+    run(f"--db {url} init --demo")
+    print(f"Created {url} with the demo region (Region Jämtland Härjedalen, invented contacts).")
+    simulate(url)
+    opts = f"--db {url} --now {TODAY}"
+    run(f"{opts} --as ostersund-reception case list", show=True)
+    run(f"{opts} --as hc-lugnvik case list --overdue", show=True)
+    first = run(f"{opts} --as hc-lugnvik case list")[0]["id"]
+    run(f"{opts} --as hc-lugnvik case show {first}", show=True)
+    run(f"{opts} --as ostersund-reception case show {first}", show=True)
+    run(f"{opts} --as ostersund-school-norrby case list", show=True)
+    run(f"{opts} --as region-coordinator case list --overdue", show=True)
+    run(f"{opts} --as region-coordinator case history {first} --reads", show=True)
+    print(f"\nThe demo database is {url}; try e.g.\n"
+          f"  .venv/bin/screening --db {url} --as hc-lugnvik case show {first}")
     return 0
 
 

@@ -41,3 +41,6 @@ UNITS_SV = {"bvc": "BVC", "school_health": "Elevhälsan", None: "avgörs (6 år:
 
 def state_label(track: str, state: str) -> str:
     return f"{state} ({STATES_SV[track].get(state, state)})"
+
+STATUS_SV = {"open": "öppen", "met": "klar i tid", "late": "klar för sent", "breached": "försenad",
+             "cancelled": "gäller inte"}

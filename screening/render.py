@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from screening.directory import KIND_LABELS_SV
-from screening.labels import TRACKS_SV, UNITS_SV, state_label
+from screening.labels import STATUS_SV, TRACKS_SV, UNITS_SV, state_label
 
 
 @cache
@@ -66,9 +66,21 @@ def case(view: dict) -> None:
     for track, state in view["tracks"].items():
         rows.append((TRACKS_SV[track], state_label(track, state)))
     rows.append(("Vaccination av", UNITS_SV.get(view["vaccination_unit"], view["vaccination_unit"])))
+    bookings = view.get("bookings", {})
+    rows.append(("Hälsosamtal", _minute(bookings.get("health_conversation")) or "ej bokat"))
+    rows.append(("Läkarundersökning", _minute(bookings.get("examination")) or "ej bokad"))
     results = view["results"]
     obstacle = {None: "ej känt", True: "ja", False: "nej"}[results["obstacle"]]
-    rows.append(("Provsvar", f"{results['received_at'] or 'inte klara'}; hinder: {obstacle}"))
+    rows.append(("Provsvar", f"{_minute(results['received_at']) or 'inte klara'}; hinder: {obstacle}"))
+    if view.get("declined"):
+        rows.append(("Avböjt", f"{_minute(view['declined']['at'])} ({view['declined']['by']})"))
+    # medical content: present in the view only for the roles that may read it
+    if results.get("note"):
+        rows.append(("Provsvar, journal", results["note"]))
+    if view.get("examination", {}).get("note"):
+        rows.append(("Undersökning, journal", view["examination"]["note"]))
+    for reason in view.get("reasons", []):
+        rows.append(("Anledning", reason))
     for label, value in rows:
         facts.add_row(label, str(value))
     console().print(Panel(facts, title=f"Ärende {view['id']}", title_align="left"))
@@ -77,9 +89,10 @@ def case(view: dict) -> None:
 
 
 def deadlines(items: list[dict]) -> None:
-    table = _table("Tidsfrister", "rule", "owner", "due", "status", "met")
+    table = _table("Tidsfrister", "rule", "owner", "due", "status (status)", "met", "late because of")
     for d in items:
-        table.add_row(d["rule"], d["owner"], d["due_date"], d["status"], d["met_at"] or "")
+        table.add_row(d["rule"], d["owner"], d["due_date"], f"{d['status']} ({STATUS_SV[d['status']]})",
+                      _minute(d["met_at"]) or "", d.get("attributed_to") or "")
     console().print(table)
 
 
@@ -101,5 +114,5 @@ def history(case_id: str, entries: list[dict]) -> None:
     console().print(table)
 
 
-def _minute(iso: str) -> str:
-    return iso[:16].replace("T", " ")
+def _minute(iso: str | None) -> str | None:
+    return iso[:16].replace("T", " ") if iso else None

@@ -8,8 +8,8 @@ import migrations
 from screening import db
 
 
-def upgrade(url: str) -> str:
-    """Upgrade the database at `url` to the newest revision; returns that revision."""
+def upgrade(url: str, revision: str = "head") -> str:
+    """Upgrade the database at `url` to `revision` (the newest by default); returns the revision."""
     from alembic import command
     from alembic.config import Config
 
@@ -17,7 +17,7 @@ def upgrade(url: str) -> str:
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     with db.engine(url).begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
     return current_revision(url)
 
 

@@ -80,3 +80,25 @@ def test_the_audit_trail_is_append_only(demo_db):
                 conn.execute(text(statement))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT user_id FROM audit")).scalars().all() == ["u"]
+
+
+def test_upgrading_from_the_first_schema_keeps_cases_and_audit(db_url):
+    notice = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    assert migrate.upgrade(db_url, "0001") == "0001"
+    with db.engine(db_url).begin() as conn:
+        conn.execute(text("INSERT INTO region (id, name, municipalities) VALUES ('r', 'R', '[\"Berg\"]')"))
+        conn.execute(text("INSERT INTO organisation (id, position, kind, name, municipality, details) "
+                          "VALUES ('berg-reception', 0, 'reception_unit', 'Berg', 'Berg', '{}')"))
+        conn.execute(text(
+            "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
+            "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at) "
+            "VALUES ('SC-OLD00001', 3, 'Berg', :born, false, false, :t, false, 'parties_notified', "
+            "'not_started', 'not_started', :t, :t)"), {"born": date(2015, 1, 2), "t": notice})
+        conn.execute(text("INSERT INTO audit (case_id, action, event, at, recorded_at, user_id) "
+                          "VALUES ('SC-OLD00001', 'event', 'register', :t, :t, 'u')"), {"t": notice})
+    assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
+    with SqlUnitOfWork(db_url) as uow:
+        case = uow.cases.get("SC-OLD00001")
+    assert (case.version, case.health_state, case.notice_at, case.doses_given) == (3, "parties_notified", notice, 0)
+    with db.engine(db_url).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit")).scalar() == 1

@@ -73,7 +73,8 @@ class Case:
     intro_invited_at: datetime | None = None
     intro_held_at: datetime | None = None
     intro_plan_at: datetime | None = None
-    started_at: datetime | None = None
+    school_started_at: datetime | None = None
+    preschool_started_at: datetime | None = None
     postponed_at: datetime | None = None
     # vaccination track (vacc 1-2)
     records_requested_at: datetime | None = None

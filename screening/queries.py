@@ -16,7 +16,8 @@ CASE_DATETIMES = ("notice_at", "created_at", "updated_at", "parties_notified_at"
                   "renotified_at", "previous_verified_at", "conversation_start", "conversation_booked_at",
                   "samples_taken_at", "results_received_at", "family_informed_at", "reception_informed_at",
                   "examination_start", "examination_booked_at", "examined_at", "consent_at", "shared_at",
-                  "declined_at", "ended_at", "intro_invited_at", "intro_held_at", "intro_plan_at", "started_at",
+                  "declined_at", "ended_at", "intro_invited_at", "intro_held_at", "intro_plan_at", "school_started_at",
+                  "preschool_started_at",
                   "postponed_at", "records_requested_at", "assessed_at", "vaccination_plan_at",
                   "vaccinations_done_at")
 DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"

@@ -90,7 +90,8 @@ class CaseRow(SQLModel, table=True):
     intro_invited_at: datetime | None = None
     intro_held_at: datetime | None = None
     intro_plan_at: datetime | None = None
-    started_at: datetime | None = None
+    school_started_at: datetime | None = None
+    preschool_started_at: datetime | None = None
     postponed_at: datetime | None = None
     records_requested_at: datetime | None = None
     vaccination_status: str | None = Field(default=None, max_length=8)

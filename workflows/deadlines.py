@@ -38,6 +38,7 @@ class Rule:
     cutoff: time | None = None
     upstream: str | None = None
     applies: str | None = None
+    restarts: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,19 +86,42 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
         for name, values in override.items():
             if name not in raw:
                 raise BadInput(f"rules {path}: unknown rule '{name}'")
+            if not isinstance(values, dict):
+                raise BadInput(f"rules {path}: rule '{name}': must be a table of keys")
             raw[name] = {**raw[name], **values}
-    rules = {}
-    for name, values in raw.items():
-        values = dict(values)
-        if "cutoff" in values:
-            values["cutoff"] = time.fromisoformat(values["cutoff"])
+    return {name: _rule(name, values, path or BUNDLED) for name, values in raw.items()}
+
+
+_TYPES = {"working_days": int, "calendar_days": int, "months": int, "years": int, "restarts": bool,
+          "clause": str, "owner": str, "kind": str, "track": str, "starts": str, "ends": str,
+          "upstream": str, "applies": str, "cutoff": str}
+
+
+def _rule(name: str, values, source) -> Rule:
+    where = f"rules {source}: rule '{name}'"
+    if not isinstance(values, dict):
+        raise BadInput(f"{where}: must be a table of keys")
+    for key, value in values.items():
+        expected = _TYPES.get(key)
+        if expected is None:
+            raise BadInput(f"{where}: unknown key '{key}'")
+        if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 0)):
+            raise BadInput(f"{where}: {key} must be {'a whole number ≥ 0' if expected is int else expected.__name__}")
+    values = dict(values)
+    if "cutoff" in values:
         try:
-            rules[name] = Rule(name=name, **values)
-        except TypeError as error:
-            raise BadInput(f"rules: rule '{name}': {error}") from None
-        if rules[name].starts not in STARTS:
-            raise BadInput(f"rules: rule '{name}': unknown start '{rules[name].starts}'")
-    return rules
+            values["cutoff"] = time.fromisoformat(values["cutoff"])
+        except ValueError:
+            raise BadInput(f"{where}: cutoff must be HH:MM") from None
+    try:
+        rule = Rule(name=name, **values)
+    except TypeError:
+        raise BadInput(f"{where}: clause, owner, kind, track, starts and ends are required") from None
+    if rule.starts not in STARTS:
+        raise BadInput(f"{where}: unknown start '{rule.starts}'")
+    if sum(v is not None for v in (rule.working_days, rule.calendar_days, rule.months, rule.years)) != 1:
+        raise BadInput(f"{where}: give exactly one of working_days, calendar_days, months, years")
+    return rule
 
 
 def due_time(rule: Rule, start: datetime, calendar: WorkingDays) -> datetime:
@@ -143,11 +167,14 @@ def _applies(rule: Rule, case: Case, today: date) -> bool:
     return True
 
 
-def _cancelled(rule: Rule, case: Case) -> bool:
+def _cancelled(rule: Rule, case: Case, due: datetime) -> bool:
+    """Is the deadline no longer owed? One already breached when the case ended stays breached (§ 10)."""
     if case.ended_at is not None and rule.track != "case":
-        return True  # moved out or closed: nothing more is owed here
+        return due >= case.ended_at  # moved out or closed: nothing more is owed here
     if rule.track == "health" and case.declined_at is not None:
-        return True  # § 5: a decline stops the health track without a breach
+        return due >= case.declined_at  # § 5: a decline stops the health track without a breach
+    if rule.track == "vaccination" and case.vaccination_state == "not_needed":
+        return True  # vacc 2: complete vaccinations need no plan
     return rule.name == "notify_parties" and case.already_in_sweden and case.previous_screening == "yes"
 
 
@@ -160,9 +187,11 @@ def evaluate(case: Case, rules: dict[str, Rule], calendar: WorkingDays, now: dat
             continue
         due = due_time(rule, start, calendar)
         ended = getattr(case, rule.ends)
-        if ended is not None and ended >= start:
+        if ended is not None and rule.restarts and ended < start:
+            ended = None  # done for an earlier start: the new one is still owed
+        if ended is not None:
             status = "met" if ended <= due else "late"
-        elif _cancelled(rule, case):
+        elif _cancelled(rule, case, due):
             status, ended = "cancelled", None
         else:
             status, ended = ("breached" if now > due else "open"), None

@@ -100,9 +100,9 @@ EVENTS: dict[str, Spec] = {
 }
 
 
-def record(case: Case, event: str, at: datetime, params: dict, user_id: str) -> None:
+def record(case: Case, event: str, at: datetime, params: dict, actor) -> None:
     """Write what the event says happened onto the case (memory only; the unit of work stores it)."""
-    RECORDERS.get(event, lambda *_: None)(case, at, params, user_id)
+    RECORDERS.get(event, lambda *_: None)(case, at, params, actor)
     if "note" in params:
         case.events.append(Note("results" if event == "record_results" else "examination", params["note"]))
     if "reason" in params:
@@ -142,8 +142,8 @@ def _consent(case, at, params, _user):
     case.consent_given_by, case.consent_scope, case.consent_at = params["given_by"], params["scope"], at
 
 
-def _decline(case, at, _params, user):
-    case.declined_at, case.declined_by = at, user
+def _decline(case, at, _params, actor):
+    case.declined_at, case.declined_by = at, actor.user_id
 
 
 def _dose(case, at, params, _user):
@@ -171,9 +171,9 @@ RECORDERS = {
     "invite_intro_meeting": _set(intro_invited_at="at"),
     "hold_intro_meeting": _set(intro_held_at="at"),
     "make_intro_plan": _set(intro_plan_at="at"),
-    "start_school": _set(started_at="at"),
-    "start_preschool": _set(started_at="at"),
-    "start_with_adaptations": _set(started_at="at"),
+    "start_school": _set(school_started_at="at"),
+    "start_preschool": _set(preschool_started_at="at"),
+    "start_with_adaptations": lambda case, at, params, actor: setattr(case, f"{actor.role}_started_at", at),
     "postpone_start": _set(postponed_at="at"),
     "request_records": _set(records_requested_at="at"),
     "assess_vaccinations": _set(vaccination_status="=status", assessed_at="at"),

@@ -6,9 +6,6 @@ from datetime import date
 
 from screening.model import age_on
 
-IN_SCHOOL = ("started", "started_adapted")
-
-
 def vaccination_unit(case, today: date) -> str | None:
     """BVC for children not yet in school, school health for children in school.
 
@@ -18,7 +15,7 @@ def vaccination_unit(case, today: date) -> str | None:
     Works on a Case or on a row mapping.
     """
     get = case.get if isinstance(case, dict) else lambda name: getattr(case, name)
-    if get("school_id") and get("school_state") in IN_SCHOOL:
+    if get("school_started_at") is not None:
         return "school_health"
     if get("preschool_id") and not get("school_id"):
         return "bvc"

@@ -239,7 +239,7 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
         raise Refused(f"{event} is not allowed while the {track} track is '{before}'") from None
     if not moved:
         raise Refused(f"{event} is not allowed for this case now")
-    record(case, event, at, params, actor.user_id)
+    record(case, event, at, params, actor)
     if event == "make_vaccination_plan":
         case.vaccination_plan_unit = actor.role
     case.updated_at = recorded_at

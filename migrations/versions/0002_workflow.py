@@ -17,7 +17,7 @@ MILESTONES = [
     "conversation_start", "conversation_booked_at", "samples_taken_at", "results_received_at",
     "family_informed_at", "reception_informed_at", "examination_start", "examination_booked_at",
     "examined_at", "consent_at", "shared_at", "declined_at", "ended_at", "intro_invited_at",
-    "intro_held_at", "intro_plan_at", "started_at", "postponed_at", "records_requested_at",
+    "intro_held_at", "intro_plan_at", "school_started_at", "preschool_started_at", "postponed_at", "records_requested_at",
     "assessed_at", "vaccination_plan_at", "vaccinations_done_at",
 ]
 TEXTS = {"previous_screening": 8, "consent_given_by": 16, "consent_scope": 16, "declined_by": 64,

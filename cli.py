@@ -223,7 +223,7 @@ def case_event(
     for item in set_:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise BadInput(f"--set takes KEY=VALUE, not '{item}'")
+            raise BadInput("--set takes KEY=VALUE (a value without '=' was given; it is not repeated here)")
         params[key.strip()] = value
     now = settings.now
     when = clock.parse_datetime(at, "--at") if at else None

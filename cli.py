@@ -191,14 +191,15 @@ def case_list(
 ) -> None:
     """The cases the acting user may see."""
     from screening import render, views
+    from screening.errors import BadInput
 
     now = settings.now
     with read_model() as rm:
         actor = rm.actor(settings.user)
         if municipality is not None:
             municipality = rm.municipality(municipality)
-        if health_centre is not None:
-            rm.organisation(health_centre)
+        if health_centre is not None and rm.organisation(health_centre)["kind"] != "health_centre":
+            raise BadInput(f"'{health_centre}' is not a health centre")
         rows = rm.cases(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
                         at=now, recorded_at=settings.recorded_at)
     cases = [views.case_view(row, actor, now) for row in rows]
@@ -308,9 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     global settings
     args = list(sys.argv[1:] if argv is None else argv)
     settings = Settings(json="--json" in args)  # known before parsing, so a usage error answers in JSON
-    if "--json" in args[1:]:  # --json is global, but staff type it last too: `case list --json`
-        args.remove("--json")
-        args.insert(0, "--json")
+    if settings.json:  # --json is global, but staff type it last too: `case list --json`
+        args = ["--json"] + [arg for arg in args if arg != "--json"]
     try:
         code = app(args=args, prog_name="screening", standalone_mode=False)
         return code if isinstance(code, int) else 0

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from datetime import date
 
+import pytest
+
+import cli
 from screening.identity import luhn_check_digit
+from tests.conftest import pg_schema_url
 
 NOW = "2026-11-23T10:00"  # a Monday in winter (+01:00)
 BORN = date(2019, 4, 2)
@@ -13,6 +19,33 @@ CASE_KEYS = {"id", "municipality", "birth_date", "age", "arrival", "tracks", "va
              "deadlines", "results"}
 DEADLINE_KEYS = {"rule", "owner", "starts", "due", "due_date", "status", "met_at"}
 HISTORY_KEYS = {"event", "at", "recorded_at", "user", "org"}
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def database(backend: str, tmp_path_factory):
+    """An empty database that outlives one test (for module fixtures); `db_url` does it per test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'screening.db'}"
+        return
+    schema = pg_schema_url()
+    url = next(schema)
+    try:
+        yield url
+    finally:
+        schema.close()
+
+
+def call(url: str, *args: str, user: str | None = None, now: str | None = NOW):
+    """Run one command in-process where the `run` fixture is not at hand; returns its JSON."""
+    argv = ["--db", url, *(["--as", user] if user else []), *(["--now", now] if now else []), "--json"]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(argv + list(args))
+    assert code == 0, err.getvalue()
+    return json.loads(out.getvalue())
 
 
 def pnr(birth: date = BORN, serial: str = "238", *, coordination: bool = False) -> str:

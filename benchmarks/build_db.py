@@ -134,6 +134,32 @@ def count_cases(url: str) -> int | None:
         return conn.execute(text("SELECT count(*) FROM screening_case")).scalar_one()
 
 
+def schema_current(url: str) -> bool:
+    """Whether the database at `url` has this checkout's schema: the newest revision, and every
+    table with exactly the columns of `screening.tables` (a migration may change while its
+    revision stays the same during development)."""
+    from sqlalchemy import inspect, text
+    from sqlmodel import SQLModel
+
+    import screening.tables  # noqa: F401  (registers the tables)
+    from screening import db
+
+    if db.is_sqlite(url) and not Path(db.sqlite_path(url)).exists():
+        return False
+    with db.engine(url).connect() as conn:
+        inspector = inspect(conn)
+        if not inspector.has_table("alembic_version"):
+            return False
+        if conn.execute(text("SELECT version_num FROM alembic_version")).scalar() != db.SCHEMA_REVISION:
+            return False
+        for table in SQLModel.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                return False
+            if {c["name"] for c in inspector.get_columns(table.name)} != {c.name for c in table.columns}:
+                return False
+    return True
+
+
 def case_ids(url: str, municipality: str | None = None) -> list[str]:
     from sqlalchemy import select
 

@@ -86,8 +86,8 @@ def summary(times: list[float]) -> dict:
 
 
 def prepare(url: str, n_cases: int, seed: int, rebuild: bool) -> tuple[bool, float]:
-    """(reused, build seconds): reuse a database with exactly n_cases, else (re)build it."""
-    if not rebuild and build_db.count_cases(url) == n_cases:
+    """(reused, build seconds): reuse a database of this schema with exactly n_cases, else (re)build it."""
+    if not rebuild and build_db.count_cases(url) == n_cases and build_db.schema_current(url):
         return True, 0.0
     build_db.reset(url)
     started = time.perf_counter()

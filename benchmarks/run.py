@@ -1,7 +1,13 @@
-"""`make bench` runs this: the CLI latency benchmark; --small is CI's smoke-test size.
+"""`make bench` runs this: the benchmarks; --small is CI's smoke-test size.
 
-    .venv/bin/python benchmarks/run.py --small        # = cli_latency.py --cases 2000 --runs 3
-    .venv/bin/python benchmarks/run.py [ARGS…]         # = cli_latency.py ARGS…
+    .venv/bin/python benchmarks/run.py --small         # cli_latency.py --cases 2000 --runs 3,
+                                                        # then events_bench.py --small (SQLite)
+    .venv/bin/python benchmarks/run.py [ARGS…]          # = cli_latency.py ARGS…
+    .venv/bin/python benchmarks/run.py events [ARGS…]   # = events_bench.py ARGS…
+
+With --small, other arguments go to the CLI latency benchmark only (as before); the events
+benchmark always runs at its smoke size on SQLite files under benchmarks/out/. The exit code is
+1 when either benchmark is broken, never because a figure misses its goal.
 """
 
 from __future__ import annotations
@@ -12,11 +18,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cli_latency  # noqa: E402
+import events_bench  # noqa: E402
 
 SMALL = ["--cases", "2000", "--runs", "3"]
 
+
+def main(args: list[str]) -> int:
+    if args[:1] == ["events"]:
+        return events_bench.main(args[1:])
+    if "--small" not in args:
+        return cli_latency.main(args)
+    code = cli_latency.main(SMALL + [a for a in args if a != "--small"])
+    sys.stdout.flush()
+    print()
+    return max(code, events_bench.main(["--small"]))
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--small" in args:
-        args = SMALL + [a for a in args if a != "--small"]
-    sys.exit(cli_latency.main(args))
+    sys.exit(main(sys.argv[1:]))

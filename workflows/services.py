@@ -123,7 +123,7 @@ def register_case(uow, acting_user: str | None, reg: Registration, *, now: datet
     }
     existing = uow.cases.find_by_identifiers(identifiers)
     if existing:
-        return _attach(uow, actor, existing, identifiers, reg, now=now, recorded_at=recorded_at), True
+        return _attach(uow, actor, existing, identifiers, reg, recorded_at=recorded_at), True
     case = Case(
         id=new_case_id(), municipality=municipality, birth_date=reg.birth_date, notice_at=reg.notice_at,
         health_state="verifying_previous" if reg.already_in_sweden else "registered",
@@ -140,7 +140,7 @@ def register_case(uow, acting_user: str | None, reg: Registration, *, now: datet
 
 
 def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Registration, *,
-            now: datetime, recorded_at: datetime) -> str:
+            recorded_at: datetime) -> str:
     if len(existing) > 1:
         raise Refused("these identity numbers belong to two different cases; ask the coordinator to merge them")
     case = existing[0]
@@ -155,7 +155,7 @@ def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Reg
     if added:
         case.updated_at = recorded_at
         uow.cases.save(case)
-        uow.audit.record(AuditEntry(case.id, "event", "attach_identity", now, recorded_at,
+        uow.audit.record(AuditEntry(case.id, "event", "attach_identity", reg.notice_at, recorded_at,
                                     actor.user_id, actor.org_id, {"added": added}))
         uow.commit()
     return case.id

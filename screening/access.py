@@ -55,10 +55,23 @@ def require_command(actor: Actor, command: str) -> None:
         raise Refused(f"the role '{actor.role}' may not {command.replace('_', ' ')} (only {', '.join(allowed)})")
 
 
-def sees_medical(actor: Actor, case) -> bool:
+VACCINATORS = ("health_centre", "bvc", "school_health")  # vacc 2: their own records of doses and referrals
+
+
+def readable_notes(actor: Actor, case) -> frozenset[str]:
+    """The kinds of confidential note (results, examination, reason, dose, referral) the actor may read."""
+    kinds = set()
+    if actor.role in MEDICAL_READERS or (actor.role in SHARED_READERS and _value(case, "shared_at") is not None):
+        kinds |= {"results", "examination"}
     if actor.role in MEDICAL_READERS:
-        return True
-    return actor.role in SHARED_READERS and _value(case, "shared_at") is not None
+        kinds.add("reason")
+    if actor.role in VACCINATORS:
+        kinds |= {"dose", "referral"}
+    return frozenset(kinds)
+
+
+def sees_medical(actor: Actor, case) -> bool:
+    return "results" in readable_notes(actor, case)
 
 
 def _value(case, column: str):

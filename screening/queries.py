@@ -116,16 +116,16 @@ class ReadModel:
             if d["case_id"] in by_id:
                 d["starts"], d["due"], d["met_at"] = map(clock.from_db, (d["starts"], d["due"], d["met_at"]))
                 by_id[d["case_id"]]["deadlines"].append(d)
-        readable = [row for row in rows if access.sees_medical(actor, row)]
-        if not readable:
+        readable = {row["id"]: access.readable_notes(actor, row) for row in rows}
+        if not any(readable.values()):
             return  # the notes are not even read for a role that may not see them
-        for row in readable:
-            row["notes"] = []
+        for row in rows:
+            row["notes"] = [] if readable[row["id"]] else None
         notes_condition = condition.replace("d.case_id", "n.case_id")
         for note in self.conn.all(f"SELECT n.case_id, n.kind, n.text, n.at FROM case_note n "
                                   f"WHERE {notes_condition} ORDER BY n.id", params):
             row = by_id.get(note["case_id"])
-            if row is not None and row["notes"] is not None:
+            if row is not None and note["kind"] in readable[row["id"]]:
                 row["notes"].append({"kind": note["kind"], "text": note["text"], "at": clock.from_db(note["at"])})
 
     def history(self, actor: Actor, case_id: str, *, include_reads: bool, at: datetime,

@@ -57,12 +57,16 @@ def case_view(row: dict, actor: Actor, now: datetime) -> dict:
         if row["declined_at"] else None,
         "doses_given": row["doses_given"],
     }
-    if row.get("notes") is not None and access.sees_medical(actor, row):
-        notes = row["notes"]
-        view["results"]["note"] = _last(notes, "results")
-        view["examination"] = {"at": clock.local_iso(row["examined_at"]), "note": _last(notes, "examination")}
-        view["vaccines_given"] = [n["text"] for n in notes if n["kind"] == "dose"]
-        view["reasons"] = [n["text"] for n in notes if n["kind"] == "reason"]
+    notes = row.get("notes")
+    if notes is not None:  # only the kinds `access.readable_notes` allows were read at all
+        if access.sees_medical(actor, row):
+            view["results"]["note"] = _last(notes, "results")
+            view["examination"] = {"at": clock.local_iso(row["examined_at"]), "note": _last(notes, "examination")}
+        if "reason" in access.readable_notes(actor, row):
+            view["reasons"] = [n["text"] for n in notes if n["kind"] == "reason"]
+        if "dose" in access.readable_notes(actor, row):
+            view["vaccines_given"] = [n["text"] for n in notes if n["kind"] == "dose"]
+            view["referrals"] = [n["text"] for n in notes if n["kind"] == "referral"]
     return view
 
 

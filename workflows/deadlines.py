@@ -16,7 +16,7 @@ from screening.clock import STOCKHOLM
 from screening.errors import BadInput
 from screening.model import Case, age_on
 from screening.workdays import WorkingDays, end_of_day
-from workflows.routing import vaccination_unit
+from workflows.routing import responsible_unit
 
 BUNDLED = Path(__file__).parent / "data" / "deadlines.toml"
 STATUSES = ("open", "met", "late", "breached", "cancelled")
@@ -197,7 +197,7 @@ def evaluate(case: Case, rules: dict[str, Rule], calendar: WorkingDays, now: dat
             status, ended = ("breached" if now > due else "open"), None
         owner = rule.owner
         if owner == "vaccination_unit":  # vacc 2: BVC or school health, by the routing rule
-            owner = case.vaccination_plan_unit or vaccination_unit(case, today) or "school_health"
+            owner = responsible_unit(case, today) or "school_health"
         found[rule.name] = Deadline(rule.name, owner, start, due, status, ended, None)
     return [_attribute(d, rules[d.rule], found) for d in found.values()]
 

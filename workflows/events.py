@@ -20,7 +20,7 @@ VACCINATING_UNITS = ("bvc", "school_health")
 class Note:
     """Medical or confidential text: stored apart, shown only to the roles that may read it."""
 
-    kind: str  # results | examination | reason | dose
+    kind: str  # results | examination | reason | dose | referral
     text: str
 
 
@@ -94,7 +94,8 @@ EVENTS: dict[str, Spec] = {
     "postpone_start": Spec(("school", "preschool"), REASON),
     "request_records": Spec(("school_health",)),
     "assess_vaccinations": Spec(VACCINATING_UNITS, {"status": _choice("complete", "missing", "unknown")}),
-    "make_vaccination_plan": Spec(VACCINATING_UNITS),
+    # vacc 2: Hepatitis B is given within the unit (give_catch_up_dose); tuberculosis is referred
+    "make_vaccination_plan": Spec(VACCINATING_UNITS, optional={"tb_referral": _choice("yes", "no")}),
     "give_catch_up_dose": Spec(VACCINATING_UNITS, {"vaccine": _text}),
     "complete_vaccinations": Spec(VACCINATING_UNITS),
 }
@@ -107,6 +108,8 @@ def record(case: Case, event: str, at: datetime, params: dict, actor) -> None:
         case.events.append(Note("results" if event == "record_results" else "examination", params["note"]))
     if "reason" in params:
         case.events.append(Note("reason", params["reason"]))
+    if params.get("tb_referral") == "yes":
+        case.events.append(Note("referral", "tuberculosis"))
 
 
 def _set(**fields) -> Callable:

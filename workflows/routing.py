@@ -25,3 +25,9 @@ def vaccination_unit(case, today: date) -> str | None:
     if age == 6 and not get("school_id"):
         return None
     return "school_health"
+
+
+def responsible_unit(case, today: date) -> str | None:
+    """The unit that acts now: the routing rule, which hands a child over at school start; where
+    it cannot decide (age 6, school unknown), the unit that made the plan keeps it."""
+    return vaccination_unit(case, today) or case.vaccination_plan_unit

@@ -208,7 +208,7 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
 
     from workflows.agreement import EVENT_TRACK, machine
     from workflows.events import EVENTS, VACCINATING_UNITS, record
-    from workflows.routing import vaccination_unit
+    from workflows.routing import responsible_unit
 
     actor = load_actor(uow, acting_user)
     spec = EVENTS.get(event)
@@ -228,7 +228,7 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
         raise StaleWrite(f"case {case.id} was changed by someone else meanwhile (version {case.version}, "
                          f"you read {expected_version}); read it again and retry")
     if spec.roles == VACCINATING_UNITS:
-        unit = case.vaccination_plan_unit or vaccination_unit(case, clock.local_date(now))
+        unit = responsible_unit(case, clock.local_date(now))
         if unit is not None and actor.role != unit:  # vacc 2: the routing rule decides
             raise Refused(f"the catch-up vaccination of this child is for {unit}, not {actor.role}")
     track = EVENT_TRACK[event]
@@ -256,4 +256,4 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
     return case
 
 
-CONFIDENTIAL_PARAMS = ("note", "reason", "vaccine")  # never in the audit detail, a log or a message
+CONFIDENTIAL_PARAMS = ("note", "reason", "vaccine", "tb_referral")  # never in the audit detail, a log or a message

@@ -24,6 +24,8 @@ case_app = typer.Typer(help="Children's cases: register, show, list, history.", 
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(case_app, name="case")
+alerts_app = typer.Typer(help="Alerts of missed and coming deadlines: list, acknowledge.")
+app.add_typer(alerts_app, name="alerts")
 
 
 @dataclass
@@ -256,6 +258,50 @@ def case_history(
         for e in entries
     ]
     out.result(history, lambda: render.history(case_id, history))
+
+
+# --- deadlines and alerts ------------------------------------------------------------------
+
+
+@app.command()
+def sweep() -> None:
+    """One deadline sweep at the clock's time: raises the alerts due (coordinator, admin)."""
+    from screening import render, views
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    policy = services.Policy.default(os.environ.get("SCREENING_RULES"))
+    with SqlUnitOfWork(settings.url) as uow:
+        raised = services.run_sweep(uow, settings.user or "", policy=policy, now=settings.now)
+    alerts = [views.alert_view(row) for row in raised]
+    out.result({"alerts": alerts}, lambda: render.alerts(alerts, f"Sweep at {settings.now:%Y-%m-%d %H:%M}"))
+
+
+@alerts_app.callback(invoke_without_command=True)
+def alerts_list(
+    ctx: typer.Context,
+    open_only: bool = typer.Option(False, "--open", help="Only alerts not yet acknowledged."),
+) -> None:
+    """Alerts the acting user may see (`alerts ack ID` acknowledges one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from screening import render, views
+
+    with read_model() as rm:
+        rows = rm.alerts(rm.actor(settings.user), open_only=open_only)
+    alerts = [views.alert_view(row) for row in rows]
+    out.result(alerts, lambda: render.alerts(alerts, "Larm"))
+
+
+@alerts_app.command("ack")
+def alerts_ack(alert_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Acknowledge an alert (a breach still unresolved is raised again to the coordinators weekly)."""
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    with SqlUnitOfWork(settings.url) as uow:
+        services.acknowledge_alert(uow, settings.user, alert_id, now=settings.now, recorded_at=settings.recorded_at)
+    out.result({"id": alert_id, "acknowledged": True}, lambda: out.line(f"Alert {alert_id} acknowledged"))
 
 
 # --- the edge ----------------------------------------------------------------------------

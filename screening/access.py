@@ -22,7 +22,10 @@ SCOPE_COLUMN = {
 COMMANDS = {
     "register": ("reception",),
     "user_admin": ("admin",),
+    "sweep": ("coordinator", "admin"),
 }
+# the party kind whose alerts a role receives (a deadline's and an alert's `owner`)
+OWNER_OF_ROLE = {"reception": "reception_unit"}
 
 # Roles that may read medical content (results, notes) of a case in their scope: the HC always,
 # school health once a copy was shared with the guardian's consent (step 6; OSL 12 kap. 2-3 §§).
@@ -76,3 +79,13 @@ def sees_medical(actor: Actor, case) -> bool:
 
 def _value(case, column: str):
     return case[column] if isinstance(case, dict) else getattr(case, column)
+
+
+def alert_owner_filter(actor: Actor) -> str | None:
+    """The owner kind of the alerts the actor receives; None for coordinators and admins (all)."""
+    return None if actor.role in ALL_CASES else OWNER_OF_ROLE.get(actor.role, actor.role)
+
+
+def may_see_alert(actor: Actor, alert, case) -> bool:
+    owner = alert_owner_filter(actor)
+    return case is not None and can_see(actor, case) and owner in (None, _value(alert, "owner"))

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from screening.errors import BadInput, ScreeningError
 
 # The newest migration; `init` upgrades to it and every other command checks for it.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 
 class SchemaOutdated(ScreeningError):

@@ -141,6 +141,28 @@ class ReadModel:
             entry["at"], entry["recorded_at"] = clock.from_db(entry["at"]), clock.from_db(entry["recorded_at"])
         return entries
 
+    def alerts(self, actor: Actor, *, open_only: bool) -> list[dict]:
+        """The alerts of the cases in the actor's scope that the actor's kind of party receives."""
+        where, params = [], {}
+        scope = access.scope_filter(actor)
+        if scope is not None:
+            where.append(f"c.{scope[0]} = :scope")
+            params["scope"] = scope[1]
+        owner = access.alert_owner_filter(actor)
+        if owner is not None:
+            where.append("a.owner = :owner")
+            params["owner"] = owner
+        if open_only:
+            where.append("a.acknowledged_at IS NULL")
+        rows = self.conn.all(
+            "SELECT a.id, a.case_id, a.rule, a.kind, a.owner, a.due, a.raised_at, a.last_raised_at, "
+            "a.raise_count, a.acknowledged_at FROM alert a JOIN screening_case c ON c.id = a.case_id "
+            f"WHERE {' AND '.join(where) or '1 = 1'} ORDER BY a.due, a.id", params)
+        for row in rows:
+            for name in ("due", "raised_at", "last_raised_at", "acknowledged_at"):
+                row[name] = clock.from_db(row[name])
+        return rows
+
     def _record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,
                       recorded_at: datetime) -> None:
         stamp = self.conn.timestamp

@@ -116,3 +116,14 @@ def history(case_id: str, entries: list[dict]) -> None:
 
 def _minute(iso: str | None) -> str | None:
     return iso[:16].replace("T", " ") if iso else None
+
+
+KIND_SV = {"reminder": "påminnelse", "breach": "överskriden", "warning": "varning"}
+
+
+def alerts(items: list[dict], title: str) -> None:
+    table = _table(f"{title} ({len(items)})", "id", "case", "rule", "kind (typ)", "owner", "due", "raised", "ack")
+    for a in items:
+        table.add_row(str(a["id"]), a["case"], a["rule"], f"{a['kind']} ({KIND_SV[a['kind']]})", a["owner"],
+                      _minute(a["due"]), _minute(a["raised_at"]), "ja" if a["acknowledged"] else "")
+    console().print(table)

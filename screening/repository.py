@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from screening.directory import Directory, organisation_from_dict
 from screening.errors import NotFound, StaleWrite
 from screening.model import IDENTIFIERS, Case
-from screening.tables import AuditRow, CaseRow, DeadlineRow, NoteRow, OrganisationRow, RegionRow, UserRow
+from screening.tables import AlertRow, AuditRow, CaseRow, DeadlineRow, NoteRow, OrganisationRow, RegionRow, UserRow
 
 CASE_FIELDS = tuple(f.name for f in fields(Case) if f.name != "events")
 
@@ -127,6 +127,21 @@ class SqlNoteRepository:
     def add(self, case_id: str, kind: str, text: str, at, user_id: str) -> None:
         self.session.execute(insert(NoteRow.__table__).values(
             case_id=case_id, kind=kind, text=text, at=at, user_id=user_id))
+
+
+class SqlAlertRepository:
+    table = AlertRow.__table__
+
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, alert_id: int) -> dict | None:
+        row = self.session.execute(select(self.table).where(self.table.c.id == alert_id)).mappings().first()
+        return dict(row) if row else None
+
+    def acknowledge(self, alert_id: int, user_id: str, at) -> None:
+        self.session.execute(update(self.table).where(self.table.c.id == alert_id)
+                             .values(acknowledged_at=at, acknowledged_by=user_id))
 
 
 class SqlDirectoryRepository:

@@ -153,3 +153,41 @@ class AuditRow(SQLModel, table=True):
     user_id: str = Field(max_length=64)
     org_id: str | None = Field(default=None, max_length=64)
     detail: str | None = Field(default=None, sa_column=Column(Text))  # non-medical JSON
+
+
+class AlertRow(SQLModel, table=True):
+    """An alert raised by the sweep: unique per case, rule and kind (a constraint, not a check)."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        UniqueConstraint("case_id", "rule", "kind", name="uq_alert_case_rule_kind"),
+        Index("ix_alert_last_raised", "last_raised_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="screening_case.id", max_length=16)
+    rule: str = Field(max_length=32)
+    kind: str = Field(max_length=10)  # reminder | breach | warning
+    owner: str = Field(max_length=16)
+    due: datetime
+    raised_at: datetime
+    last_raised_at: datetime  # a breach still unresolved is raised again to the coordinators weekly
+    raise_count: int
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = Field(default=None, max_length=64)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to send, written in the same transaction as what caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_queued", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)  # idempotency key
+    topic: str = Field(max_length=16)  # alert | digest
+    ref: int | None = None
+    created_at: datetime
+    status: str = Field(max_length=8)  # queued | sent | dead
+    attempts: int = Field(default=0)
+    sent_at: datetime | None = None

@@ -15,8 +15,8 @@ class SqlUnitOfWork:
     def __enter__(self) -> "SqlUnitOfWork":
         from sqlmodel import Session
 
-        from screening.repository import (SqlAuditLog, SqlCaseRepository, SqlDeadlineRepository,
-                                          SqlDirectoryRepository, SqlNoteRepository)
+        from screening.repository import (SqlAlertRepository, SqlAuditLog, SqlCaseRepository,
+                                          SqlDeadlineRepository, SqlDirectoryRepository, SqlNoteRepository)
 
         engine = db.engine(self.url)
         if self.url not in _checked:
@@ -26,6 +26,7 @@ class SqlUnitOfWork:
         self.cases = SqlCaseRepository(self.session)
         self.deadlines = SqlDeadlineRepository(self.session)
         self.notes = SqlNoteRepository(self.session)
+        self.alerts = SqlAlertRepository(self.session)
         self.directory = SqlDirectoryRepository(self.session)
         self.audit = SqlAuditLog(self.session)
         return self

@@ -77,3 +77,11 @@ def _last(notes: list[dict], kind: str) -> str | None:
 
 def _pnr(digits: str | None) -> str | None:
     return f"{digits[:8]}-{digits[8:]}" if digits else None
+
+
+def alert_view(row: dict) -> dict:
+    """An alert as the contract shows it; it names a case, a rule and a date, nothing medical."""
+    return {"id": row["id"], "case": row["case_id"], "rule": row["rule"], "kind": row["kind"],
+            "owner": row["owner"], "due": clock.local_iso(row["due"]), "raised_at": clock.local_iso(row["raised_at"]),
+            "last_raised_at": clock.local_iso(row["last_raised_at"]), "raise_count": row["raise_count"],
+            "acknowledged": row["acknowledged_at"] is not None}

@@ -39,6 +39,7 @@ class Rule:
     upstream: str | None = None
     applies: str | None = None
     restarts: bool = False
+    remind_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
 
 _TYPES = {"working_days": int, "calendar_days": int, "months": int, "years": int, "restarts": bool,
           "clause": str, "owner": str, "kind": str, "track": str, "starts": str, "ends": str,
-          "upstream": str, "applies": str, "cutoff": str}
+          "upstream": str, "applies": str, "cutoff": str, "remind_days": int}
 
 
 def _rule(name: str, values, source) -> Rule:

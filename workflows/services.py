@@ -257,3 +257,27 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
 
 
 CONFIDENTIAL_PARAMS = ("note", "reason", "vaccine", "tb_referral")  # never in the audit detail, a log or a message
+
+
+def run_sweep(uow, acting_user: str | None, *, policy: Policy, now: datetime) -> list[dict]:
+    """One deadline sweep at `now` in one transaction: alerts raised once, handed to the outbox."""
+    from workflows.sweep import sweep
+
+    if acting_user is not None:  # the scheduler sweeps as itself
+        access.require_command(load_actor(uow, acting_user), "sweep")
+    result = sweep(uow.session, policy.rules, policy.calendar, now)
+    uow.commit()
+    return result.alerts
+
+
+def acknowledge_alert(uow, acting_user: str | None, alert_id: int, *, now: datetime,
+                      recorded_at: datetime) -> None:
+    """Mark an alert seen; a breach still unresolved is raised again to the coordinators weekly."""
+    actor = load_actor(uow, acting_user)
+    alert = uow.alerts.get(alert_id)
+    if alert is None or not access.may_see_alert(actor, alert, uow.cases.get(alert["case_id"])):
+        raise NotFound(f"unknown alert '{alert_id}'")
+    uow.alerts.acknowledge(alert_id, actor.user_id, now)
+    uow.audit.record(AuditEntry(alert["case_id"], "event", "acknowledge_alert", now, recorded_at, actor.user_id,
+                                actor.org_id, {"alert": alert_id}))
+    uow.commit()

@@ -1,0 +1,97 @@
+"""The deadline sweep: one transaction of set-based statements over the indexed due column.
+
+It raises each alert once (a unique constraint, so repeated or concurrent sweeps never raise one
+twice), marks the past-due deadlines breached, raises an unresolved breach again to the
+coordinators once a week, and hands every alert it raised to the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from screening import clock
+from screening.workdays import end_of_day
+
+REMIND_WORKING_DAYS = 1  # a reminder to the owner one working day before the due
+RERAISE_AFTER = timedelta(days=7)
+
+ALERT_COLUMNS = "id, case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count, acknowledged_at"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    alerts: list[dict]  # raised by this sweep (new ones, and breaches raised again)
+    breached: int  # deadlines this sweep marked breached
+
+
+def _kind_sql(rules: dict) -> str:
+    warnings = ", ".join(f"'{name}'" for name, rule in rules.items() if rule.kind == "warning") or "''"
+    return f"CASE WHEN d.rule IN ({warnings}) THEN 'warning' ELSE 'breach' END"
+
+
+def _upstream_sql(rules: dict) -> str:
+    # § 10: a deadline late because of a late upstream step is that step's owner's
+    pairs = " ".join(f"WHEN '{name}' THEN '{rule.upstream}'" for name, rule in rules.items() if rule.upstream)
+    if not pairs:
+        return "owner"
+    return ("COALESCE((SELECT COALESCE(u.attributed_to, u.owner) FROM deadline u WHERE u.case_id = deadline.case_id "
+            f"AND u.rule = CASE deadline.rule {pairs} END AND u.status IN ('late', 'breached')), owner)")
+
+
+def sweep(session, rules: dict, calendar, now: datetime) -> SweepResult:
+    """One sweep at `now` in the session's transaction; the caller commits."""
+    from sqlalchemy import bindparam, text
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    today = clock.local_date(now)
+    times = {
+        "now": now,
+        "remind_until": end_of_day(calendar.add(today, REMIND_WORKING_DAYS)),
+        "week_ago": now - RERAISE_AFTER,
+    }
+    remind_days = {name: rule for name, rule in rules.items() if rule.remind_days}
+
+    def typed(sql: str, values: dict):
+        return text(sql).bindparams(*(bindparam(name, type_=UTCDateTime()) for name, value in values.items()
+                                      if isinstance(value, datetime) and f":{name}" in sql))
+
+    def run(sql: str):
+        return session.execute(typed(sql, times), times)
+
+    def alerts(sql: str, **extra) -> list[dict]:
+        values = {**times, **extra}
+        statement = typed(sql, values).columns(due=UTCDateTime(), raised_at=UTCDateTime(),
+                                               last_raised_at=UTCDateTime(), acknowledged_at=UTCDateTime())
+        return [dict(row) for row in session.execute(statement, values).mappings()]
+
+    raised = alerts(
+        "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
+        f"SELECT d.case_id, d.rule, {_kind_sql(rules)}, d.owner, d.due, :now, :now, 1 FROM deadline d "
+        "WHERE d.status = 'open' AND d.due < :now "
+        f"ON CONFLICT (case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}")
+    breached = run(
+        f"UPDATE deadline SET status = 'breached', attributed_to = {_upstream_sql(rules)} "
+        "WHERE status = 'open' AND due < :now").rowcount
+    breach_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.kind == "breach") or "''"
+    raised += alerts(
+        "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
+        "SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d "
+        f"WHERE d.status = 'open' AND d.due >= :now AND d.due <= :remind_until AND d.rule IN ({breach_rules}) "
+        f"ON CONFLICT (case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}")
+    for name, rule in remind_days.items():
+        raised += alerts(
+            "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
+            "SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d "
+            "WHERE d.status = 'open' AND d.due >= :now AND d.due <= :horizon AND d.rule = :rule "
+            f"ON CONFLICT (case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}",
+            horizon=now + timedelta(days=rule.remind_days), rule=name)
+    raised += alerts(
+        "UPDATE alert SET last_raised_at = :now, raise_count = raise_count + 1, acknowledged_at = NULL, "
+        "acknowledged_by = NULL WHERE kind = 'breach' AND last_raised_at <= :week_ago AND EXISTS "
+        "(SELECT 1 FROM deadline d WHERE d.case_id = alert.case_id AND d.rule = alert.rule AND d.status = 'breached') "
+        f"RETURNING {ALERT_COLUMNS}")
+    run("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
+        "SELECT 'alert:' || id || ':' || raise_count, 'alert', id, :now, 'queued', 0 FROM alert "
+        "WHERE last_raised_at = :now ON CONFLICT (key) DO NOTHING")
+    return SweepResult(raised, breached)

@@ -26,6 +26,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(case_app, name="case")
 alerts_app = typer.Typer(help="Alerts of missed and coming deadlines: list, acknowledge.")
 app.add_typer(alerts_app, name="alerts")
+scheduler_app = typer.Typer(help="The long-running scheduler: sweeps and digests.", no_args_is_help=True)
+app.add_typer(scheduler_app, name="scheduler")
 
 
 @dataclass
@@ -302,6 +304,28 @@ def alerts_ack(alert_id: int = typer.Argument(..., metavar="ID")) -> None:
     with SqlUnitOfWork(settings.url) as uow:
         services.acknowledge_alert(uow, settings.user, alert_id, now=settings.now, recorded_at=settings.recorded_at)
     out.result({"id": alert_id, "acknowledged": True}, lambda: out.line(f"Alert {alert_id} acknowledged"))
+
+
+@scheduler_app.command("run")
+def scheduler_run(
+    every: float = typer.Option(5.0, "--every", help="Minutes between sweeps."),
+    standby_poll: float = typer.Option(5.0, "--standby-poll", help="Seconds between a standby's tries."),
+) -> None:
+    """Sweep every few minutes and send the coordinators' digest at 07:30 on working days (admin).
+
+    Only one scheduler is active against a database; another waits as a standby. Logs go to stderr.
+    """
+    import logging
+
+    from screening import access
+    from workflows import scheduler, services
+
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with read_model() as rm:
+        access.require_command(rm.actor(settings.user), "user_admin")
+    policy = services.Policy.default(os.environ.get("SCREENING_RULES"))
+    raise typer.Exit(scheduler.run(settings.url, policy, every_minutes=every, standby_poll=standby_poll))
 
 
 # --- the edge ----------------------------------------------------------------------------

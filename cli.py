@@ -28,6 +28,8 @@ alerts_app = typer.Typer(help="Alerts of missed and coming deadlines: list, ackn
 app.add_typer(alerts_app, name="alerts")
 scheduler_app = typer.Typer(help="The long-running scheduler: sweeps and digests.", no_args_is_help=True)
 app.add_typer(scheduler_app, name="scheduler")
+outbox_app = typer.Typer(help="Messages waiting to be delivered.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 
 @dataclass
@@ -304,6 +306,23 @@ def alerts_ack(alert_id: int = typer.Argument(..., metavar="ID")) -> None:
     with SqlUnitOfWork(settings.url) as uow:
         services.acknowledge_alert(uow, settings.user, alert_id, now=settings.now, recorded_at=settings.recorded_at)
     out.result({"id": alert_id, "acknowledged": True}, lambda: out.line(f"Alert {alert_id} acknowledged"))
+
+
+@outbox_app.command("send")
+def outbox_send(
+    folder: Optional[str] = typer.Option(None, "--dir", help="Write each message as a .eml file here "
+                                         "(default: SCREENING_OUTBOX_DIR, else the console)."),
+) -> None:
+    """Deliver the queued messages once (coordinator, admin)."""
+    from notifications.outbox import channel_from_environment, dispatch
+    from screening import access
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    with SqlUnitOfWork(settings.url) as uow:
+        access.require_command(services.load_actor(uow, settings.user), "sweep")
+        sent = dispatch(uow, channel_from_environment(folder), settings.now)
+    out.result({"sent": sent}, lambda: out.line(f"Sent {sent} message(s)"))
 
 
 @scheduler_app.command("run")

@@ -72,10 +72,15 @@ def sweep_job(url: str, policy, lock: LeaderLock, scheduler) -> None:
         lock.lost = True
         scheduler.shutdown(wait=False)
         return
+    from notifications.outbox import channel_from_environment, dispatch
+
     now = datetime.now(STOCKHOLM)
     with SqlUnitOfWork(url) as uow:
         raised = services.run_sweep(uow, None, policy=policy, now=now)
-    log.info("sweep at %s raised %d alert(s)", now.isoformat(timespec="seconds"), len(raised))
+    with SqlUnitOfWork(url) as uow:
+        sent = dispatch(uow, channel_from_environment(), now)
+    log.info("sweep at %s raised %d alert(s); %d message(s) sent", now.isoformat(timespec="seconds"),
+             len(raised), sent)
 
 
 def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:

@@ -1,0 +1,38 @@
+"""Delivery channels. The console and a folder of .eml files; e-mail over SMTP comes next."""
+
+from __future__ import annotations
+
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+from notifications.messages import Message
+
+SENDER = "screening@region.example"
+
+
+def to_email(message: Message) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = SENDER
+    email["To"] = ", ".join(message.to)
+    email["Subject"] = message.subject
+    email["Message-ID"] = f"<{message.key.replace(':', '.')}@screening.invalid>"  # the idempotency key
+    email.set_content(message.body)  # UTF-8
+    return email
+
+
+class ConsoleChannel:
+    def send(self, message: Message) -> None:
+        sys.stderr.write(f"[outbox] to {', '.join(message.to)}: {message.subject}\n")
+
+
+class FileChannel:
+    """One .eml per message in a folder; the message's key names the file, so a resend overwrites."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def send(self, message: Message) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / (message.key.replace(":", "-") + ".eml")
+        path.write_bytes(bytes(to_email(message)))

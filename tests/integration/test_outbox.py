@@ -1,0 +1,78 @@
+"""Alerts reach people: each queued alert message is delivered once, to the right parties, without medical content."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email import message_from_bytes, policy as email_policy
+
+from notifications.channels import FileChannel
+from notifications.outbox import dispatch
+from screening.clock import STOCKHOLM
+from screening.unit_of_work import SqlUnitOfWork
+from workflows import services
+
+MARKER = "MARKER-OUTBOX-9d2e"
+
+
+def at(*parts) -> datetime:
+    return datetime(*parts, tzinfo=STOCKHOLM)
+
+
+def _declined_case(url: str) -> str:
+    policy = services.Policy.default()
+    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9),
+                                school="ostersund-school-norrby", arrival=date(2026, 11, 18))
+    with SqlUnitOfWork(url) as uow:
+        case_id, _ = services.register_case(uow, "ostersund-reception", reg, now=at(2026, 11, 16, 9),
+                                            recorded_at=at(2026, 11, 16, 9), policy=policy)
+    with SqlUnitOfWork(url) as uow:
+        services.apply_event(uow, "ostersund-reception", case_id, "notify_parties", {}, policy=policy,
+                             now=at(2026, 11, 16, 10), recorded_at=at(2026, 11, 16, 10))
+    with SqlUnitOfWork(url) as uow:
+        services.apply_event(uow, "hc-lugnvik", case_id, "decline", {"reason": MARKER}, policy=policy,
+                             now=at(2026, 11, 16, 11), recorded_at=at(2026, 11, 16, 11))
+    return case_id
+
+
+def _sweep(url: str, now: datetime) -> list[dict]:
+    with SqlUnitOfWork(url) as uow:
+        return services.run_sweep(uow, "region-coordinator", policy=services.Policy.default(), now=now)
+
+
+def test_each_alert_message_is_delivered_once_to_the_owner_and_for_a_breach_the_coordinators(demo_db, tmp_path):
+    policy = services.Policy.default()
+    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9))
+    with SqlUnitOfWork(demo_db) as uow:
+        case_id, _ = services.register_case(uow, "ostersund-reception", reg, now=at(2026, 11, 16, 9),
+                                            recorded_at=at(2026, 11, 16, 9), policy=policy)
+    with SqlUnitOfWork(demo_db) as uow:
+        services.apply_event(uow, "ostersund-reception", case_id, "notify_parties", {}, policy=policy,
+                             now=at(2026, 11, 16, 10), recorded_at=at(2026, 11, 16, 10))
+    with SqlUnitOfWork(demo_db) as uow:
+        services.apply_event(uow, "hc-lugnvik", case_id, "record_consent",
+                             {"given_by": "guardian", "scope": "school_health"}, policy=policy,
+                             now=at(2026, 11, 16, 11), recorded_at=at(2026, 11, 16, 11))
+    raised = _sweep(demo_db, at(2026, 11, 24, 8))  # the booking was due the end of Mon 2026-11-23
+    assert [(a["rule"], a["kind"]) for a in raised] == [("book_health_conversation", "breach")]
+    folder = tmp_path / "eml"
+    with SqlUnitOfWork(demo_db) as uow:
+        assert dispatch(uow, FileChannel(folder), at(2026, 11, 24, 8)) == 1
+    with SqlUnitOfWork(demo_db) as uow:
+        assert dispatch(uow, FileChannel(folder), at(2026, 11, 24, 9)) == 0  # nothing twice
+    [path] = folder.iterdir()
+    email = message_from_bytes(path.read_bytes(), policy=email_policy.default)
+    assert email["To"] == "lugnvik.halsocentral@regionjh.example, flyktinghalsan@regionjh.example"
+    assert case_id in email["Subject"] and "boka hälsosamtal" in email["Subject"]
+    assert "2026-11-23 23:59" in email.get_content()
+
+
+def test_no_alert_message_carries_a_reason_or_any_note(demo_db, tmp_path):
+    _declined_case(demo_db)
+    raised = _sweep(demo_db, at(2026, 12, 21, 8))  # school start was due a month after arrival
+    assert [(a["rule"], a["kind"]) for a in raised] == [("school_start", "warning")]
+    folder = tmp_path / "eml"
+    with SqlUnitOfWork(demo_db) as uow:
+        assert dispatch(uow, FileChannel(folder), at(2026, 12, 21, 8)) == 1
+    [path] = folder.iterdir()
+    text = path.read_text(encoding="utf-8")
+    assert "skolstart" in text and MARKER not in text

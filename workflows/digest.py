@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 from screening import clock
 
 
-def digest(session, now: datetime) -> dict:
-    """Counts only (no child, no medical content); queued once per day in the outbox."""
+def digest(session, now: datetime, since: datetime | None = None) -> dict:
+    """Counts only (no child, no medical content); queued once per day in the outbox.
+
+    A breach is new if raised since `since`, the previous digest (default: a day before)."""
     from sqlalchemy import bindparam, text
     from sqlmodel.sql.sqltypes import UTCDateTime
 
-    since = now - timedelta(days=1)
+    since = since or now - timedelta(days=1)
     statement = text(
         "SELECT c.municipality, c.health_centre_id, "
         "SUM(CASE WHEN a.raised_at >= :since THEN 1 ELSE 0 END) AS new, COUNT(*) AS still_open "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from datetime import datetime
+from datetime import datetime, time as dt_time, timedelta
 from pathlib import Path
 
 from screening import db
@@ -18,6 +18,7 @@ from screening.clock import STOCKHOLM
 
 log = logging.getLogger("screening.scheduler")
 LOCK_KEY = 0x5C4EE9  # the advisory lock's key: "screening scheduler"
+DIGEST_AT = dt_time(7, 30)
 
 
 class LeaderLock:
@@ -89,11 +90,16 @@ def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
     from workflows.digest import digest
 
     now = now or datetime.now(STOCKHOLM)
-    if not policy.calendar.is_working_day(now.astimezone(STOCKHOLM).date()):
-        log.info("no digest on %s: not a working day", now.date())
+    today = now.astimezone(STOCKHOLM).date()
+    if not policy.calendar.is_working_day(today):
+        log.info("no digest on %s: not a working day", today)
         return None
+    previous = today - timedelta(days=1)
+    while not policy.calendar.is_working_day(previous):  # new since the last digest, over weekends too
+        previous -= timedelta(days=1)
+    since = datetime.combine(previous, DIGEST_AT, STOCKHOLM)
     with SqlUnitOfWork(url) as uow:
-        summary = digest(uow.session, now)
+        summary = digest(uow.session, now, since)
         uow.commit()
     log.info("digest for %s: %d open breach(es)", now.date(), summary["open_breaches"])
     return summary
@@ -112,7 +118,7 @@ def run(url: str, policy, *, every_minutes: float = 5.0, standby_poll: float = 5
         stopping = True
         log.info("received %s: stopping", signal.Signals(signum).name)
         if scheduler.running:
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown(wait=True)  # a sweep under way finishes before the lock is released
 
     scheduler = BlockingScheduler(timezone=STOCKHOLM, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
@@ -125,15 +131,21 @@ def run(url: str, policy, *, every_minutes: float = 5.0, standby_poll: float = 5
         time.sleep(standby_poll)
     if stopping:
         lock.release()
+        log.info("stopped")
         return 0
     log.info("active: this scheduler holds the leader lock")
     # after downtime: one catch-up sweep now, not one per missed run (coalesce)
     scheduler.add_job(sweep_job, IntervalTrigger(minutes=every_minutes), id="sweep", replace_existing=True,
                       args=[url, policy, lock, scheduler], next_run_time=datetime.now(STOCKHOLM))
-    scheduler.add_job(digest_job, CronTrigger(day_of_week="mon-fri", hour=7, minute=30, timezone=STOCKHOLM),
+    scheduler.add_job(digest_job, CronTrigger(day_of_week="mon-fri", hour=DIGEST_AT.hour,
+                                              minute=DIGEST_AT.minute, timezone=STOCKHOLM),
                       id="digest", replace_existing=True, args=[url, policy])
+    now = datetime.now(STOCKHOLM)
+    if now.time() >= DIGEST_AT:  # started after 07:30: today's digest, once (the outbox key)
+        scheduler.add_job(digest_job, id="digest-catch-up", args=[url, policy], next_run_time=now)
     try:
-        scheduler.start()
+        if not stopping:
+            scheduler.start()
     finally:
         lock.release()
         log.info("stopped")

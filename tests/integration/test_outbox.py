@@ -18,20 +18,21 @@ def at(*parts) -> datetime:
     return datetime(*parts, tzinfo=STOCKHOLM)
 
 
-def _declined_case(url: str) -> str:
-    policy = services.Policy.default()
+def _notified_case(url: str, **registration) -> str:
+    """A child of Östersund registered on Mon 2026-11-16 09:00 and notified an hour later."""
     reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9),
-                                school="ostersund-school-norrby", arrival=date(2026, 11, 18))
+                                **registration)
     with SqlUnitOfWork(url) as uow:
         case_id, _ = services.register_case(uow, "ostersund-reception", reg, now=at(2026, 11, 16, 9),
-                                            recorded_at=at(2026, 11, 16, 9), policy=policy)
-    with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, "ostersund-reception", case_id, "notify_parties", {}, policy=policy,
-                             now=at(2026, 11, 16, 10), recorded_at=at(2026, 11, 16, 10))
-    with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, "hc-lugnvik", case_id, "decline", {"reason": MARKER}, policy=policy,
-                             now=at(2026, 11, 16, 11), recorded_at=at(2026, 11, 16, 11))
+                                            recorded_at=at(2026, 11, 16, 9))
+    _event(url, "ostersund-reception", case_id, "notify_parties", {}, at(2026, 11, 16, 10))
     return case_id
+
+
+def _event(url: str, user: str, case_id: str, event: str, params: dict, when: datetime) -> None:
+    with SqlUnitOfWork(url) as uow:
+        services.apply_event(uow, user, case_id, event, params, policy=services.Policy.default(),
+                             now=when, recorded_at=when)
 
 
 def _sweep(url: str, now: datetime) -> list[dict]:
@@ -40,18 +41,9 @@ def _sweep(url: str, now: datetime) -> list[dict]:
 
 
 def test_each_alert_message_is_delivered_once_to_the_owner_and_for_a_breach_the_coordinators(demo_db, tmp_path):
-    policy = services.Policy.default()
-    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9))
-    with SqlUnitOfWork(demo_db) as uow:
-        case_id, _ = services.register_case(uow, "ostersund-reception", reg, now=at(2026, 11, 16, 9),
-                                            recorded_at=at(2026, 11, 16, 9), policy=policy)
-    with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, "ostersund-reception", case_id, "notify_parties", {}, policy=policy,
-                             now=at(2026, 11, 16, 10), recorded_at=at(2026, 11, 16, 10))
-    with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, "hc-lugnvik", case_id, "record_consent",
-                             {"given_by": "guardian", "scope": "school_health"}, policy=policy,
-                             now=at(2026, 11, 16, 11), recorded_at=at(2026, 11, 16, 11))
+    case_id = _notified_case(demo_db)
+    _event(demo_db, "hc-lugnvik", case_id, "record_consent", {"given_by": "guardian", "scope": "school_health"},
+           at(2026, 11, 16, 11))
     raised = _sweep(demo_db, at(2026, 11, 24, 8))  # the booking was due the end of Mon 2026-11-23
     assert [(a["rule"], a["kind"]) for a in raised] == [("book_health_conversation", "breach")]
     folder = tmp_path / "eml"
@@ -67,7 +59,8 @@ def test_each_alert_message_is_delivered_once_to_the_owner_and_for_a_breach_the_
 
 
 def test_no_alert_message_carries_a_reason_or_any_note(demo_db, tmp_path):
-    _declined_case(demo_db)
+    case_id = _notified_case(demo_db, school="ostersund-school-norrby", arrival=date(2026, 11, 18))
+    _event(demo_db, "hc-lugnvik", case_id, "decline", {"reason": MARKER}, at(2026, 11, 16, 11))
     raised = _sweep(demo_db, at(2026, 12, 21, 8))  # school start was due a month after arrival
     assert [(a["rule"], a["kind"]) for a in raised] == [("school_start", "warning")]
     folder = tmp_path / "eml"

@@ -66,7 +66,9 @@ STARTS = {
     # step 2, B: a child already in Sweden is notified once the previous screening is known not done
     "notice": lambda c: (c.previous_verified_at if c.previous_screening in ("no", "unknown") else None)
     if c.already_in_sweden else c.notice_at,
-    "arrival_changed": lambda c: c.arrival_changed_at,
+    # step 2: told again after a change, unless the first notification came after it (and said it)
+    "arrival_changed": lambda c: c.arrival_changed_at if c.arrival_changed_at and c.parties_notified_at
+    and c.parties_notified_at <= c.arrival_changed_at else None,
     "hc_informed": lambda c: c.parties_notified_at,
     "samples_taken": lambda c: c.samples_taken_at,
     "results": lambda c: c.results_received_at,
@@ -170,10 +172,10 @@ def _applies(rule: Rule, case: Case, today: date) -> bool:
 
 def _cancelled(rule: Rule, case: Case, due: datetime) -> bool:
     """Is the deadline no longer owed? One already breached when the case ended stays breached (§ 10)."""
-    if case.ended_at is not None and rule.track != "case":
-        return due >= case.ended_at  # moved out or closed: nothing more is owed here
-    if rule.track == "health" and case.declined_at is not None:
-        return due >= case.declined_at  # § 5: a decline stops the health track without a breach
+    if rule.track == "health" and case.declined_at is not None and due >= case.declined_at:
+        return True  # § 5: a decline stops the health track without a breach
+    if case.ended_at is not None and rule.track != "case" and due >= case.ended_at:
+        return True  # moved out or closed: nothing more is owed here
     if rule.track == "vaccination" and case.vaccination_state == "not_needed":
         return True  # vacc 2: complete vaccinations need no plan
     return rule.name == "notify_parties" and case.already_in_sweden and case.previous_screening == "yes"

@@ -101,6 +101,23 @@ EVENTS: dict[str, Spec] = {
 }
 
 
+# Within a track, steps happen in order: an event is never dated before the track's latest step.
+TRACK_MILESTONES = {
+    "health": ("notice_at", "previous_verified_at", "parties_notified_at", "arrival_changed_at", "renotified_at",
+               "conversation_booked_at", "samples_taken_at", "results_received_at", "family_informed_at",
+               "reception_informed_at", "consent_at", "shared_at", "examination_booked_at", "examined_at",
+               "declined_at", "ended_at"),
+    "school": ("notice_at", "intro_invited_at", "intro_held_at", "intro_plan_at", "school_started_at",
+               "preschool_started_at", "postponed_at"),
+    "vaccination": ("notice_at", "records_requested_at", "assessed_at", "vaccination_plan_at",
+                    "vaccinations_done_at"),
+}
+
+
+def latest_step(case: Case, track: str) -> datetime:
+    return max(value for name in TRACK_MILESTONES[track] if (value := getattr(case, name)) is not None)
+
+
 def record(case: Case, event: str, at: datetime, params: dict, actor) -> None:
     """Write what the event says happened onto the case (memory only; the unit of work stores it)."""
     RECORDERS.get(event, lambda *_: None)(case, at, params, actor)

@@ -113,6 +113,8 @@ def register_case(uow, acting_user: str | None, reg: Registration, *, now: datet
         raise BadInput("--birth-date is in the future")
     if reg.notice_at > now:
         raise BadInput("--notice-at is in the future")
+    if reg.birth_date > clock.local_date(reg.notice_at):
+        raise BadInput("--birth-date is after the notice (--notice-at)")
     if reg.permit not in (None, "asylum", "residence"):
         raise BadInput(f"--permit must be asylum or residence, not '{reg.permit}'")
     identifiers = reg.identifiers(today)
@@ -207,7 +209,7 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
     from transitions import MachineError
 
     from workflows.agreement import EVENT_TRACK, machine
-    from workflows.events import EVENTS, VACCINATING_UNITS, record
+    from workflows.events import EVENTS, VACCINATING_UNITS, latest_step, record
     from workflows.routing import responsible_unit
 
     actor = load_actor(uow, acting_user)
@@ -224,6 +226,11 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
         raise BadInput("--at is in the future")
     if at < case.notice_at:
         raise BadInput("--at is before the arrival notice was registered")
+    track = EVENT_TRACK[event]
+    latest = latest_step(case, track)
+    if at < latest:
+        raise BadInput(f"--at is before the {track} track's latest step "
+                       f"({clock.local(latest):%Y-%m-%d %H:%M}); steps are recorded in order")
     if expected_version is not None and expected_version != case.version:
         raise StaleWrite(f"case {case.id} was changed by someone else meanwhile (version {case.version}, "
                          f"you read {expected_version}); read it again and retry")
@@ -231,7 +238,6 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
         unit = responsible_unit(case, clock.local_date(now))
         if unit is not None and actor.role != unit:  # vacc 2: the routing rule decides
             raise Refused(f"the catch-up vaccination of this child is for {unit}, not {actor.role}")
-    track = EVENT_TRACK[event]
     before = getattr(case, f"{track}_state")
     try:
         moved = machine(track).events[event].trigger(case, params=params, at=at)

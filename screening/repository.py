@@ -111,6 +111,10 @@ class SqlDeadlineRepository:
         for deadline in deadlines:
             values = {name: getattr(deadline, name) for name in self.FIELDS}
             current = stored.pop(deadline.rule, None)
+            if values["status"] == "breached" and (current is None or current["status"] != "breached"
+                                                   or current["due"] != values["due"]):
+                # past due but not yet swept: stays open, so the sweep raises its alert and marks it
+                values["status"] = "open"
             if current is None:
                 self.session.execute(insert(self.table).values(case_id=case_id, rule=deadline.rule, **values))
             elif any(current[name] != value for name, value in values.items()):

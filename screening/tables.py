@@ -156,11 +156,11 @@ class AuditRow(SQLModel, table=True):
 
 
 class AlertRow(SQLModel, table=True):
-    """An alert raised by the sweep: unique per case, rule and kind (a constraint, not a check)."""
+    """An alert raised by the sweep: unique per case, rule, kind and due (a constraint, not a check)."""
 
     __tablename__ = "alert"
     __table_args__ = (
-        UniqueConstraint("case_id", "rule", "kind", name="uq_alert_case_rule_kind"),
+        UniqueConstraint("case_id", "rule", "kind", "due", name="uq_alert_case_rule_kind_due"),
         Index("ix_alert_last_raised", "last_raised_at"),
     )
 

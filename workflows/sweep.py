@@ -1,7 +1,7 @@
 """The deadline sweep: one transaction of set-based statements over the indexed due column.
 
-It raises each alert once (a unique constraint, so repeated or concurrent sweeps never raise one
-twice), marks the past-due deadlines breached, raises an unresolved breach again to the
+It raises each alert once (unique per case, rule, kind and due: repeated or concurrent sweeps
+never raise one twice), marks the past-due deadlines breached, raises an unresolved breach again to the
 coordinators once a week, and hands every alert it raised to the outbox in the same transaction.
 """
 
@@ -69,27 +69,30 @@ def sweep(session, rules: dict, calendar, now: datetime) -> SweepResult:
         "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
         f"SELECT d.case_id, d.rule, {_kind_sql(rules)}, d.owner, d.due, :now, :now, 1 FROM deadline d "
         "WHERE d.status = 'open' AND d.due < :now "
-        f"ON CONFLICT (case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}")
+        f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}")
     breached = run(
         f"UPDATE deadline SET status = 'breached', attributed_to = {_upstream_sql(rules)} "
         "WHERE status = 'open' AND due < :now").rowcount
+    health_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.track == "health") or "''"
     breach_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.kind == "breach") or "''"
     raised += alerts(
         "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
         "SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d "
         f"WHERE d.status = 'open' AND d.due >= :now AND d.due <= :remind_until AND d.rule IN ({breach_rules}) "
-        f"ON CONFLICT (case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}")
+        f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}")
     for name, rule in remind_days.items():
         raised += alerts(
             "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
             "SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d "
             "WHERE d.status = 'open' AND d.due >= :now AND d.due <= :horizon AND d.rule = :rule "
-            f"ON CONFLICT (case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}",
+            f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}",
             horizon=now + timedelta(days=rule.remind_days), rule=name)
     raised += alerts(
         "UPDATE alert SET last_raised_at = :now, raise_count = raise_count + 1, acknowledged_at = NULL, "
         "acknowledged_by = NULL WHERE kind = 'breach' AND last_raised_at <= :week_ago AND EXISTS "
-        "(SELECT 1 FROM deadline d WHERE d.case_id = alert.case_id AND d.rule = alert.rule AND d.status = 'breached') "
+        "(SELECT 1 FROM deadline d JOIN screening_case c ON c.id = d.case_id WHERE d.case_id = alert.case_id "
+        "AND d.rule = alert.rule AND d.due = alert.due AND d.status = 'breached' AND c.ended_at IS NULL "
+        f"AND (c.declined_at IS NULL OR d.rule NOT IN ({health_rules}))) "  # unresolved, on a case still open
         f"RETURNING {ALERT_COLUMNS}")
     run("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
         "SELECT 'alert:' || id || ':' || raise_count, 'alert', id, :now, 'queued', 0 FROM alert "

@@ -27,8 +27,9 @@ def upgrade() -> None:
         sa.Column("raise_count", sa.Integer(), nullable=False),
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_by", sa.String(64), nullable=True),
-        # one alert per case, rule and kind, however many sweeps run at once
-        sa.UniqueConstraint("case_id", "rule", "kind", name="uq_alert_case_rule_kind"),
+        # one alert per case, rule, kind and due (a re-notification owed again has a new due),
+        # however many sweeps run at once
+        sa.UniqueConstraint("case_id", "rule", "kind", "due", name="uq_alert_case_rule_kind_due"),
     )
     op.create_index("ix_alert_last_raised", "alert", ["last_raised_at"])
     op.create_table(

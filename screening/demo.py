@@ -13,6 +13,7 @@ import io
 import json
 import random
 import shlex
+import shutil
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default="sqlite:///demo.db")
     url = parser.parse_args(argv).db
+    shutil.rmtree("demo-out", ignore_errors=True)
     if db.is_sqlite(url):
         for suffix in ("", "-wal", "-shm"):
             Path(db.sqlite_path(url) + suffix).unlink(missing_ok=True)
@@ -122,7 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     run(f"{opts} --as ostersund-reception case show {first}", show=True)
     run(f"{opts} --as ostersund-school-norrby case list", show=True)
     run(f"{opts} --as region-coordinator case list --overdue", show=True)
+    run(f"{opts} --as region-coordinator sweep", show=True)
+    run(f"{opts} --as hc-lugnvik alerts --open", show=True)
+    run(f"{opts} --as region-coordinator outbox send --dir demo-out/outbox", show=True)
     run(f"{opts} --as region-coordinator case history {first} --reads", show=True)
+    print("\nThe alert messages are in demo-out/outbox/ (one .eml file each).")
     print(f"\nThe demo database is {url}; try e.g.\n"
           f"  .venv/bin/screening --db {url} --as hc-lugnvik case show {first}")
     return 0

@@ -1,7 +1,7 @@
 """The deadline rule table of the 0-17 agreement, evaluated purely against invented cases.
 
 Every expected date is the agreement's ("Deadlines", "Working day" and its worked examples in
-/work/shared/agreement/agreement.en.md); all people and times are invented.
+../shared/agreement/agreement.en.md); all people and times are invented.
 """
 
 from __future__ import annotations

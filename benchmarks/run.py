@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cli_latency  # noqa: E402
 import events_bench  # noqa: E402
+import sweep_bench  # noqa: E402
 
 SMALL = ["--cases", "2000", "--runs", "3"]
 
@@ -31,7 +32,10 @@ def main(args: list[str]) -> int:
     code = cli_latency.main(SMALL + [a for a in args if a != "--small"])
     sys.stdout.flush()
     print()
-    return max(code, events_bench.main(["--small"]))
+    code = max(code, events_bench.main(["--small"]))
+    sys.stdout.flush()
+    print()
+    return max(code, sweep_bench.main(["--small"]))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,16 @@ HISTORY_KEYS = {"event", "at", "recorded_at", "user", "org"}
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
+# The demo users of Östersund (a user's id is its organisation's id).
+RECEPTION = "ostersund-reception"
+HC = "hc-lugnvik"
+SCHOOL = "ostersund-school-norrby"
+PRESCHOOL = "ostersund-preschool-solrosen"
+SCHOOL_HEALTH = "ostersund-school-health"
+BVC = "ostersund-bvc"
+COORDINATOR = "region-coordinator"
+ADMIN = "admin"
+
 
 @contextmanager
 def database(backend: str, tmp_path_factory):

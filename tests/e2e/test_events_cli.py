@@ -12,15 +12,9 @@ from datetime import date
 import pytest
 
 from tests.e2e.conftest import snapshot
-from tests.e2e.support import BACKENDS, assert_one_line_error, call, database, register
+from tests.e2e.support import (BACKENDS, RECEPTION, HC, SCHOOL, PRESCHOOL, SCHOOL_HEALTH, BVC, COORDINATOR, assert_one_line_error, call,
+                                database, register)
 
-RECEPTION = "ostersund-reception"
-HC = "hc-lugnvik"
-SCHOOL = "ostersund-school-norrby"
-PRESCHOOL = "ostersund-preschool-solrosen"
-SCHOOL_HEALTH = "ostersund-school-health"
-BVC = "ostersund-bvc"
-COORDINATOR = "region-coordinator"
 
 T0 = "2026-11-23T10:00"  # Monday, +01:00: the notice arrives
 SCHOOL_CHILD = date(2019, 4, 2)  # 7 years old

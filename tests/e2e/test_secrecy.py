@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from screening import db
 from tests.e2e.conftest import snapshot
-from tests.e2e.support import BORN, assert_one_line_error
+from tests.e2e.support import ADMIN, BORN, BVC, COORDINATOR, HC, PRESCHOOL, RECEPTION, SCHOOL, SCHOOL_HEALTH, assert_one_line_error
 
 RESULTS_NOTE = "MARKER-7f3a-TUBERKULOS-IGRA-POSITIV"
 EXAM_NOTE = "MARKER-7f3a-LUNGRONTGEN-FYND"
@@ -35,14 +35,6 @@ BOOKED_START_JSON = "2026-11-24T09:00:00+01:00"
 RESULTS_AT = "2026-11-27T11:00"
 RESULTS_AT_JSON = "2026-11-27T11:00:00+01:00"
 
-RECEPTION = "ostersund-reception"
-HC = "hc-lugnvik"
-SCHOOL = "ostersund-school-norrby"
-PRESCHOOL = "ostersund-preschool-solrosen"
-SCHOOL_HEALTH = "ostersund-school-health"
-BVC = "ostersund-bvc"
-COORDINATOR = "region-coordinator"
-ADMIN = "admin"
 
 NON_MEDICAL = [RECEPTION, SCHOOL, PRESCHOOL, BVC, COORDINATOR, ADMIN]
 NOT_YET_MEDICAL = NON_MEDICAL + [SCHOOL_HEALTH]  # school health before consent and copy

@@ -787,6 +787,9 @@ def main(argv: list[str] | None = None) -> int:
         n = result["registrations"] or 1
         report["storage"] = storage(events_url, n)
         report["storage_compacted"] = storage(events_url, n, compact=True)
+        for key in ("storage", "storage_compacted"):  # the cost of one more write, to scale with
+            report[key]["writes"] = result["registrations"] + result["events"]
+            report[key]["bytes_per_write"] = report[key]["case_tables_bytes"] / max(1, report[key]["writes"])
 
     def query() -> None:
         if not sqlite:
@@ -926,6 +929,9 @@ def _print_storage(title: str, s: dict, compacted: dict | None, goal: float | No
         line += f" {compacted['bytes_per_case']:>17.0f}"
     print(line + verdict)
     extra = []
+    if s.get("writes"):
+        per_write = f"{s['bytes_per_write']:.0f} B" + (f" ({compacted['bytes_per_write']:.0f} B compacted)" if compacted else "")
+        extra.append(f"{per_write} per write ({s['writes']} registrations and events)")
     if s["file_bytes"] is not None:
         extra.append(f"file {s['file_bytes']} B ({s['file_bytes'] / s['cases']:.0f} B/case), free pages {s['free_bytes']} B")
     if s.get("database_bytes"):

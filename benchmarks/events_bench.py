@@ -1,7 +1,8 @@
 """Write throughput, the past-due deadline query, and the bytes stored per case.
 
     .venv/bin/python benchmarks/events_bench.py [--events 100000] [--cases 1000000] [--db URL]
-                                                [--runs 15] [--small] [--profile] [--json]
+                                                [--runs 15] [--small] [--profile [N]] [--json]
+                                                [--save FILE] [--only events|query] [--no-sweep]
 
 Three measurements, each against a database of its own (SQLite files under benchmarks/out/
 unless --db names a PostgreSQL schema):
@@ -10,9 +11,10 @@ unless --db names a PostgreSQL schema):
                  and their events applied through services.apply_event, one SqlUnitOfWork per
                  call (as each CLI command does), in the order they happen: one timeline of
                  every child's registration, health path (notify_parties … hold_examination),
-                 school or preschool introduction and vaccination steps, `now` advancing with it.
-                 The first --events events of that timeline are applied (the latest children are
-                 still in flight at the end). Registrations/s and events/s are reported apart.
+                 school or preschool introduction and vaccination steps, `now` advancing with it,
+                 and a deadline sweep (services.run_sweep) every simulated morning. The first
+                 --events events of that timeline are applied (the latest children are still in
+                 flight at the end). Registrations/s, events/s and the sweeps are reported apart.
   (b) index      --cases cases with their deadlines, built in bulk with SQLAlchemy Core from the
                  same plans (each child as far along as it would be at the query time, deadlines
                  from workflows.deadlines.evaluate at its last event; about 1% of the cases have
@@ -23,12 +25,12 @@ unless --db names a PostgreSQL schema):
                  ix_deadline_open_due.
   (c) bytes/case the database of (a) afterwards: SQLite's dbstat (or file size / cases),
                  PostgreSQL's pg_total_relation_size, per table with its indexes, as written and
-                 compacted (VACUUM / VACUUM FULL).
+                 compacted (VACUUM / VACUUM FULL), per case and per write.
 
 Goals (SQLite, the project's 2-core machine): >= 2,000 events/s, the query < 50 ms, < 2 KB per
 case. A benchmark reports, it does not fail: the exit code is 0 when a figure misses its goal
-(the report says MISSED); it is 1 when the benchmark itself breaks (an event refused, a query
-that does not use the index is reported, not failed).
+(the report says MISSED); it is 1 when the benchmark itself breaks (an event refused, a phase
+raising). A query that does not use the index is reported, not failed.
 
 PostgreSQL: give a URL whose search_path names a schema of its own, e.g.
     postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dbench_events

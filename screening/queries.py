@@ -6,22 +6,17 @@ written to the audit trail (patientdatalagen 4 kap. 3 §) before anything is sho
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 
 from screening import access, clock, db
 from screening.errors import NotFound
-from screening.model import Actor
+from screening.model import Actor, Case
 
-CASE_DATETIMES = ("notice_at", "created_at", "updated_at", "parties_notified_at", "arrival_changed_at",
-                  "renotified_at", "previous_verified_at", "conversation_start", "conversation_booked_at",
-                  "samples_taken_at", "results_received_at", "family_informed_at", "reception_informed_at",
-                  "examination_start", "examination_booked_at", "examined_at", "consent_at", "shared_at",
-                  "declined_at", "ended_at", "intro_invited_at", "intro_held_at", "intro_plan_at", "school_started_at",
-                  "preschool_started_at",
-                  "postponed_at", "records_requested_at", "assessed_at", "vaccination_plan_at",
-                  "vaccinations_done_at")
+# the case's time columns, as the domain declares them
+CASE_DATETIMES = tuple(f.name for f in fields(Case) if "datetime" in str(f.type))
+CASE_DATES = tuple(f.name for f in fields(Case) if str(f.type).split(" ")[0] == "date")
 DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
-CASE_DATES = ("birth_date", "arrival")
 
 
 class ReadModel:

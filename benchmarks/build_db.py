@@ -44,7 +44,7 @@ def build(url: str, n_cases: int, seed: int = 1) -> list[str]:
     from screening import db, migrate
     from screening.directory import load_directory
     from screening.model import Case
-    from screening.repository import case_to_row
+    from screening.codec import case_to_row
     from screening.tables import AuditRow, CaseRow
     from screening.unit_of_work import SqlUnitOfWork
     from workflows import services

@@ -449,7 +449,7 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
     from screening import db, migrate
     from screening.directory import load_directory
     from screening.model import Actor, Case
-    from screening.repository import case_to_row
+    from screening.codec import case_to_row
     from screening.tables import AuditRow, CaseRow, DeadlineRow
     from screening.unit_of_work import SqlUnitOfWork
     from workflows import services

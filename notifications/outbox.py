@@ -26,22 +26,20 @@ def recipients(directory, case: dict, alert: dict) -> tuple[str, ...]:
 
 def dispatch(uow, channel, now: datetime, limit: int = 500) -> int:
     """Send up to `limit` queued alert messages; returns how many were sent."""
-    from sqlalchemy import select, update
+    from screening import clock
 
-    from screening.tables import AlertRow, CaseRow, OutboxRow
-
-    outbox, alerts, cases = OutboxRow.__table__, AlertRow.__table__, CaseRow.__table__
     directory = uow.directory.load()
-    rows = uow.session.execute(
-        select(outbox.c.id.label("outbox_id"), outbox.c.key, alerts, cases.c.municipality, cases.c.unaccompanied,
-               cases.c.health_centre_id, cases.c.school_id, cases.c.preschool_id)
-        .join(alerts, alerts.c.id == outbox.c.ref).join(cases, cases.c.id == alerts.c.case_id)
-        .where(outbox.c.status == "queued", outbox.c.topic == "alert").order_by(outbox.c.id).limit(limit)
-    ).mappings().all()
+    rows = uow.conn.all(
+        "SELECT o.id AS outbox_id, o.key, a.*, c.municipality, c.unaccompanied, c.health_centre_id, "
+        "c.school_id, c.preschool_id FROM outbox o JOIN alert a ON a.id = o.ref "
+        "JOIN screening_case c ON c.id = a.case_id "
+        "WHERE o.status = 'queued' AND o.topic = 'alert' ORDER BY o.id LIMIT :limit", {"limit": limit})
     for row in rows:
+        for name in ("due", "raised_at", "last_raised_at", "acknowledged_at"):
+            row[name] = clock.from_db(row[name])
         channel.send(alert_message(row["key"], row, recipients(directory, row, row)))
-        uow.session.execute(update(outbox).where(outbox.c.id == row["outbox_id"]).values(
-            status="sent", sent_at=now, attempts=outbox.c.attempts + 1))
+        uow.conn.execute("UPDATE outbox SET status = 'sent', sent_at = :now, attempts = attempts + 1 WHERE id = :id",
+                         {"id": row["outbox_id"], "now": uow.conn.timestamp(now)})
         uow.commit()  # one message at a time: a crash re-sends at most the message in flight
     return len(rows)
 

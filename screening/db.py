@@ -1,8 +1,8 @@
 """Database URLs and connections.
 
-Two ways in: SQLAlchemy engines for writes (units of work, migrations) and plain DB-API
-connections for the read model, which keeps SQLAlchemy off the start-up path of the
-commands staff run most (`case show`, `case list`).
+Plain DB-API connections (sqlite3, psycopg) for everything the product reads and writes: the
+read model and the units of work, pooled per process. SQLAlchemy engines only for the Alembic
+migrations, which keeps SQLAlchemy off the path of every command staff run.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from datetime import datetime, timezone
-from functools import cache
+import threading
+from datetime import date, datetime, timezone
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -74,37 +75,57 @@ def sqlite_pragmas(conn) -> None:
     cur.close()
 
 
-def connect_raw(url: str):
-    """A DB-API connection for the read model; named parameters as `:name` on both backends."""
+def connect_raw(url: str) -> "RawConnection":
+    """A DB-API connection in autocommit mode; named parameters as `:name` on both backends."""
     check_url(url)
     if is_sqlite(url):
         path = sqlite_path(url)
         if path != ":memory:" and not Path(path).exists():
             raise SchemaOutdated(f"no database at {path}: run `screening init` first")
-        conn = sqlite3.connect(path, isolation_level=None)
+        # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE for writes);
+        # check_same_thread=False: a pooled connection may serve another thread, one at a time
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         sqlite_pragmas(conn)
-        return RawConnection(conn, named=lambda sql: sql)
+        return RawConnection(conn, sqlite=True)
     import psycopg
 
     conn = psycopg.connect(psycopg_conninfo(url), autocommit=True)
-    return RawConnection(conn, named=_pyformat)
+    return RawConnection(conn, sqlite=False)
 
 
+@lru_cache(maxsize=512)
 def _pyformat(sql: str) -> str:
     sql = sql.replace("%", "%%")
     return re.sub(r"(?<!:):([a-z_][a-z0-9_]*)", r"%(\1)s", sql)
 
 
 class RawConnection:
-    """The little the read model needs: rows as dicts, one transaction for its writes."""
+    """Plain SQL with `:name` parameters: rows as dicts, explicit transactions.
 
-    def __init__(self, conn, named):
+    Times are stored in UTC; `timestamp` and `day` give a value as this backend stores it.
+    """
+
+    def __init__(self, conn, sqlite: bool):
         self.conn = conn
-        self._named = named
+        self.sqlite = sqlite
+        self._named = (lambda sql: sql) if sqlite else _pyformat
+        self._begin_on_use = False
 
-    def all(self, sql: str, params: dict | None = None) -> list[dict]:
+    def execute(self, sql: str, params: dict | None = None):
+        if self._begin_on_use:
+            self.begin()
         cur = self.conn.cursor()
         cur.execute(self._named(sql), params or {})
+        return cur
+
+    def many(self, sql: str, rows: list[dict]) -> None:
+        if rows:
+            if self._begin_on_use:
+                self.begin()
+            self.conn.cursor().executemany(self._named(sql), rows)
+
+    def all(self, sql: str, params: dict | None = None) -> list[dict]:
+        cur = self.execute(sql, params)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
@@ -112,31 +133,87 @@ class RawConnection:
         rows = self.all(sql, params)
         return rows[0] if rows else None
 
+    def scalar(self, sql: str, params: dict | None = None):
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def begin(self, lazily: bool = False) -> None:
+        """Begin a transaction now, or (`lazily`) with the next statement."""
+        self._begin_on_use = lazily
+        if not lazily:  # SQLite: take the write lock at once, so that a read-then-write never deadlocks
+            self.conn.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self._begin_on_use = False
+        if self.sqlite:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        elif not self.conn.closed and self.conn.info.transaction_status != 0:  # 0: idle
+            self.conn.execute("ROLLBACK")
+
     def insert_many(self, sql: str, rows: list[dict]) -> None:
+        """Insert rows in one transaction of their own."""
         if not rows:
             return
-        cur = self.conn.cursor()
-        if isinstance(self.conn, sqlite3.Connection):
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                cur.executemany(self._named(sql), rows)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-        else:
-            with self.conn.transaction():
-                cur.executemany(self._named(sql), rows)
+        self.begin()
+        try:
+            self.many(sql, rows)
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
 
-    def timestamp(self, value: datetime):
+    def timestamp(self, value: datetime | None):
         """A datetime as this backend stores it: UTC (as SQLAlchemy's SQLite text, or aware)."""
+        if value is None:
+            return None
         utc = value.astimezone(timezone.utc)
-        if isinstance(self.conn, sqlite3.Connection):
+        if self.sqlite:
             return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         return utc
 
+    def day(self, value: date | None):
+        return value.isoformat() if self.sqlite and value is not None else value
+
+    @property
+    def usable(self) -> bool:
+        return self.sqlite or not (self.conn.closed or self.conn.broken)
+
     def close(self) -> None:
         self.conn.close()
+
+
+# Write connections kept open per database for the life of the process (the scheduler, a
+# batch): opening one costs more than a short unit of work. One user at a time.
+_pool: dict[str, list[RawConnection]] = {}
+_pool_lock = threading.Lock()
+
+
+def checkout(url: str) -> RawConnection:
+    with _pool_lock:
+        idle = _pool.setdefault(url, [])
+        while idle:
+            conn = idle.pop()
+            if conn.usable:
+                return conn
+            conn.close()
+    return connect_raw(url)
+
+
+def checkin(url: str, conn: RawConnection) -> None:
+    with _pool_lock:
+        _pool.setdefault(url, []).append(conn)
+
+
+def dispose(url: str) -> None:
+    """Close the pooled connections to a database (before dropping it)."""
+    with _pool_lock:
+        idle = _pool.pop(url, [])
+    for conn in idle:
+        conn.close()
 
 
 @cache

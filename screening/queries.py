@@ -6,16 +6,12 @@ written to the audit trail (patientdatalagen 4 kap. 3 §) before anything is sho
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import datetime
 
 from screening import access, clock, db
+from screening.codec import case_from_db as _coerce
 from screening.errors import NotFound
-from screening.model import Actor, Case
-
-# the case's time columns, as the domain declares them
-CASE_DATETIMES = tuple(f.name for f in fields(Case) if "datetime" in str(f.type))
-CASE_DATES = tuple(f.name for f in fields(Case) if str(f.type).split(" ")[0] == "date")
+from screening.model import Actor
 DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
 
 
@@ -169,15 +165,3 @@ class ReadModel:
             [dict(base, case_id=case_id) for case_id in case_ids],
         )
 
-
-def _coerce(row: dict) -> dict:
-    row = dict(row)
-    for name in CASE_DATETIMES:
-        row[name] = clock.from_db(row[name])
-    for name in CASE_DATES:
-        row[name] = clock.date_from_db(row[name])
-    for name in ("interpreter", "unaccompanied", "already_in_sweden"):
-        row[name] = bool(row[name])
-    if row["obstacle"] is not None:
-        row["obstacle"] = bool(row["obstacle"])
-    return row

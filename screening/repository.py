@@ -1,20 +1,19 @@
-"""Repositories: cases, the directory, users and the audit trail behind one abstract interface."""
+"""Repositories: cases, deadlines, notes, alerts, the directory and the audit trail, in plain SQL.
+
+Each takes the unit of work's connection (`screening.db.RawConnection`); none commits.
+"""
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, or_, select, update
-
+from screening.codec import CASE_FIELDS, case_from_db, case_to_db
 from screening.directory import Directory, organisation_from_dict
 from screening.errors import NotFound, StaleWrite
 from screening.model import IDENTIFIERS, Case
-from screening.tables import AlertRow, AuditRow, CaseRow, DeadlineRow, NoteRow, OrganisationRow, RegionRow, UserRow
-
-CASE_FIELDS = tuple(f.name for f in fields(Case) if f.name != "events")
 
 
 @dataclass(frozen=True)
@@ -27,14 +26,6 @@ class AuditEntry:
     user_id: str
     org_id: str | None
     detail: dict | None = None
-
-    def row(self) -> dict:
-        return {
-            "case_id": self.case_id, "action": self.action, "event": self.event,
-            "at": self.at, "recorded_at": self.recorded_at,
-            "user_id": self.user_id, "org_id": self.org_id,
-            "detail": json.dumps(self.detail, ensure_ascii=False) if self.detail else None,
-        }
 
 
 class AbstractCaseRepository(ABC):
@@ -52,124 +43,142 @@ class AbstractCaseRepository(ABC):
         """Write a changed case; refused if it changed since it was read (optimistic locking)."""
 
 
-def case_to_row(case: Case) -> dict:
-    return {name: getattr(case, name) for name in CASE_FIELDS}
-
-
-def case_from_row(row) -> Case:
-    return Case(**{name: row[name] for name in CASE_FIELDS})
+INSERT_CASE = (f"INSERT INTO screening_case ({', '.join(CASE_FIELDS)}) "
+               f"VALUES ({', '.join(':' + name for name in CASE_FIELDS)})")
 
 
 class SqlCaseRepository(AbstractCaseRepository):
-    table = CaseRow.__table__
+    def __init__(self, conn):
+        self.conn = conn
+        self._as_read: dict[str, dict] = {}  # the stored values, so that a save writes only what changed
 
-    def __init__(self, session):
-        self.session = session
+    def _loaded(self, row: dict) -> Case:
+        case = Case(**{name: value for name, value in case_from_db(row).items() if name in CASE_FIELDS})
+        self._as_read[case.id] = case_to_db(self.conn, case)
+        return case
 
     def get(self, case_id: str) -> Case | None:
-        row = self.session.execute(select(self.table).where(self.table.c.id == case_id)).mappings().first()
-        return None if row is None else case_from_row(row)
+        row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
+        return None if row is None else self._loaded(row)
 
     def find_by_identifiers(self, identifiers: dict[str, str]) -> list[Case]:
-        if not identifiers:
+        wanted = {key: value for key, value in identifiers.items() if key in IDENTIFIERS}
+        if not wanted:
             return []
-        clauses = [self.table.c[key] == value for key, value in identifiers.items() if key in IDENTIFIERS]
-        rows = self.session.execute(select(self.table).where(or_(*clauses))).mappings()
-        return [case_from_row(row) for row in rows]
+        condition = " OR ".join(f"{key} = :{key}" for key in wanted)
+        return [self._loaded(row) for row in self.conn.all(f"SELECT * FROM screening_case WHERE {condition}", wanted)]
 
     def add(self, case: Case) -> None:
-        self.session.execute(insert(self.table).values(**case_to_row(case)))
+        values = case_to_db(self.conn, case)
+        self.conn.execute(INSERT_CASE, values)
+        self._as_read[case.id] = values
 
     def save(self, case: Case) -> None:
-        row = case_to_row(case)
-        row["version"] = case.version + 1
-        result = self.session.execute(
-            update(self.table)
-            .where(self.table.c.id == case.id, self.table.c.version == case.version)
-            .values(**row)
-        )
+        values = case_to_db(self.conn, case)
+        before = self._as_read.get(case.id, {})
+        changed = {name: value for name, value in values.items()
+                   if name != "version" and (name not in before or before[name] != value)}
+        sets = "".join(f", {name} = :{name}" for name in changed)
+        result = self.conn.execute(
+            f"UPDATE screening_case SET version = :new_version{sets} WHERE id = :id AND version = :version",
+            {**changed, "id": case.id, "version": case.version, "new_version": case.version + 1})
         if result.rowcount != 1:
             raise StaleWrite(f"case {case.id} was changed by someone else meanwhile; read it again and retry")
         case.version += 1
+        self._as_read[case.id] = {**values, "version": case.version}
 
 
 class SqlDeadlineRepository:
     """A case's deadlines, one row per rule, updated in place (an arrival change moves them)."""
 
-    table = DeadlineRow.__table__
     FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to")
+    TIMES = ("starts", "due", "met_at")
 
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, conn):
+        self.conn = conn
 
     def for_case(self, case_id: str) -> dict[str, dict]:
-        rows = self.session.execute(select(self.table).where(self.table.c.case_id == case_id)).mappings()
-        return {row["rule"]: dict(row) for row in rows}
+        rows = self.conn.all("SELECT rule, owner, starts, due, status, met_at, attributed_to FROM deadline "
+                             "WHERE case_id = :case_id", {"case_id": case_id})
+        return {row["rule"]: row for row in rows}
+
+    def _stored(self, deadline) -> dict:
+        values = {name: getattr(deadline, name) for name in self.FIELDS}
+        for name in self.TIMES:
+            values[name] = self.conn.timestamp(values[name])
+        return values
 
     def save(self, case_id: str, deadlines) -> None:
         stored = self.for_case(case_id)
+        if not self.conn.sqlite:  # PostgreSQL gives aware datetimes back: compare like with like
+            for row in stored.values():
+                for name in self.TIMES:
+                    row[name] = self.conn.timestamp(row[name])
+        inserts, updates = [], []
         for deadline in deadlines:
-            values = {name: getattr(deadline, name) for name in self.FIELDS}
+            values = self._stored(deadline)
             current = stored.pop(deadline.rule, None)
             if values["status"] == "breached" and (current is None or current["status"] != "breached"
                                                    or current["due"] != values["due"]):
                 # past due but not yet swept: stays open, so the sweep raises its alert and marks it
                 values["status"] = "open"
             if current is None:
-                self.session.execute(insert(self.table).values(case_id=case_id, rule=deadline.rule, **values))
+                inserts.append({**values, "case_id": case_id, "rule": deadline.rule})
             elif any(current[name] != value for name, value in values.items()):
-                self.session.execute(update(self.table).where(self.table.c.id == current["id"]).values(**values))
+                updates.append({**values, "case_id": case_id, "rule": deadline.rule})
         for rule, row in stored.items():  # a clock that no longer runs (e.g. no school any more)
             if row["status"] not in ("met", "late", "cancelled"):
-                self.session.execute(update(self.table).where(self.table.c.id == row["id"]).values(status="cancelled"))
+                updates.append({**row, "status": "cancelled", "case_id": case_id, "rule": rule})
+        self.conn.many("INSERT INTO deadline (case_id, rule, owner, starts, due, status, met_at, attributed_to) "
+                       "VALUES (:case_id, :rule, :owner, :starts, :due, :status, :met_at, :attributed_to)", inserts)
+        self.conn.many("UPDATE deadline SET owner = :owner, starts = :starts, due = :due, status = :status, "
+                       "met_at = :met_at, attributed_to = :attributed_to WHERE case_id = :case_id AND rule = :rule",
+                       updates)
 
 
 class SqlNoteRepository:
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, conn):
+        self.conn = conn
 
     def add(self, case_id: str, kind: str, text: str, at, user_id: str) -> None:
-        self.session.execute(insert(NoteRow.__table__).values(
-            case_id=case_id, kind=kind, text=text, at=at, user_id=user_id))
+        self.conn.execute("INSERT INTO case_note (case_id, kind, text, at, user_id) "
+                          "VALUES (:case_id, :kind, :text, :at, :user_id)",
+                          {"case_id": case_id, "kind": kind, "text": text, "at": self.conn.timestamp(at),
+                           "user_id": user_id})
 
 
 class SqlAlertRepository:
-    table = AlertRow.__table__
-
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, conn):
+        self.conn = conn
 
     def get(self, alert_id: int) -> dict | None:
-        row = self.session.execute(select(self.table).where(self.table.c.id == alert_id)).mappings().first()
-        return dict(row) if row else None
+        return self.conn.one("SELECT * FROM alert WHERE id = :id", {"id": alert_id})
 
     def acknowledge(self, alert_id: int, user_id: str, at) -> None:
-        self.session.execute(update(self.table).where(self.table.c.id == alert_id)
-                             .values(acknowledged_at=at, acknowledged_by=user_id))
+        self.conn.execute("UPDATE alert SET acknowledged_at = :at, acknowledged_by = :user_id WHERE id = :id",
+                          {"id": alert_id, "at": self.conn.timestamp(at), "user_id": user_id})
 
 
 class SqlDirectoryRepository:
     """The region's directory (organisations) and its users."""
 
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, conn):
+        self.conn = conn
 
     def load(self) -> Directory:
-        region = self.session.execute(select(RegionRow.__table__)).mappings().first()
+        region = self.conn.one("SELECT id, name, municipalities FROM region")
         if region is None:
             raise NotFound("the database holds no directory: run `screening init --demo` or `init --directory FILE`")
-        table = OrganisationRow.__table__
-        rows = self.session.execute(select(table.c.details).order_by(table.c.position)).scalars()
+        rows = self.conn.all("SELECT details FROM organisation ORDER BY position")
         return Directory(region["id"], region["name"], tuple(json.loads(region["municipalities"])),
-                         tuple(organisation_from_dict(json.loads(details)) for details in rows))
+                         tuple(organisation_from_dict(json.loads(row["details"])) for row in rows))
 
     def replace(self, directory: Directory) -> None:
         """Load a region's directory: organisations are added or updated, never deleted."""
-        region = RegionRow.__table__
-        self.session.execute(delete(region))
-        self.session.execute(insert(region).values(
-            id=directory.region_id, name=directory.region_name,
-            municipalities=json.dumps(directory.municipalities, ensure_ascii=False)))
+        self.conn.execute("DELETE FROM region")
+        self.conn.execute("INSERT INTO region (id, name, municipalities) VALUES (:id, :name, :municipalities)", {
+            "id": directory.region_id, "name": directory.region_name,
+            "municipalities": json.dumps(directory.municipalities, ensure_ascii=False)})
         for position, org in enumerate(directory.organisations):
             self.upsert_organisation({
                 "id": org.id, "position": position, "kind": org.kind, "name": org.name,
@@ -177,30 +186,40 @@ class SqlDirectoryRepository:
             })
 
     def organisation(self, org_id: str) -> dict | None:
-        table = OrganisationRow.__table__
-        return self.session.execute(select(table).where(table.c.id == org_id)).mappings().first()
+        return self.conn.one("SELECT * FROM organisation WHERE id = :id", {"id": org_id})
 
     def upsert_organisation(self, org: dict) -> None:
-        table = OrganisationRow.__table__
-        if self.organisation(org["id"]) is None:
-            self.session.execute(insert(table).values(**org))
-        else:
-            self.session.execute(update(table).where(table.c.id == org["id"]).values(**org))
+        self.conn.execute(
+            "INSERT INTO organisation (id, position, kind, name, municipality, details) "
+            "VALUES (:id, :position, :kind, :name, :municipality, :details) ON CONFLICT (id) DO UPDATE SET "
+            "position = excluded.position, kind = excluded.kind, name = excluded.name, "
+            "municipality = excluded.municipality, details = excluded.details", org)
 
     def user(self, user_id: str) -> dict | None:
-        table = UserRow.__table__
-        return self.session.execute(select(table).where(table.c.id == user_id)).mappings().first()
+        return self.conn.one("SELECT * FROM app_user WHERE id = :id", {"id": user_id})
+
+    def actor(self, user_id: str) -> dict | None:
+        """The user with what their organisation decides about their scope (one query)."""
+        return self.conn.one("SELECT u.id, u.role, u.org_id, o.kind, o.municipality FROM app_user u "
+                             "JOIN organisation o ON o.id = u.org_id WHERE u.id = :id", {"id": user_id})
 
     def any_user(self) -> bool:
-        return self.session.execute(select(UserRow.__table__.c.id).limit(1)).first() is not None
+        return self.conn.one("SELECT id FROM app_user LIMIT 1") is not None
 
     def add_user(self, user_id: str, role: str, org_id: str) -> None:
-        self.session.execute(insert(UserRow.__table__).values(id=user_id, role=role, org_id=org_id))
+        self.conn.execute("INSERT INTO app_user (id, role, org_id) VALUES (:id, :role, :org_id)",
+                          {"id": user_id, "role": role, "org_id": org_id})
 
 
 class SqlAuditLog:
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, conn):
+        self.conn = conn
 
     def record(self, entry: AuditEntry) -> None:
-        self.session.execute(insert(AuditRow.__table__).values(**entry.row()))
+        self.conn.execute(
+            "INSERT INTO audit (case_id, action, event, at, recorded_at, user_id, org_id, detail) "
+            "VALUES (:case_id, :action, :event, :at, :recorded_at, :user_id, :org_id, :detail)", {
+                "case_id": entry.case_id, "action": entry.action, "event": entry.event,
+                "at": self.conn.timestamp(entry.at), "recorded_at": self.conn.timestamp(entry.recorded_at),
+                "user_id": entry.user_id, "org_id": entry.org_id,
+                "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else None})

@@ -56,6 +56,7 @@ def pg_schema_url():
 def _dispose(url: str) -> None:
     from screening import db
 
+    db.dispose(url)
     db.engine(url).dispose()
 
 

@@ -7,27 +7,22 @@ from datetime import datetime, timedelta
 from screening import clock
 
 
-def digest(session, now: datetime, since: datetime | None = None) -> dict:
+def digest(conn, now: datetime, since: datetime | None = None) -> dict:
     """Counts only (no child, no medical content); queued once per day in the outbox.
 
     A breach is new if raised since `since`, the previous digest (default: a day before)."""
-    from sqlalchemy import bindparam, text
-    from sqlmodel.sql.sqltypes import UTCDateTime
-
     since = since or now - timedelta(days=1)
-    statement = text(
+    groups = conn.all(
         "SELECT c.municipality, c.health_centre_id, "
         "SUM(CASE WHEN a.raised_at >= :since THEN 1 ELSE 0 END) AS new, COUNT(*) AS still_open "
         "FROM alert a JOIN deadline d ON d.case_id = a.case_id AND d.rule = a.rule "
         "JOIN screening_case c ON c.id = a.case_id "
         "WHERE a.kind = 'breach' AND d.status = 'breached' "
-        "GROUP BY c.municipality, c.health_centre_id ORDER BY c.municipality, c.health_centre_id"
-    ).bindparams(bindparam("since", type_=UTCDateTime()))
-    groups = [dict(row) for row in session.execute(statement, {"since": since}).mappings()]
+        "GROUP BY c.municipality, c.health_centre_id ORDER BY c.municipality, c.health_centre_id",
+        {"since": conn.timestamp(since)})
     day = clock.local_date(now).isoformat()
-    session.execute(text(
-        "INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
-        "VALUES (:key, 'digest', NULL, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING"
-    ).bindparams(bindparam("now", type_=UTCDateTime())), {"key": f"digest:{day}", "now": now})
+    conn.execute("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
+                 "VALUES (:key, 'digest', NULL, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",
+                 {"key": f"digest:{day}", "now": conn.timestamp(now)})
     return {"day": day, "groups": groups, "open_breaches": sum(int(g["still_open"]) for g in groups),
             "new_breaches": sum(int(g["new"] or 0) for g in groups)}

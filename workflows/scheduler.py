@@ -99,7 +99,7 @@ def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
         previous -= timedelta(days=1)
     since = datetime.combine(previous, DIGEST_AT, STOCKHOLM)
     with SqlUnitOfWork(url) as uow:
-        summary = digest(uow.session, now, since)
+        summary = digest(uow.conn, now, since)
         uow.commit()
     log.info("digest for %s: %d open breach(es)", now.date(), summary["open_breaches"])
     return summary

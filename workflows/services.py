@@ -23,11 +23,10 @@ def new_case_id() -> str:
 def load_actor(uow, user_id: str | None) -> Actor:
     if not user_id:
         raise NotFound("no acting user: give --as USER or set SCREENING_USER")
-    user = uow.directory.user(user_id)
-    if user is None:
+    row = uow.directory.actor(user_id)
+    if row is None:
         raise NotFound(f"unknown user '{user_id}'")
-    org = uow.directory.organisation(user["org_id"])
-    return Actor(user["id"], user["role"], org["id"], org["kind"], org["municipality"])
+    return Actor(row["id"], row["role"], row["org_id"], row["kind"], row["municipality"])
 
 
 def load_directory(uow, directory: Directory, *, demo_users: bool) -> int:
@@ -271,7 +270,7 @@ def run_sweep(uow, acting_user: str | None, *, policy: Policy, now: datetime) ->
 
     if acting_user is not None:  # the scheduler sweeps as itself
         access.require_command(load_actor(uow, acting_user), "sweep")
-    result = sweep(uow.session, policy.rules, policy.calendar, now)
+    result = sweep(uow.conn, policy.rules, policy.calendar, now)
     uow.commit()
     return result.alerts
 

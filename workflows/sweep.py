@@ -39,31 +39,26 @@ def _upstream_sql(rules: dict) -> str:
             f"AND u.rule = CASE deadline.rule {pairs} END AND u.status IN ('late', 'breached')), owner)")
 
 
-def sweep(session, rules: dict, calendar, now: datetime) -> SweepResult:
-    """One sweep at `now` in the session's transaction; the caller commits."""
-    from sqlalchemy import bindparam, text
-    from sqlmodel.sql.sqltypes import UTCDateTime
-
+def sweep(conn, rules: dict, calendar, now: datetime) -> SweepResult:
+    """One sweep at `now` in the connection's transaction; the caller commits."""
     today = clock.local_date(now)
+    stamp = conn.timestamp
     times = {
-        "now": now,
-        "remind_until": end_of_day(calendar.add(today, REMIND_WORKING_DAYS)),
-        "week_ago": now - RERAISE_AFTER,
+        "now": stamp(now),
+        "remind_until": stamp(end_of_day(calendar.add(today, REMIND_WORKING_DAYS))),
+        "week_ago": stamp(now - RERAISE_AFTER),
     }
     remind_days = {name: rule for name, rule in rules.items() if rule.remind_days}
 
-    def typed(sql: str, values: dict):
-        return text(sql).bindparams(*(bindparam(name, type_=UTCDateTime()) for name, value in values.items()
-                                      if isinstance(value, datetime) and f":{name}" in sql))
-
     def run(sql: str):
-        return session.execute(typed(sql, times), times)
+        return conn.execute(sql, times)
 
     def alerts(sql: str, **extra) -> list[dict]:
-        values = {**times, **extra}
-        statement = typed(sql, values).columns(due=UTCDateTime(), raised_at=UTCDateTime(),
-                                               last_raised_at=UTCDateTime(), acknowledged_at=UTCDateTime())
-        return [dict(row) for row in session.execute(statement, values).mappings()]
+        rows = conn.all(sql, {**times, **extra})
+        for row in rows:
+            for name in ("due", "raised_at", "last_raised_at", "acknowledged_at"):
+                row[name] = clock.from_db(row[name])
+        return rows
 
     raised = alerts(
         "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
@@ -86,7 +81,7 @@ def sweep(session, rules: dict, calendar, now: datetime) -> SweepResult:
             "SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d "
             "WHERE d.status = 'open' AND d.due >= :now AND d.due <= :horizon AND d.rule = :rule "
             f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}",
-            horizon=now + timedelta(days=rule.remind_days), rule=name)
+            horizon=stamp(now + timedelta(days=rule.remind_days)), rule=name)
     raised += alerts(
         "UPDATE alert SET last_raised_at = :now, raise_count = raise_count + 1, acknowledged_at = NULL, "
         "acknowledged_by = NULL WHERE kind = 'breach' AND last_raised_at <= :week_ago AND EXISTS "

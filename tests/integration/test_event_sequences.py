@@ -34,13 +34,11 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
 from screening import clock, db, migrate
 from screening.clock import STOCKHOLM
 from screening.directory import load_directory
 from screening.errors import ScreeningError
-from screening.tables import AuditRow
 from screening.unit_of_work import SqlUnitOfWork
 from tests.conftest import pg_schema_url
 from workflows import guards, services
@@ -279,14 +277,13 @@ class Stored:
 
 def read(url: str, case_id: str) -> Stored:
     """Everything stored about the case, through a fresh unit of work."""
-    table = AuditRow.__table__
     with SqlUnitOfWork(url) as uow:
         case = uow.cases.get(case_id)
         deadlines = {rule: {k: (clock.from_db(v) if k in ("starts", "due", "met_at") else v) for k, v in row.items()}
                      for rule, row in uow.deadlines.for_case(case_id).items()}
-        audit = [tuple(row) for row in uow.session.execute(
-            select(table.c.action, table.c.event).where(table.c.case_id == case_id).order_by(table.c.id)).all()]
-        total = uow.session.execute(select(func.count()).select_from(table)).scalar()
+        audit = [(row["action"], row["event"]) for row in uow.conn.all(
+            "SELECT action, event FROM audit WHERE case_id = :id ORDER BY id", {"id": case_id})]
+        total = uow.conn.scalar("SELECT count(*) FROM audit")
     return Stored(case, deadlines, audit, total)
 
 

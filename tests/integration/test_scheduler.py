@@ -58,10 +58,8 @@ def at(*parts: int) -> datetime:
 
 
 def rows(url: str, sql: str, **params) -> list[dict]:
-    from sqlalchemy import text
-
     with SqlUnitOfWork(url) as uow:
-        return [dict(row) for row in uow.session.execute(text(sql), params).mappings()]
+        return uow.conn.all(sql, params)
 
 
 def register(url: str, user: str, municipality: str, notice_at: datetime, **fields) -> str:

@@ -25,13 +25,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
 
 import cli
 from screening import clock, migrate
 from screening.clock import STOCKHOLM
 from screening.directory import load_directory
-from screening.tables import CaseRow, DeadlineRow
 from screening.unit_of_work import SqlUnitOfWork
 from workflows import services
 
@@ -72,7 +70,7 @@ while True:
         try:
             policy.calendar.add(now.date(), 1)
             with SqlUnitOfWork(url) as uow:
-                uow.session.connection()
+                uow.conn.scalar("SELECT 1")
             print("ready", os.getpid(), flush=True)
             sys.stdin.readline()
             with SqlUnitOfWork(url) as uow:
@@ -128,11 +126,11 @@ def _templates(url: str) -> list[str]:
 
 def _clone(url: str, templates: list[str], copies: int) -> None:
     """Copies of the template cases and their deadlines, in two bulk inserts."""
-    cases, deadlines = CaseRow.__table__, DeadlineRow.__table__
     with SqlUnitOfWork(url) as uow:
-        case_rows = [dict(r) for r in uow.session.execute(select(cases).where(cases.c.id.in_(templates))).mappings()]
-        deadline_rows = [dict(r) for r in uow.session.execute(
-            select(deadlines).where(deadlines.c.case_id.in_(templates))).mappings()]
+        ids = {f"id{i}": case_id for i, case_id in enumerate(templates)}
+        marks = ", ".join(f":{name}" for name in ids)
+        case_rows = uow.conn.all(f"SELECT * FROM screening_case WHERE id IN ({marks})", ids)
+        deadline_rows = uow.conn.all(f"SELECT * FROM deadline WHERE case_id IN ({marks})", ids)
         new_cases, new_deadlines = [], []
         for _ in range(copies - 1):
             for case in case_rows:
@@ -140,14 +138,16 @@ def _clone(url: str, templates: list[str], copies: int) -> None:
                 new_cases.append({**case, "id": copy_id})
                 new_deadlines += [{**{k: v for k, v in d.items() if k != "id"}, "case_id": copy_id}
                                   for d in deadline_rows if d["case_id"] == case["id"]]
-        uow.session.execute(insert(cases), new_cases)
-        uow.session.execute(insert(deadlines), new_deadlines)
+        for table, new_rows in (("screening_case", new_cases), ("deadline", new_deadlines)):
+            names = list(new_rows[0])
+            uow.conn.many(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})",
+                          new_rows)
         uow.commit()
 
 
 def _rows(url: str, sql: str) -> list[dict]:
     with SqlUnitOfWork(url) as uow:
-        return [dict(row) for row in uow.session.execute(text(sql)).mappings()]
+        return uow.conn.all(sql)
 
 
 def _killed_sweeps(url: str, delays: list[float]) -> list[bool]:

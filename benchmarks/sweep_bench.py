@@ -28,18 +28,19 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def _reset(url: str, query_at) -> None:
     """Undo a sweep: drop its alerts and outbox rows, reopen what it marked breached."""
-    from sqlalchemy import bindparam, text
-    from sqlmodel.sql.sqltypes import UTCDateTime
-
     from screening import db
 
-    with db.engine(url).begin() as conn:
-        conn.execute(text("DELETE FROM outbox"))
-        conn.execute(text("UPDATE deadline SET status = 'open', attributed_to = NULL WHERE id IN "
-                          "(SELECT d.id FROM deadline d JOIN alert a ON a.case_id = d.case_id AND a.rule = d.rule "
-                          "WHERE a.raised_at = :t AND a.kind IN ('breach', 'warning'))")
-                     .bindparams(bindparam("t", type_=UTCDateTime())), {"t": query_at})
-        conn.execute(text("DELETE FROM alert"))
+    conn = db.connect_raw(url)
+    try:
+        conn.begin()
+        conn.execute("DELETE FROM outbox")
+        conn.execute("UPDATE deadline SET status = 'open', attributed_to = NULL WHERE EXISTS "
+                     "(SELECT 1 FROM alert a WHERE a.case_id = deadline.case_id AND a.rule = deadline.rule "
+                     "AND a.raised_at = :t AND a.kind IN ('breach', 'warning'))", {"t": conn.timestamp(query_at)})
+        conn.execute("DELETE FROM alert")
+        conn.commit()
+    finally:
+        conn.close()
 
 
 def _fresh_copy(source: str, copy: Path) -> str:
@@ -49,6 +50,7 @@ def _fresh_copy(source: str, copy: Path) -> str:
     from screening import db
 
     url = f"sqlite:///{copy}"
+    db.dispose(url)
     db.engine(url).dispose()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)

@@ -26,10 +26,17 @@ def parse_date(text: str, what: str = "date") -> date:
         raise BadInput(f"{what}: '{text}' is not a date (YYYY-MM-DD)") from None
 
 
+def to_epoch(value: datetime) -> int:
+    """An aware datetime as whole Unix seconds: how SQLite stores a time (sub-seconds dropped)."""
+    return int(value.timestamp() // 1)
+
+
 def from_db(value) -> datetime | None:
-    """A stored datetime (naive UTC, or SQLite's text) as an aware UTC datetime."""
+    """A stored datetime (Unix seconds or text on SQLite, naive or aware) as an aware UTC datetime."""
     if value is None:
         return None
+    if isinstance(value, int):
+        return datetime.fromtimestamp(value, timezone.utc)
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

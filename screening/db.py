@@ -16,10 +16,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from screening import clock
 from screening.errors import BadInput, ScreeningError
 
 # The newest migration; `init` upgrades to it and every other command checks for it.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 class SchemaOutdated(ScreeningError):
@@ -167,13 +168,12 @@ class RawConnection:
         self.commit()
 
     def timestamp(self, value: datetime | None):
-        """A datetime as this backend stores it: UTC (as SQLAlchemy's SQLite text, or aware)."""
+        """A datetime as this backend stores it: Unix seconds on SQLite, aware UTC on PostgreSQL."""
         if value is None:
             return None
-        utc = value.astimezone(timezone.utc)
         if self.sqlite:
-            return utc.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        return utc
+            return clock.to_epoch(value)
+        return value.astimezone(timezone.utc)
 
     def day(self, value: date | None):
         return value.isoformat() if self.sqlite and value is not None else value

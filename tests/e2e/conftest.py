@@ -52,14 +52,15 @@ def cli_db(run, db_url):
 
 
 def snapshot(url: str) -> dict:
-    """Every table's rows, to prove that a refused command changed nothing."""
-    from sqlalchemy import MetaData, select
+    """Every table's rows as stored, to prove that a refused command changed nothing."""
+    from sqlalchemy import inspect
 
     from screening import db
 
-    engine = db.engine(url)
-    metadata = MetaData()
-    metadata.reflect(engine)
-    with engine.connect() as conn:
-        return {name: sorted(map(repr, conn.execute(select(table)).all()))
-                for name, table in metadata.tables.items()}
+    names = inspect(db.engine(url)).get_table_names()
+    conn = db.connect_raw(url)
+    try:
+        return {name: sorted(repr(sorted(row.items())) for row in conn.all(f"SELECT * FROM {name}"))
+                for name in names}
+    finally:
+        conn.close()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
 
-from screening import db, migrate
+from screening import clock, db, migrate
 from screening.model import Case
 from screening.unit_of_work import SqlUnitOfWork
 
@@ -102,3 +102,76 @@ def test_upgrading_from_the_first_schema_keeps_cases_and_audit(db_url):
     assert (case.version, case.health_state, case.notice_at, case.doses_given) == (3, "parties_notified", notice, 0)
     with db.engine(db_url).connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit")).scalar() == 1
+
+
+def test_upgrading_from_0003_keeps_times_deadlines_and_the_append_only_audit(db_url):
+    """0004 stores SQLite's times as Unix seconds and keys deadlines by (case, rule): same values after."""
+    from sqlalchemy.exc import DBAPIError
+
+    notice = datetime(2026, 11, 23, 9, 0, 30, tzinfo=timezone.utc)
+    due = datetime(2026, 11, 30, 22, 59, 59, tzinfo=timezone.utc)
+    assert migrate.upgrade(db_url, "0003") == "0003"
+    with db.engine(db_url).begin() as conn:
+        conn.execute(text(
+            "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
+            "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at, "
+            "parties_notified_at, doses_given) VALUES ('SC-OLD00002', 2, 'Berg', :born, false, false, :t, false, "
+            "'parties_notified', 'not_started', 'not_started', :t, :t, :t, 0)"),
+            {"born": date(2015, 1, 2), "t": notice})
+        for rule, status in (("book_health_conversation", "open"), ("notify_parties", "met")):
+            conn.execute(text("INSERT INTO deadline (case_id, rule, owner, starts, due, status, met_at) "
+                              "VALUES ('SC-OLD00002', :rule, 'health_centre', :t, :due, :status, :met)"),
+                         {"rule": rule, "t": notice, "due": due, "status": status,
+                          "met": notice if status == "met" else None})
+        conn.execute(text("INSERT INTO audit (case_id, action, event, at, recorded_at, user_id) "
+                          "VALUES ('SC-OLD00002', 'event', 'register', :t, :t, 'u')"), {"t": notice})
+    assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
+    with SqlUnitOfWork(db_url) as uow:
+        case = uow.cases.get("SC-OLD00002")
+        deadlines = uow.deadlines.for_case("SC-OLD00002")
+        [audit] = uow.conn.all("SELECT at, recorded_at FROM audit")
+        past_due = uow.conn.all("SELECT case_id, rule FROM deadline WHERE status = 'open' AND due < :now",
+                                {"now": uow.conn.timestamp(due + timedelta(seconds=1))})
+    assert (case.version, case.notice_at, case.parties_notified_at) == (2, notice, notice)
+    assert {rule: (clock.from_db(d["due"]), d["status"], clock.from_db(d["met_at"])) for rule, d in deadlines.items()} \
+        == {"book_health_conversation": (due, "open", None), "notify_parties": (due, "met", notice)}
+    assert clock.from_db(audit["at"]) == clock.from_db(audit["recorded_at"]) == notice
+    assert past_due == [{"case_id": "SC-OLD00002", "rule": "book_health_conversation"}]
+    with pytest.raises(DBAPIError, match="append-only"):
+        with db.engine(db_url).begin() as conn:
+            conn.execute(text("DELETE FROM audit"))
+    with pytest.raises(DBAPIError):  # (case, rule) is the deadline's key now
+        with db.engine(db_url).begin() as conn:
+            conn.execute(text("INSERT INTO deadline (case_id, rule, owner, starts, due, status) "
+                              "VALUES ('SC-OLD00002', 'notify_parties', 'reception_unit', :t, :t, 'open')"),
+                         {"t": notice})
+
+
+def test_downgrading_0004_gives_back_text_times_and_the_deadline_id(db_url):
+    notice = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    migrate.upgrade(db_url)
+    with SqlUnitOfWork(db_url) as uow:
+        uow.cases.add(Case(id="SC-DOWN0001", municipality="Berg", birth_date=date(2018, 5, 1), notice_at=notice,
+                           health_state="registered", created_at=notice, updated_at=notice))
+        uow.commit()
+    _downgrade(db_url, "0003")
+    with db.engine(db_url).connect() as conn:
+        stored = conn.execute(text("SELECT notice_at FROM screening_case")).scalar()
+        assert conn.execute(text("SELECT count(id) FROM deadline")).scalar() == 0
+    assert clock.from_db(stored) == notice
+    assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
+
+
+def _downgrade(url: str, revision: str) -> None:
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+
+    import migrations
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    with db.engine(url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

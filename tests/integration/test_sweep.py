@@ -418,7 +418,7 @@ def test_a_sweep_that_fails_midway_writes_nothing(demo_db, monkeypatch):
     assert stored_alerts(demo_db) == []
     assert outbox(demo_db) == []
     assert status(demo_db, case_id, "book_health_conversation") == "open"
-    assert rows(demo_db, "SELECT id FROM deadline WHERE status = 'breached'") == []
+    assert rows(demo_db, "SELECT case_id, rule FROM deadline WHERE status = 'breached'") == []
     assert keys(sweep(demo_db, now)) == expected  # and the next sweep does it all
 
 

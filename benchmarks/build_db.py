@@ -56,6 +56,7 @@ def build(url: str, n_cases: int, seed: int = 1) -> list[str]:
 
     engine = db.engine(url)
     case_table, audit_table = CaseRow.__table__, AuditRow.__table__
+    register_kind, user_no = audit_numbers(url)
     with engine.connect() as conn:
         existing = conn.execute(select(func.count()).select_from(case_table)).scalar_one()
     if existing:
@@ -94,8 +95,8 @@ def build(url: str, n_cases: int, seed: int = 1) -> list[str]:
             )
             cases.append(case_to_row(case))
             audits.append({
-                "case_id": case.id, "action": "event", "event": "register", "at": notice_at,
-                "recorded_at": recorded_at, "user_id": reception, "org_id": reception, "detail": None,
+                "case_id": case.id, "kind": register_kind, "at": notice_at,
+                "recorded_at": recorded_at, "user_no": user_no[reception], "detail": None,
             })
         with engine.begin() as conn:
             conn.execute(insert(case_table), cases)
@@ -132,6 +133,18 @@ def count_cases(url: str) -> int | None:
         if not inspect(conn).has_table("screening_case") or not inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(text("SELECT count(*) FROM screening_case")).scalar_one()
+
+
+def audit_numbers(url: str) -> tuple[int, dict[str, int]]:
+    """The audit trail's number for `register`, and every user's number."""
+    from screening import db
+
+    conn = db.connect_raw(url)
+    try:
+        kind = conn.scalar("SELECT no FROM audit_kind WHERE action = 'event' AND event = 'register'")
+        return kind, {row["id"]: row["no"] for row in conn.all("SELECT id, no FROM app_user")}
+    finally:
+        conn.close()
 
 
 def schema_current(url: str) -> bool:

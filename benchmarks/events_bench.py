@@ -479,6 +479,7 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
     first = query_at - timedelta(days=span)
     engine = db.engine(url)
     tables = CaseRow.__table__, DeadlineRow.__table__, AuditRow.__table__
+    register_kind, user_no = build_db.audit_numbers(url)
     kept = past_due_candidates = n_deadlines = 0
     for start in range(0, n_cases, BATCH):
         count = min(BATCH, n_cases - start)
@@ -515,9 +516,8 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
                 case.version += 1
                 case.events.clear()
             cases.append(case_to_row(case))
-            audits.append({"case_id": case.id, "action": "event", "event": "register", "at": case.notice_at,
-                           "recorded_at": register.when, "user_id": register.user, "org_id": register.user,
-                           "detail": None})
+            audits.append({"case_id": case.id, "kind": register_kind, "at": case.notice_at,
+                           "recorded_at": register.when, "user_no": user_no[register.user], "detail": None})
             mine = []
             for d in evaluate(case, rules, calendar, last):
                 row = {"case_id": case.id, "rule": d.rule, "owner": d.owner, "starts": d.starts, "due": d.due,
@@ -557,15 +557,20 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
 
 
 def deadline_db_ready(url: str, n_cases: int) -> bool:
-    """A bulk database of (b) with exactly `n_cases` cases and its deadlines (reusable)."""
-    from sqlalchemy import text
+    """A bulk database of (b) with exactly `n_cases` cases and its deadlines (reusable; one built
+    on an older schema is upgraded by the migrations, as a region's database would be)."""
+    from screening import db, migrate
 
-    from screening import db
-
-    if build_db.count_cases(url) != n_cases or not build_db.schema_current(url):
+    if build_db.count_cases(url) != n_cases:
         return False
-    with db.engine(url).connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM deadline")).scalar_one() >= n_cases
+    migrate.upgrade(url)
+    if not build_db.schema_current(url):
+        return False
+    conn = db.connect_raw(url)
+    try:
+        return conn.scalar("SELECT count(*) FROM deadline") >= n_cases
+    finally:
+        conn.close()
 
 
 def time_query(url: str, query_at: datetime, runs: int) -> dict:

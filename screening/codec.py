@@ -1,10 +1,11 @@
-"""A case as stored and as the domain holds it: one place that knows the column types."""
+"""Stored forms: a case as stored and as the domain holds it, and the numbers that stand for names in the audit trail."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 
 from screening import clock
+from screening.errors import NotFound
 from screening.model import Case
 
 CASE_FIELDS = tuple(f.name for f in fields(Case) if f.name != "events")
@@ -39,3 +40,26 @@ def case_to_db(conn, case: Case) -> dict:
     for name in CASE_DATES:
         values[name] = conn.day(values[name])
     return values
+
+
+def audit_kind(conn, action: str, event: str | None) -> int:
+    """The number of an action (and event) in `audit_kind`; remembered by the connection."""
+    key = ("audit_kind", action, event or "")
+    if key not in conn.memo:
+        found = conn.scalar("SELECT no FROM audit_kind WHERE action = :action AND event = :event",
+                            {"action": action, "event": event or ""})
+        if found is None:  # every action the product records is seeded by the migrations
+            raise LookupError(f"audit_kind has no row for {action} {event or ''}".strip())
+        conn.memo[key] = found
+    return conn.memo[key]
+
+
+def user_number(conn, user_id: str) -> int:
+    """The user's number in the audit trail (users never change, so the connection remembers it)."""
+    key = ("app_user", user_id)
+    if key not in conn.memo:
+        found = conn.scalar("SELECT no FROM app_user WHERE id = :id", {"id": user_id})
+        if found is None:
+            raise NotFound(f"unknown user '{user_id}'")
+        conn.memo[key] = found
+    return conn.memo[key]

@@ -20,7 +20,7 @@ from screening import clock
 from screening.errors import BadInput, ScreeningError
 
 # The newest migration; `init` upgrades to it and every other command checks for it.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 
 class SchemaOutdated(ScreeningError):
@@ -111,6 +111,7 @@ class RawConnection:
         self.sqlite = sqlite
         self._named = (lambda sql: sql) if sqlite else _pyformat
         self._begin_on_use = False
+        self.memo: dict = {}  # what never changes once committed (audit kinds, user numbers)
 
     def execute(self, sql: str, params: dict | None = None):
         if self._begin_on_use:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from screening import access, clock, db
-from screening.codec import case_from_db as _coerce
+from screening.codec import audit_kind, case_from_db as _coerce, user_number
 from screening.errors import NotFound
 from screening.model import Actor
 DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
@@ -124,7 +124,7 @@ class ReadModel:
         row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
         access.require_visible(actor, row, case_id)
         self._record_reads(actor, [case_id], "history", at, recorded_at)
-        sql = "SELECT action, event, at, recorded_at, user_id, org_id FROM audit WHERE case_id = :id"
+        sql = "SELECT action, event, at, recorded_at, user_id, org_id FROM audit_trail WHERE case_id = :id"
         if not include_reads:
             sql += " AND action = 'event'"
         entries = self.conn.all(sql + " ORDER BY id", {"id": case_id})
@@ -157,11 +157,10 @@ class ReadModel:
     def _record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,
                       recorded_at: datetime) -> None:
         stamp = self.conn.timestamp
-        base = {"action": action, "event": None, "at": stamp(at), "recorded_at": stamp(recorded_at),
-                "user_id": actor.user_id, "org_id": actor.org_id}
+        base = {"kind": audit_kind(self.conn, action, None), "at": stamp(at), "recorded_at": stamp(recorded_at),
+                "user_no": user_number(self.conn, actor.user_id)}
         self.conn.insert_many(
-            "INSERT INTO audit (case_id, action, event, at, recorded_at, user_id, org_id) "
-            "VALUES (:case_id, :action, :event, :at, :recorded_at, :user_id, :org_id)",
+            "INSERT INTO audit (case_id, kind, at, recorded_at, user_no) "
+            "VALUES (:case_id, :kind, :at, :recorded_at, :user_no)",
             [dict(base, case_id=case_id) for case_id in case_ids],
         )
-

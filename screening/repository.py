@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 
-from screening.codec import CASE_FIELDS, case_from_db, case_to_db
+from screening.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 from screening.directory import Directory, organisation_from_dict
 from screening.errors import NotFound, StaleWrite
 from screening.model import IDENTIFIERS, Case
@@ -207,7 +207,8 @@ class SqlDirectoryRepository:
         return self.conn.one("SELECT id FROM app_user LIMIT 1") is not None
 
     def add_user(self, user_id: str, role: str, org_id: str) -> None:
-        self.conn.execute("INSERT INTO app_user (id, role, org_id) VALUES (:id, :role, :org_id)",
+        self.conn.execute("INSERT INTO app_user (id, no, role, org_id) "
+                          "VALUES (:id, (SELECT COALESCE(MAX(no), 0) + 1 FROM app_user), :role, :org_id)",
                           {"id": user_id, "role": role, "org_id": org_id})
 
 
@@ -217,9 +218,10 @@ class SqlAuditLog:
 
     def record(self, entry: AuditEntry) -> None:
         self.conn.execute(
-            "INSERT INTO audit (case_id, action, event, at, recorded_at, user_id, org_id, detail) "
-            "VALUES (:case_id, :action, :event, :at, :recorded_at, :user_id, :org_id, :detail)", {
-                "case_id": entry.case_id, "action": entry.action, "event": entry.event,
+            "INSERT INTO audit (case_id, kind, at, recorded_at, user_no, detail) "
+            "VALUES (:case_id, :kind, :at, :recorded_at, :user_no, :detail)", {
+                "case_id": entry.case_id, "kind": audit_kind(self.conn, entry.action, entry.event),
                 "at": self.conn.timestamp(entry.at), "recorded_at": self.conn.timestamp(entry.recorded_at),
-                "user_id": entry.user_id, "org_id": entry.org_id,
+                "user_no": user_number(self.conn, entry.user_id),
                 "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else None})
+

@@ -67,9 +67,13 @@ class OrganisationRow(SQLModel, table=True):
 
 
 class UserRow(SQLModel, table=True):
+    """A user acts for one organisation, for good: a person who moves gets a new user."""
+
     __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("no", name="uq_app_user_no"),)
 
     id: str = Field(primary_key=True, max_length=64)
+    no: int  # the user's number in the audit trail
     role: str = Field(max_length=32)
     org_id: str = Field(foreign_key="organisation.id", max_length=64, index=True)
 
@@ -174,20 +178,32 @@ class NoteRow(SQLModel, table=True):
     user_id: str = Field(max_length=64)
 
 
+class AuditKindRow(SQLModel, table=True):
+    """What an audit row records: an event, or a read (`show`, `list`, `history`; event '')."""
+
+    __tablename__ = "audit_kind"
+    __table_args__ = (UniqueConstraint("action", "event", name="uq_audit_kind"),)
+
+    no: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    action: str = Field(max_length=16)  # event | show | list | history
+    event: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
+
+
 class AuditRow(SQLModel, table=True):
-    """Append-only (triggers refuse UPDATE and DELETE): every write and every read of a case."""
+    """Append-only (triggers refuse UPDATE and DELETE): every write and every read of a case.
+
+    Kept small, since it grows with every read: the kind and the user are numbers; the view
+    `audit_trail` shows them by name, with the user's organisation."""
 
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_case", "case_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str | None = Field(default=None, max_length=16)
-    action: str = Field(max_length=16)  # event | show | list | history
-    event: str | None = Field(default=None, max_length=40)
+    kind: int = Field(foreign_key="audit_kind.no")
     at: datetime = Field(sa_type=Instant)  # when it happened (the event's --at, or the clock)
     recorded_at: datetime = Field(sa_type=Instant)  # the real time it was written
-    user_id: str = Field(max_length=64)
-    org_id: str | None = Field(default=None, max_length=64)
+    user_no: int = Field(foreign_key="app_user.no")
     detail: str | None = Field(default=None, sa_column=Column(Text))  # non-medical JSON
 
 

@@ -139,7 +139,7 @@ def every_read(s: Scenario, user: str, forms=(True, False)) -> list[tuple[str, o
 
 def audit_rows(url: str) -> list[dict]:
     with db.engine(url).connect() as conn:
-        return [dict(row) for row in conn.execute(text("SELECT * FROM audit ORDER BY id")).mappings()]
+        return [dict(row) for row in conn.execute(text("SELECT * FROM audit_trail ORDER BY id")).mappings()]
 
 
 # --- the markers are really there (otherwise the checks below prove nothing) -------------------

@@ -282,7 +282,7 @@ def read(url: str, case_id: str) -> Stored:
         deadlines = {rule: {k: (clock.from_db(v) if k in ("starts", "due", "met_at") else v) for k, v in row.items()}
                      for rule, row in uow.deadlines.for_case(case_id).items()}
         audit = [(row["action"], row["event"]) for row in uow.conn.all(
-            "SELECT action, event FROM audit WHERE case_id = :id ORDER BY id", {"id": case_id})]
+            "SELECT action, event FROM audit_trail WHERE case_id = :id ORDER BY id", {"id": case_id})]
         total = uow.conn.scalar("SELECT count(*) FROM audit")
     return Stored(case, deadlines, audit, total)
 

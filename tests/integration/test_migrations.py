@@ -72,14 +72,16 @@ def test_the_audit_trail_is_append_only(demo_db):
     now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     engine = db.engine(demo_db)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO audit (case_id, action, event, at, recorded_at, user_id) "
-                          "VALUES ('SC-X', 'event', 'register', :t, :t, 'u')"), {"t": now})
-    for statement in ("UPDATE audit SET user_id = 'someone-else'", "DELETE FROM audit"):
+        conn.execute(text("INSERT INTO audit (case_id, kind, at, recorded_at, user_no) VALUES ('SC-X', "
+                          "(SELECT no FROM audit_kind WHERE event = 'register'), :t, :t, "
+                          "(SELECT no FROM app_user WHERE id = 'admin'))"), {"t": now})
+    for statement in ("UPDATE audit SET user_no = user_no + 1", "DELETE FROM audit"):
         with pytest.raises(DBAPIError, match="append-only"):
             with engine.begin() as conn:
                 conn.execute(text(statement))
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT user_id FROM audit")).scalars().all() == ["u"]
+        assert conn.execute(text("SELECT user_id, org_id, event FROM audit_trail")).all() == [
+            ("admin", "region-coordinator", "register")]
 
 
 def test_upgrading_from_the_first_schema_keeps_cases_and_audit(db_url):
@@ -94,6 +96,7 @@ def test_upgrading_from_the_first_schema_keeps_cases_and_audit(db_url):
             "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at) "
             "VALUES ('SC-OLD00001', 3, 'Berg', :born, false, false, :t, false, 'parties_notified', "
             "'not_started', 'not_started', :t, :t)"), {"born": date(2015, 1, 2), "t": notice})
+        conn.execute(text("INSERT INTO app_user (id, role, org_id) VALUES ('u', 'reception', 'berg-reception')"))
         conn.execute(text("INSERT INTO audit (case_id, action, event, at, recorded_at, user_id) "
                           "VALUES ('SC-OLD00001', 'event', 'register', :t, :t, 'u')"), {"t": notice})
     assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
@@ -101,7 +104,8 @@ def test_upgrading_from_the_first_schema_keeps_cases_and_audit(db_url):
         case = uow.cases.get("SC-OLD00001")
     assert (case.version, case.health_state, case.notice_at, case.doses_given) == (3, "parties_notified", notice, 0)
     with db.engine(db_url).connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM audit")).scalar() == 1
+        assert conn.execute(text("SELECT case_id, action, event, user_id, org_id FROM audit_trail")).all() == [
+            ("SC-OLD00001", "event", "register", "u", "berg-reception")]
 
 
 def test_upgrading_from_0003_keeps_times_deadlines_and_the_append_only_audit(db_url):
@@ -112,6 +116,9 @@ def test_upgrading_from_0003_keeps_times_deadlines_and_the_append_only_audit(db_
     due = datetime(2026, 11, 30, 22, 59, 59, tzinfo=timezone.utc)
     assert migrate.upgrade(db_url, "0003") == "0003"
     with db.engine(db_url).begin() as conn:
+        conn.execute(text("INSERT INTO organisation (id, position, kind, name, municipality, details) "
+                          "VALUES ('berg-reception', 0, 'reception_unit', 'Berg', 'Berg', '{}')"))
+        conn.execute(text("INSERT INTO app_user (id, role, org_id) VALUES ('u', 'reception', 'berg-reception')"))
         conn.execute(text(
             "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
             "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at, "

@@ -114,3 +114,35 @@ def test_identifiers_of_two_different_cases_are_not_merged(demo_db):
     register(demo_db, personnummer="20190402-2389")
     with pytest.raises(Refused, match="two different cases"):
         register(demo_db, dossier="12345678", personnummer="20190402-2389")
+
+
+def test_every_event_and_read_the_product_records_has_an_audit_kind(db_url):
+    """The audit trail stores what was done as a number from `audit_kind`, seeded by the migrations."""
+    from screening import migrate
+    from workflows.events import EVENTS
+
+    migrate.upgrade(db_url)
+    with SqlUnitOfWork(db_url) as uow:
+        kinds = {(row["action"], row["event"]) for row in uow.conn.all("SELECT action, event FROM audit_kind")}
+    recorded = {("event", name) for name in [*EVENTS, "register", "attach_identity", "acknowledge_alert"]}
+    recorded |= {(read, "") for read in ("show", "list", "history")}
+    assert recorded <= kinds, sorted(recorded - kinds)
+
+
+def test_an_audit_row_is_a_few_numbers_and_reads_back_by_name(demo_db):
+    notice = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    from screening.repository import AuditEntry
+
+    with SqlUnitOfWork(demo_db) as uow:
+        uow.audit.record(AuditEntry("SC-TEST0009", "event", "notify_parties", notice, notice, "berg-reception",
+                                    "berg-reception", {"note": None}))
+        uow.audit.record(AuditEntry("SC-TEST0009", "show", None, notice, notice, "hc-lugnvik", "hc-lugnvik"))
+        uow.commit()
+    with SqlUnitOfWork(demo_db) as uow:
+        stored = uow.conn.all("SELECT kind, user_no FROM audit ORDER BY id")
+        trail = uow.conn.all("SELECT action, event, user_id, org_id FROM audit_trail ORDER BY id")
+    assert all(isinstance(row["kind"], int) and isinstance(row["user_no"], int) for row in stored)
+    assert trail == [
+        {"action": "event", "event": "notify_parties", "user_id": "berg-reception", "org_id": "berg-reception"},
+        {"action": "show", "event": None, "user_id": "hc-lugnvik", "org_id": "hc-lugnvik"},
+    ]

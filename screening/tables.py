@@ -213,7 +213,9 @@ class AlertRow(SQLModel, table=True):
     __tablename__ = "alert"
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "kind", "due", name="uq_alert_case_rule_kind_due"),
-        Index("ix_alert_last_raised", "last_raised_at"),
+        # the weekly re-raise looks at unresolved breaches only, however many old alerts there are
+        Index("ix_alert_unresolved_breach", "last_raised_at", postgresql_where=text("kind = 'breach' AND resolved_at IS NULL"),
+              sqlite_where=text("kind = 'breach' AND resolved_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -227,13 +229,15 @@ class AlertRow(SQLModel, table=True):
     raise_count: int
     acknowledged_at: datetime | None = Field(default=None, sa_type=Instant)
     acknowledged_by: str | None = Field(default=None, max_length=64)
+    resolved_at: datetime | None = Field(default=None, sa_type=Instant)  # a breach done late, cancelled or ended
 
 
 class OutboxRow(SQLModel, table=True):
     """A message to send, written in the same transaction as what caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_queued", "status", "id"),)
+    __table_args__ = (Index("ix_outbox_queued", "id", postgresql_where=text("status = 'queued'"),
+                            sqlite_where=text("status = 'queued'")),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=80, unique=True)  # idempotency key

@@ -82,14 +82,16 @@ def sweep(conn, rules: dict, calendar, now: datetime) -> SweepResult:
             "WHERE d.status = 'open' AND d.due >= :now AND d.due <= :horizon AND d.rule = :rule "
             f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}",
             horizon=stamp(now + timedelta(days=rule.remind_days)), rule=name)
+    unresolved = (  # the breached deadline as it was raised, on a case still open
+        "EXISTS (SELECT 1 FROM deadline d JOIN screening_case c ON c.id = d.case_id WHERE d.case_id = alert.case_id "
+        "AND d.rule = alert.rule AND d.due = alert.due AND d.status = 'breached' AND c.ended_at IS NULL "
+        f"AND (c.declined_at IS NULL OR d.rule NOT IN ({health_rules})))")
+    stale = "kind = 'breach' AND resolved_at IS NULL AND last_raised_at <= :week_ago"  # ix_alert_unresolved_breach
+    run(f"UPDATE alert SET resolved_at = :now WHERE {stale} AND NOT {unresolved}")  # once: never looked at again
     raised += alerts(
         "UPDATE alert SET last_raised_at = :now, raise_count = raise_count + 1, acknowledged_at = NULL, "
-        "acknowledged_by = NULL WHERE kind = 'breach' AND last_raised_at <= :week_ago AND EXISTS "
-        "(SELECT 1 FROM deadline d JOIN screening_case c ON c.id = d.case_id WHERE d.case_id = alert.case_id "
-        "AND d.rule = alert.rule AND d.due = alert.due AND d.status = 'breached' AND c.ended_at IS NULL "
-        f"AND (c.declined_at IS NULL OR d.rule NOT IN ({health_rules}))) "  # unresolved, on a case still open
-        f"RETURNING {ALERT_COLUMNS}")
-    run("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
-        "SELECT 'alert:' || id || ':' || raise_count, 'alert', id, :now, 'queued', 0 FROM alert "
-        "WHERE last_raised_at = :now ON CONFLICT (key) DO NOTHING")
+        f"acknowledged_by = NULL WHERE {stale} RETURNING {ALERT_COLUMNS}")
+    conn.many("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
+              "VALUES (:key, 'alert', :ref, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",
+              [{"key": f"alert:{a['id']}:{a['raise_count']}", "ref": a["id"], "now": times["now"]} for a in raised])
     return SweepResult(raised, breached)

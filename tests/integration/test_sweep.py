@@ -284,6 +284,23 @@ def test_a_breach_resolved_late_is_not_raised_again(demo_db):
     assert _breach_of(stored_alerts(demo_db), case_id)["raise_count"] == 1
 
 
+def test_a_resolved_breach_is_marked_once_and_leaves_the_weekly_re_raise_index(demo_db):
+    case_id = notified(demo_db, MONDAY)
+    still_open = notified(demo_db, MONDAY)
+    first_raise = at(2026, 12, 1, 8)
+    sweep(demo_db, first_raise)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 12, 3, 10), HC, start="2026-12-07T10:00")
+
+    sweep(demo_db, first_raise + timedelta(days=7))
+    sweep(demo_db, first_raise + timedelta(days=14))
+
+    resolved = {row["case_id"]: clock.from_db(row["resolved_at"]) for row in rows(
+        demo_db, "SELECT case_id, resolved_at FROM alert WHERE kind = 'breach' AND rule = 'book_health_conversation'")}
+    assert resolved == {case_id: first_raise + timedelta(days=7), still_open: None}
+    assert _breach_of(stored_alerts(demo_db), still_open)["raise_count"] == 3
+    assert _breach_of(stored_alerts(demo_db), case_id)["raise_count"] == 1
+
+
 def test_warnings_and_reminders_are_not_raised_again_weekly(demo_db):
     case_id = notified(demo_db, MONDAY)
     event(demo_db, case_id, "book_health_conversation", MONDAY, HC, start="2026-11-24T10:00")
@@ -404,14 +421,13 @@ def test_a_sweep_that_fails_midway_writes_nothing(demo_db, monkeypatch):
 
     with pytest.raises(RuntimeError, match="outbox unavailable"):
         with SqlUnitOfWork(demo_db) as uow:
-            execute = uow.conn.execute
+            for method in ("execute", "many"):
+                def failing(statement, *args, _original=getattr(uow.conn, method), **kwargs):
+                    if "INSERT INTO outbox" in str(statement):
+                        raise RuntimeError("outbox unavailable")
+                    return _original(statement, *args, **kwargs)
 
-            def failing(statement, *args, **kwargs):
-                if "INSERT INTO outbox" in str(statement):
-                    raise RuntimeError("outbox unavailable")
-                return execute(statement, *args, **kwargs)
-
-            monkeypatch.setattr(uow.conn, "execute", failing)
+                monkeypatch.setattr(uow.conn, method, failing)
             services.run_sweep(uow, COORDINATOR, policy=POLICY, now=now)
     monkeypatch.undo()  # the connection goes back to the pool: working again
 

@@ -89,21 +89,25 @@ class SqlCaseRepository(AbstractCaseRepository):
 
 
 class SqlDeadlineRepository:
-    """A case's deadlines, one row per rule, updated in place (an arrival change moves them)."""
+    """A case's deadlines, one row per rule, updated in place (an arrival change moves them).
+
+    `next_alert_at` is when the sweep next looks at an open deadline: its reminder time, then
+    (once reminded) its due; a deadline that moves is reminded again for its new due."""
 
     FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to")
-    TIMES = ("starts", "due", "met_at")
+    TIMES = ("starts", "due", "met_at", "next_alert_at")
 
     def __init__(self, conn):
         self.conn = conn
 
     def for_case(self, case_id: str) -> dict[str, dict]:
-        rows = self.conn.all("SELECT rule, owner, starts, due, status, met_at, attributed_to FROM deadline "
-                             "WHERE case_id = :case_id", {"case_id": case_id})
+        rows = self.conn.all("SELECT rule, owner, starts, due, status, met_at, attributed_to, next_alert_at "
+                             "FROM deadline WHERE case_id = :case_id", {"case_id": case_id})
         return {row["rule"]: row for row in rows}
 
     def _stored(self, deadline) -> dict:
         values = {name: getattr(deadline, name) for name in self.FIELDS}
+        values["next_alert_at"] = deadline.remind_at or deadline.due
         for name in self.TIMES:
             values[name] = self.conn.timestamp(values[name])
         return values
@@ -122,6 +126,8 @@ class SqlDeadlineRepository:
                                                    or current["due"] != values["due"]):
                 # past due but not yet swept: stays open, so the sweep raises its alert and marks it
                 values["status"] = "open"
+            if current is not None and current["due"] == values["due"] and current["status"] == "open":
+                values["next_alert_at"] = current["next_alert_at"]  # reminded already, or still to be
             if current is None:
                 inserts.append({**values, "case_id": case_id, "rule": deadline.rule})
             elif any(current[name] != value for name, value in values.items()):
@@ -129,11 +135,12 @@ class SqlDeadlineRepository:
         for rule, row in stored.items():  # a clock that no longer runs (e.g. no school any more)
             if row["status"] not in ("met", "late", "cancelled"):
                 updates.append({**row, "status": "cancelled", "case_id": case_id, "rule": rule})
-        self.conn.many("INSERT INTO deadline (case_id, rule, owner, starts, due, status, met_at, attributed_to) "
-                       "VALUES (:case_id, :rule, :owner, :starts, :due, :status, :met_at, :attributed_to)", inserts)
+        self.conn.many("INSERT INTO deadline (case_id, rule, owner, starts, due, status, met_at, attributed_to, "
+                       "next_alert_at) VALUES (:case_id, :rule, :owner, :starts, :due, :status, :met_at, "
+                       ":attributed_to, :next_alert_at)", inserts)
         self.conn.many("UPDATE deadline SET owner = :owner, starts = :starts, due = :due, status = :status, "
-                       "met_at = :met_at, attributed_to = :attributed_to WHERE case_id = :case_id AND rule = :rule",
-                       updates)
+                       "met_at = :met_at, attributed_to = :attributed_to, next_alert_at = :next_alert_at "
+                       "WHERE case_id = :case_id AND rule = :rule", updates)
 
 
 class SqlNoteRepository:

@@ -148,9 +148,10 @@ class DeadlineRow(SQLModel, table=True):
 
     __tablename__ = "deadline"
     __table_args__ = (
-        # The sweep's one index range scan: open deadlines by due time, covering what it reads.
-        Index("ix_deadline_open_due", "due", "case_id", "rule", "owner", postgresql_where=text("status = 'open'"),
-              sqlite_where=text("status = 'open'")),
+        # The sweep's index range scans: open deadlines by when it next looks at them (the reminder
+        # time, then the due), covering what it reads.
+        Index("ix_deadline_open_next_alert", "next_alert_at", "due", "case_id", "rule", "owner",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         {"sqlite_with_rowid": False},
     )
 
@@ -162,6 +163,7 @@ class DeadlineRow(SQLModel, table=True):
     status: str = Field(max_length=10)
     met_at: datetime | None = Field(default=None, sa_type=Instant)
     attributed_to: str | None = Field(default=None, max_length=16)
+    next_alert_at: datetime | None = Field(default=None, sa_type=Instant)  # the reminder time, then the due
 
 
 class NoteRow(SQLModel, table=True):

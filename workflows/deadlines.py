@@ -51,6 +51,7 @@ class Deadline:
     status: str
     met_at: datetime | None
     attributed_to: str | None  # who answers for a late or breached deadline
+    remind_at: datetime | None = None  # when the owner is reminded, if this rule reminds
 
     @property
     def due_date(self) -> date:
@@ -144,6 +145,24 @@ def due_time(rule: Rule, start: datetime, calendar: WorkingDays) -> datetime:
     return end_of_day(calendar.add(day, rule.working_days))
 
 
+REMIND_WORKING_DAYS = 1  # a hard deadline's owner is reminded from the working day before it
+
+
+def remind_time(rule: Rule, due: datetime, calendar: WorkingDays) -> datetime | None:
+    """When the owner is reminded: `remind_days` before (the 18th birthday), or for a hard
+    deadline from the start of the day whose next working day is the due date's (Friday for a
+    Monday due, Maundy Thursday for the Tuesday after Easter); soft targets are not reminded."""
+    if rule.remind_days:
+        return due - timedelta(days=rule.remind_days)
+    if rule.kind != "breach":
+        return None
+    due_day = due.astimezone(STOCKHOLM).date()
+    day = due_day
+    while calendar.add(day - timedelta(days=1), REMIND_WORKING_DAYS) >= due_day:
+        day -= timedelta(days=1)
+    return _local_midnight(day)
+
+
 def _add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -201,7 +220,8 @@ def evaluate(case: Case, rules: dict[str, Rule], calendar: WorkingDays, now: dat
         owner = rule.owner
         if owner == "vaccination_unit":  # vacc 2: BVC or school health, by the routing rule
             owner = responsible_unit(case, today) or "school_health"
-        found[rule.name] = Deadline(rule.name, owner, start, due, status, ended, None)
+        found[rule.name] = Deadline(rule.name, owner, start, due, status, ended, None,
+                                    remind_time(rule, due, calendar))
     return [_attribute(d, rules[d.rule], found) for d in found.values()]
 
 

@@ -270,7 +270,7 @@ def run_sweep(uow, acting_user: str | None, *, policy: Policy, now: datetime) ->
 
     if acting_user is not None:  # the scheduler sweeps as itself
         access.require_command(load_actor(uow, acting_user), "sweep")
-    result = sweep(uow.conn, policy.rules, policy.calendar, now)
+    result = sweep(uow.conn, policy.rules, now)
     uow.commit()
     return result.alerts
 

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from screening import clock
-from screening.workdays import end_of_day
 
-REMIND_WORKING_DAYS = 1  # a reminder to the owner one working day before the due
 RERAISE_AFTER = timedelta(days=7)
 
 ALERT_COLUMNS = "id, case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count, acknowledged_at"
@@ -39,49 +37,39 @@ def _upstream_sql(rules: dict) -> str:
             f"AND u.rule = CASE deadline.rule {pairs} END AND u.status IN ('late', 'breached')), owner)")
 
 
-def sweep(conn, rules: dict, calendar, now: datetime) -> SweepResult:
-    """One sweep at `now` in the connection's transaction; the caller commits."""
-    today = clock.local_date(now)
+def sweep(conn, rules: dict, now: datetime) -> SweepResult:
+    """One sweep at `now` in the connection's transaction; the caller commits.
+
+    Each open deadline carries `next_alert_at` (its reminder time, then its due), so that the
+    sweep reads only what has come up since the last one: two range scans of one partial index."""
     stamp = conn.timestamp
-    times = {
-        "now": stamp(now),
-        "remind_until": stamp(end_of_day(calendar.add(today, REMIND_WORKING_DAYS))),
-        "week_ago": stamp(now - RERAISE_AFTER),
-    }
-    remind_days = {name: rule for name, rule in rules.items() if rule.remind_days}
+    times = {"now": stamp(now), "week_ago": stamp(now - RERAISE_AFTER)}
 
     def run(sql: str):
         return conn.execute(sql, times)
 
-    def alerts(sql: str, **extra) -> list[dict]:
-        rows = conn.all(sql, {**times, **extra})
+    def alerts(sql: str) -> list[dict]:
+        rows = conn.all(sql, times)
         for row in rows:
             for name in ("due", "raised_at", "last_raised_at", "acknowledged_at"):
                 row[name] = clock.from_db(row[name])
         return rows
 
+    past_due = "d.status = 'open' AND d.next_alert_at < :now AND d.due < :now"  # next_alert_at <= due
     raised = alerts(
         "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
         f"SELECT d.case_id, d.rule, {_kind_sql(rules)}, d.owner, d.due, :now, :now, 1 FROM deadline d "
-        "WHERE d.status = 'open' AND d.due < :now "
-        f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}")
+        f"WHERE {past_due} ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}")
     breached = run(
         f"UPDATE deadline SET status = 'breached', attributed_to = {_upstream_sql(rules)} "
-        "WHERE status = 'open' AND due < :now").rowcount
-    health_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.track == "health") or "''"
-    breach_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.kind == "breach") or "''"
+        f"WHERE {past_due.replace('d.', '')}").rowcount
+    to_remind = "d.status = 'open' AND d.next_alert_at <= :now AND d.next_alert_at < d.due AND d.due >= :now"
     raised += alerts(
         "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
-        "SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d "
-        f"WHERE d.status = 'open' AND d.due >= :now AND d.due <= :remind_until AND d.rule IN ({breach_rules}) "
+        f"SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d WHERE {to_remind} "
         f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}")
-    for name, rule in remind_days.items():
-        raised += alerts(
-            "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
-            "SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d "
-            "WHERE d.status = 'open' AND d.due >= :now AND d.due <= :horizon AND d.rule = :rule "
-            f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}",
-            horizon=stamp(now + timedelta(days=rule.remind_days)), rule=name)
+    run(f"UPDATE deadline SET next_alert_at = due WHERE {to_remind.replace('d.', '')}")  # reminded: next, the due
+    health_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.track == "health") or "''"
     unresolved = (  # the breached deadline as it was raised, on a case still open
         "EXISTS (SELECT 1 FROM deadline d JOIN screening_case c ON c.id = d.case_id WHERE d.case_id = alert.case_id "
         "AND d.rule = alert.rule AND d.due = alert.due AND d.status = 'breached' AND c.ended_at IS NULL "

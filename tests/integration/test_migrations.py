@@ -182,3 +182,38 @@ def _downgrade(url: str, revision: str) -> None:
     with db.engine(url).begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+def test_upgrading_from_0006_gives_open_deadlines_their_reminder_times(db_url):
+    """0007: an open deadline not yet reminded is looked at next at its reminder time; one
+    reminded already, and one without reminders, at its due."""
+    from screening.clock import STOCKHOLM
+
+    notice = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    monday_due = datetime(2026, 11, 30, 23, 59, 59, tzinfo=STOCKHOLM)
+    assert migrate.upgrade(db_url, "0006") == "0006"
+    with db.engine(db_url).begin() as conn:
+        conn.execute(text(
+            "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
+            "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at, "
+            "doses_given) VALUES ('SC-OLD00003', 1, 'Berg', '2015-01-02', false, false, :t, false, "
+            "'parties_notified', 'not_started', 'not_started', :t, :t, 0)"), {"t": clock.to_epoch(notice)
+                                                                                if db.is_sqlite(db_url) else notice})
+        for rule, status in (("book_health_conversation", "open"), ("inform_family", "open"),
+                             ("school_start", "open"), ("notify_parties", "met")):
+            due = clock.to_epoch(monday_due) if db.is_sqlite(db_url) else monday_due
+            conn.execute(text("INSERT INTO deadline (case_id, rule, owner, starts, due, status) "
+                              "VALUES ('SC-OLD00003', :rule, 'health_centre', :due, :due, :status)"),
+                         {"rule": rule, "due": due, "status": status})
+        conn.execute(text("INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, "
+                          "raise_count) VALUES ('SC-OLD00003', 'inform_family', 'reminder', 'health_centre', :due, "
+                          ":due, :due, 1)"), {"due": clock.to_epoch(monday_due) if db.is_sqlite(db_url) else monday_due})
+    assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
+    with SqlUnitOfWork(db_url) as uow:
+        found = {rule: clock.from_db(row["next_alert_at"]) for rule, row in uow.deadlines.for_case("SC-OLD00003").items()}
+    assert found == {
+        "book_health_conversation": datetime(2026, 11, 27, 0, 0, tzinfo=STOCKHOLM),  # the Friday before
+        "inform_family": monday_due,  # reminded already
+        "school_start": monday_due,  # a soft target: no reminder
+        "notify_parties": monday_due,  # met
+    }

@@ -486,3 +486,20 @@ def test_a_breach_of_a_case_closed_since_is_not_raised_again_weekly(demo_db):
     assert status(demo_db, case_id, "book_health_conversation") == "breached"
 
     assert of_case(sweep(demo_db, first_raise + timedelta(days=7)), case_id) == []
+
+
+def test_a_deadline_that_moves_after_its_reminder_is_reminded_again_for_its_new_due(demo_db):
+    case_id = notified(demo_db, MONDAY, arrival=date(2026, 12, 10))
+    event(demo_db, case_id, "change_arrival", at(2026, 11, 30, 10), RECEPTION, arrival="2026-12-12")
+    assert ("renotify_arrival_change", "reminder") in of_case(sweep(demo_db, at(2026, 11, 30, 11)), case_id)
+    assert sweep(demo_db, at(2026, 11, 30, 11, 5)) == []  # reminded: looked at next at its due
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 30, 12), RECEPTION)
+    event(demo_db, case_id, "change_arrival", at(2026, 12, 2, 10), RECEPTION, arrival="2026-12-14")
+
+    raised = sweep(demo_db, at(2026, 12, 2, 11))
+
+    assert [(a["kind"], a["due"]) for a in raised if a["rule"] == "renotify_arrival_change"] == [
+        ("reminder", at(2026, 12, 2, 23, 59, 59))]
+    [row] = rows(demo_db, "SELECT next_alert_at, due FROM deadline WHERE case_id = :case "
+                          "AND rule = 'renotify_arrival_change'", case=case_id)
+    assert row["next_alert_at"] == row["due"]

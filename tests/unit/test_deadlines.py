@@ -688,3 +688,39 @@ def test_a_met_late_or_cancelled_deadline_stays_so_whenever_it_is_evaluated_late
             assert rule in after
             assert after[rule].status == deadline.status
             assert after[rule].met_at == deadline.met_at
+
+
+# --- reminder times (the sweep reminds the owner from the working day before a hard deadline) ---
+
+
+@pytest.mark.parametrize("due_day, reminded_from", [
+    (date(2026, 11, 30), date(2026, 11, 27)),  # a Monday due: from the Friday (and over the weekend)
+    (date(2026, 11, 26), date(2026, 11, 25)),  # a Thursday due: from the Wednesday
+    (date(2027, 3, 30), date(2027, 3, 25)),  # the Tuesday after Easter: from Maundy Thursday
+    (date(2026, 6, 22), date(2026, 6, 18)),  # the Monday after midsommar: from the Thursday before
+])
+def test_a_hard_deadline_is_reminded_from_the_start_of_the_day_before_its_working_day(due_day, reminded_from):
+    from workflows.deadlines import remind_time
+
+    due = datetime.combine(due_day, time(23, 59, 59), STOCKHOLM)
+    assert remind_time(RULES["book_health_conversation"], due, CAL) == datetime.combine(reminded_from, time(0),
+                                                                                         STOCKHOLM)
+
+
+def test_the_18th_birthday_is_reminded_30_days_before_and_soft_targets_not_at_all():
+    from workflows.deadlines import remind_time
+
+    due = end_of(2027, 4, 1)
+    assert remind_time(RULES["turns_18"], due, CAL) == due - timedelta(days=30)
+    assert remind_time(RULES["school_start"], due, CAL) is None
+
+
+@PROPERTY
+@given(st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)))
+def test_a_reminder_time_is_the_first_moment_whose_next_working_day_reaches_the_due(day):
+    from workflows.deadlines import remind_time
+
+    due = datetime.combine(day, time(23, 59, 59), STOCKHOLM)
+    remind = remind_time(RULES["inform_family"], due, CAL).date()
+    assert remind <= day
+    assert CAL.add(remind, 1) >= day > CAL.add(remind - timedelta(days=1), 1)

@@ -185,8 +185,14 @@ def case_show(case_id: str = typer.Argument(..., metavar="ID")) -> None:
     with read_model() as rm:
         actor = rm.actor(settings.user)
         row = rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at)
-    view = views.case_view(row, actor, now)
+    view = views.case_view(row, actor, now, _upstream())
     out.result(view, lambda: render.case(view))
+
+
+def _upstream() -> dict[str, str]:
+    from workflows.deadlines import upstream_map
+
+    return upstream_map(os.environ.get("SCREENING_RULES"))
 
 
 @case_app.command("list")
@@ -208,7 +214,8 @@ def case_list(
             raise BadInput(f"'{health_centre}' is not a health centre")
         rows = rm.cases(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
                         at=now, recorded_at=settings.recorded_at)
-    cases = [views.case_view(row, actor, now) for row in rows]
+    upstream = _upstream()
+    cases = [views.case_view(row, actor, now, upstream) for row in rows]
     out.result(cases, lambda: render.cases(cases))
 
 
@@ -240,7 +247,8 @@ def case_event(
                              recorded_at=settings.recorded_at, at=when, expected_version=if_version)
     with read_model() as rm:
         actor = rm.actor(settings.user)
-        view = views.case_view(rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at), actor, now)
+        view = views.case_view(rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at), actor, now,
+                               _upstream())
     out.result(view, lambda: render.case(view))
 
 

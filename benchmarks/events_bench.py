@@ -18,13 +18,13 @@ unless --db names a PostgreSQL schema):
   (b) index      --cases cases with their deadlines, built in bulk with SQLAlchemy Core from the
                  same plans (each child as far along as it would be at the query time, deadlines
                  from workflows.deadlines.evaluate at its last event; about 1% of the cases have
-                 an open deadline that has fallen due since), then the sweep's query
-                     SELECT case_id, rule, due FROM deadline
-                     WHERE status = 'open' AND next_alert_at < :now AND due < :now
+                 an open deadline that has fallen due since the last sweep, five minutes before),
+                 then the sweep's query for them
+                     SELECT case_id, rule, due FROM deadline WHERE status = 'open'
+                     AND next_alert_at >= :swept_to AND next_alert_at < :now AND due < :now
                  timed (execute + fetch all rows, DB-API driver, median of --runs after warm-up),
                  and its plan printed (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE): it must use
-                 ix_deadline_open_next_alert. (next_alert_at, the reminder time and then the due,
-                 is never after the due, so the range on it finds every past-due row.)
+                 ix_deadline_open_next_alert.
   (c) bytes/case the database of (a) afterwards: SQLite's dbstat (or file size / cases),
                  PostgreSQL's pg_total_relation_size, per table with its indexes, as written and
                  compacted (VACUUM / VACUUM FULL), per case and per write.
@@ -72,7 +72,8 @@ SMALL = {"events": 2_000, "cases": 20_000, "runs": 7}
 WARMUP = 2
 BATCH = 5_000
 PAST_DUE_SHARE = 0.01  # (b): share of the cases with an open deadline fallen due at the query time
-QUERY = "SELECT case_id, rule, due FROM deadline WHERE status = 'open' AND next_alert_at < :now AND due < :now"
+QUERY = ("SELECT case_id, rule, due FROM deadline WHERE status = 'open' "
+         "AND next_alert_at >= :swept_to AND next_alert_at < :now AND due < :now")
 INDEX = "ix_deadline_open_next_alert"
 CASE_TABLES = ("screening_case", "deadline", "case_note", "audit", "alert", "outbox")  # what grows with cases
 
@@ -524,10 +525,10 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
             mine = []
             for d in evaluate(case, rules, calendar, last):
                 row = {"case_id": case.id, "rule": d.rule, "owner": d.owner, "starts": d.starts, "due": d.due,
-                       "status": d.status, "met_at": d.met_at, "attributed_to": d.attributed_to,
-                       "next_alert_at": next_alert(d, query_at)}
+                       "status": "open" if d.status == "breached" else d.status,  # stored open, shown breached
+                       "met_at": d.met_at, "attributed_to": d.attributed_to, "next_alert_at": next_alert(d, query_at)}
                 deadlines.append(row)
-                if d.status == "open" and d.due < query_at:
+                if d.status == "open" and d.due < query_at:  # past due since its last event
                     mine.append(row)
             if mine:
                 candidates.append(mine)
@@ -535,9 +536,12 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
         past_due_candidates += len(candidates)
         rng.shuffle(candidates)
         want = max(0, round(share * (start + count)) - kept)
-        for rows in candidates[want:]:
+        for rows in candidates[want:]:  # swept before: alerted, behind the sweep's mark
             for row in rows:
-                row["status"], row["attributed_to"] = "breached", row["owner"]
+                row["attributed_to"] = row["owner"]
+        for rows in candidates[:want]:  # come up since the last sweep (as an event after it leaves them)
+            for row in rows:
+                row["next_alert_at"] = max(row["next_alert_at"], query_at - LAST_SWEEP)
         kept += min(want, len(candidates))
         n_deadlines += len(deadlines)
         with engine.begin() as conn:
@@ -572,16 +576,17 @@ def next_alert(deadline, query_at: datetime) -> datetime:
 
 
 def settle_reminders(url: str, query_at: datetime) -> int:
-    """The same for a bulk database built before `next_alert_at` (its migration gives every open
-    deadline its reminder time, as if never reminded). Returns the rows changed."""
+    """Put the sweep's mark where the scheduler's sweep five minutes before the query time left it,
+    with the reminders whose time came before it raised. Returns the rows changed."""
     from screening import db
 
     conn = db.connect_raw(url)
     try:
         conn.begin()
+        last = conn.timestamp(query_at - LAST_SWEEP)
+        conn.execute("UPDATE sweep_mark SET swept_to = :last WHERE id = 1", {"last": last})
         changed = conn.execute("UPDATE deadline SET next_alert_at = due WHERE status = 'open' "
-                               "AND next_alert_at <= :last AND next_alert_at < due",
-                               {"last": conn.timestamp(query_at - LAST_SWEEP)}).rowcount
+                               "AND next_alert_at < :last AND next_alert_at < due", {"last": last}).rowcount
         conn.commit()
         return changed
     finally:
@@ -613,12 +618,13 @@ def time_query(url: str, query_at: datetime, runs: int) -> dict:
     conn = raw.conn
     now = raw.timestamp(query_at)
     sqlite = isinstance(conn, sqlite3.Connection)
-    sql = QUERY if sqlite else QUERY.replace(":now", "%(now)s")
+    sql = QUERY if sqlite else QUERY.replace(":now", "%(now)s").replace(":swept_to", "%(swept_to)s")
+    params = {"now": now, "swept_to": raw.timestamp(query_at - LAST_SWEEP)}
 
     def once() -> tuple[float, int]:
         started = time.perf_counter()
         cur = conn.cursor()
-        cur.execute(sql, {"now": now})
+        cur.execute(sql, params)
         rows = cur.fetchall()
         return time.perf_counter() - started, len(rows)
 
@@ -628,10 +634,10 @@ def time_query(url: str, query_at: datetime, runs: int) -> dict:
     times = sorted(t for t, _ in samples)
     cur = conn.cursor()
     if sqlite:
-        cur.execute("EXPLAIN QUERY PLAN " + sql, {"now": now})
+        cur.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = [row[-1] for row in cur.fetchall()]
     else:
-        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, {"now": now})
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = [row[0] for row in cur.fetchall()]
     counts = {}
     for key, where in (("deadlines", "1 = 1"), ("open", "status = 'open'")):

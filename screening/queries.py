@@ -88,8 +88,8 @@ class ReadModel:
             where.append("health_centre_id = :health_centre")
             params["health_centre"] = health_centre
         if overdue:
-            where.append("id IN (SELECT case_id FROM deadline WHERE (status = 'open' AND due < :now) "
-                         "OR status = 'breached')")
+            where.append("id IN (SELECT case_id FROM deadline WHERE status = 'open' AND next_alert_at < :now "
+                         "AND due < :now)")  # past due and not done (next_alert_at: the index)
             params["now"] = self.conn.timestamp(at)
         condition = " AND ".join(where) or "1 = 1"
         rows = [_coerce(row) for row in self.conn.all(

@@ -92,7 +92,9 @@ class SqlDeadlineRepository:
     """A case's deadlines, one row per rule, updated in place (an arrival change moves them).
 
     `next_alert_at` is when the sweep next looks at an open deadline: its reminder time, then
-    (once reminded) its due; a deadline that moves is reminded again for its new due."""
+    (once reminded) its due; a deadline that moves is reminded again for its new due. It is
+    never before the last sweep's mark, which the next sweep reads from. A past-due deadline
+    not done is stored `open` and shown `breached`."""
 
     FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to")
     TIMES = ("starts", "due", "met_at", "next_alert_at")
@@ -104,6 +106,13 @@ class SqlDeadlineRepository:
         rows = self.conn.all("SELECT rule, owner, starts, due, status, met_at, attributed_to, next_alert_at "
                              "FROM deadline WHERE case_id = :case_id", {"case_id": case_id})
         return {row["rule"]: row for row in rows}
+
+    def _swept_to(self):
+        """The last sweep's mark; on PostgreSQL held (FOR SHARE) until this unit of work commits,
+        so that a sweep waits for it and then reads what it wrote (SQLite: one writer anyway)."""
+        lock = "" if self.conn.sqlite else " FOR SHARE"
+        swept_to = self.conn.scalar(f"SELECT swept_to FROM sweep_mark WHERE id = 1{lock}")
+        return swept_to if self.conn.sqlite else self.conn.timestamp(swept_to)
 
     def _stored(self, deadline) -> dict:
         values = {name: getattr(deadline, name) for name in self.FIELDS}
@@ -118,16 +127,17 @@ class SqlDeadlineRepository:
             for row in stored.values():
                 for name in self.TIMES:
                     row[name] = self.conn.timestamp(row[name])
+        swept_to = self._swept_to()
         inserts, updates = [], []
         for deadline in deadlines:
             values = self._stored(deadline)
             current = stored.pop(deadline.rule, None)
-            if values["status"] == "breached" and (current is None or current["status"] != "breached"
-                                                   or current["due"] != values["due"]):
-                # past due but not yet swept: stays open, so the sweep raises its alert and marks it
-                values["status"] = "open"
+            if values["status"] == "breached":
+                values["status"] = "open"  # past due and not done: stored open, shown breached
             if current is not None and current["due"] == values["due"] and current["status"] == "open":
                 values["next_alert_at"] = current["next_alert_at"]  # reminded already, or still to be
+            elif swept_to is not None and values["next_alert_at"] < swept_to:
+                values["next_alert_at"] = swept_to  # the next sweep reads from its mark: not before it
             if current is None:
                 inserts.append({**values, "case_id": case_id, "rule": deadline.rule})
             elif any(current[name] != value for name, value in values.items()):

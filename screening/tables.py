@@ -210,18 +210,20 @@ class AuditRow(SQLModel, table=True):
 
 
 class AlertRow(SQLModel, table=True):
-    """An alert raised by the sweep: unique per case, rule, kind and due (a constraint, not a check)."""
+    """An alert raised by the sweep: unique per case, rule, kind and due (a constraint, not a check).
+
+    The key leads with the due, so that a sweep's new alerts go to the end of its index."""
 
     __tablename__ = "alert"
     __table_args__ = (
-        UniqueConstraint("case_id", "rule", "kind", "due", name="uq_alert_case_rule_kind_due"),
+        UniqueConstraint("due", "case_id", "rule", "kind", name="uq_alert_due_case_rule_kind"),
         # the weekly re-raise looks at unresolved breaches only, however many old alerts there are
         Index("ix_alert_unresolved_breach", "last_raised_at", postgresql_where=text("kind = 'breach' AND resolved_at IS NULL"),
               sqlite_where=text("kind = 'breach' AND resolved_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: str = Field(foreign_key="screening_case.id", max_length=16)
+    case_id: str = Field(max_length=16)  # its deadline holds the reference to the case
     rule: str = Field(max_length=32)
     kind: str = Field(max_length=10)  # reminder | breach | warning
     owner: str = Field(max_length=16)
@@ -232,6 +234,15 @@ class AlertRow(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_type=Instant)
     acknowledged_by: str | None = Field(default=None, max_length=64)
     resolved_at: datetime | None = Field(default=None, sa_type=Instant)  # a breach done late, cancelled or ended
+
+
+class SweepMarkRow(SQLModel, table=True):
+    """One row: the time the last committed sweep covered. The next reads what came up since."""
+
+    __tablename__ = "sweep_mark"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    swept_to: datetime | None = Field(default=None, sa_type=Instant)
 
 
 class OutboxRow(SQLModel, table=True):

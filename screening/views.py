@@ -12,16 +12,31 @@ from workflows.routing import vaccination_unit
 TRACKS = ("health", "school", "vaccination")
 
 
-def deadline_view(d: dict, now: datetime) -> dict:
+def deadline_view(d: dict, now: datetime, attributed_to: str | None = None) -> dict:
     status = d["status"]
     if status == "open" and d["due"] < now:
-        status = "breached"  # past due: the sweep records it; every view shows it at once
+        status = "breached"  # past due and not done: stored open, shown breached
     return {"rule": d["rule"], "owner": d["owner"], "starts": clock.local_iso(d["starts"]),
             "due": clock.local_iso(d["due"]), "due_date": clock.local(d["due"]).date().isoformat(),
-            "status": status, "met_at": clock.local_iso(d["met_at"]), "attributed_to": d["attributed_to"]}
+            "status": status, "met_at": clock.local_iso(d["met_at"]),
+            "attributed_to": d["attributed_to"] or attributed_to}
 
 
-def case_view(row: dict, actor: Actor, now: datetime) -> dict:
+def deadline_views(deadlines: list[dict], now: datetime, upstream: dict[str, str]) -> list[dict]:
+    """The case's deadlines; one breached since its last event is attributed as `evaluate` does
+    (§ 10): to the owner of a late or breached upstream step, else to its own owner."""
+    by_rule = {d["rule"]: d for d in deadlines}
+
+    def answerable(d: dict) -> str | None:
+        if d["attributed_to"] or not (d["status"] == "late" or (d["status"] == "open" and d["due"] < now)):
+            return d["attributed_to"]
+        before = by_rule.get(upstream.get(d["rule"]))
+        return (before is not None and answerable(before)) or d["owner"]
+
+    return [deadline_view(d, now, answerable(d)) for d in deadlines]
+
+
+def case_view(row: dict, actor: Actor, now: datetime, upstream: dict[str, str] | None = None) -> dict:
     """The case as `actor` may see it. Medical content only where `access` allows (§ 5, step 7)."""
     today = clock.local(now).date()
     view = {
@@ -48,7 +63,7 @@ def case_view(row: dict, actor: Actor, now: datetime) -> dict:
         "vaccination_unit": vaccination_unit(row, today),
         "bookings": {"health_conversation": clock.local_iso(row["conversation_start"]),
                      "examination": clock.local_iso(row["examination_start"])},
-        "deadlines": [deadline_view(d, now) for d in row.get("deadlines", [])],
+        "deadlines": deadline_views(row.get("deadlines", []), now, upstream or {}),
         "results": {"received_at": clock.local_iso(row["results_received_at"]), "obstacle": row["obstacle"]},
         "consent": {"given_by": row["consent_given_by"], "scope": row["consent_scope"],
                     "at": clock.local_iso(row["consent_at"])},

@@ -96,6 +96,11 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
     return {name: _rule(name, values, path or BUNDLED) for name, values in raw.items()}
 
 
+def upstream_map(path: str | Path | None = None) -> dict[str, str]:
+    """Each rule with an upstream step (§ 10), named by the rule: what the views attribute by."""
+    return {name: rule.upstream for name, rule in load_rules(path).items() if rule.upstream}
+
+
 _TYPES = {"working_days": int, "calendar_days": int, "months": int, "years": int, "restarts": bool,
           "clause": str, "owner": str, "kind": str, "track": str, "starts": str, "ends": str,
           "upstream": str, "applies": str, "cutoff": str, "remind_days": int}

@@ -17,9 +17,9 @@ def digest(conn, now: datetime, since: datetime | None = None) -> dict:
         "SUM(CASE WHEN a.raised_at >= :since THEN 1 ELSE 0 END) AS new, COUNT(*) AS still_open "
         "FROM alert a JOIN deadline d ON d.case_id = a.case_id AND d.rule = a.rule "
         "JOIN screening_case c ON c.id = a.case_id "
-        "WHERE a.kind = 'breach' AND d.status = 'breached' "
+        "WHERE a.kind = 'breach' AND d.due = a.due AND d.status = 'open' AND d.due < :now "  # still not done
         "GROUP BY c.municipality, c.health_centre_id ORDER BY c.municipality, c.health_centre_id",
-        {"since": conn.timestamp(since)})
+        {"since": conn.timestamp(since), "now": conn.timestamp(now)})
     day = clock.local_date(now).isoformat()
     conn.execute("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
                  "VALUES (:key, 'digest', NULL, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",

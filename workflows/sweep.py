@@ -1,8 +1,9 @@
-"""The deadline sweep: one transaction of set-based statements over the indexed due column.
+"""The deadline sweep: one transaction of set-based statements over one partial index.
 
 It raises each alert once (unique per case, rule, kind and due: repeated or concurrent sweeps
-never raise one twice), marks the past-due deadlines breached, raises an unresolved breach again to the
-coordinators once a week, and hands every alert it raised to the outbox in the same transaction.
+never raise one twice) for the deadlines that came up since the last sweep, raises an
+unresolved breach again to the coordinators once a week, and hands every alert it raised to the
+outbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ALERT_COLUMNS = "id, case_id, rule, kind, owner, due, raised_at, last_raised_at,
 @dataclass(frozen=True)
 class SweepResult:
     alerts: list[dict]  # raised by this sweep (new ones, and breaches raised again)
-    breached: int  # deadlines this sweep marked breached
+    breached: int  # breaches and warnings this sweep raised for deadlines past due
 
 
 def _kind_sql(rules: dict) -> str:
@@ -28,22 +29,26 @@ def _kind_sql(rules: dict) -> str:
     return f"CASE WHEN d.rule IN ({warnings}) THEN 'warning' ELSE 'breach' END"
 
 
-def _upstream_sql(rules: dict) -> str:
-    # § 10: a deadline late because of a late upstream step is that step's owner's
-    pairs = " ".join(f"WHEN '{name}' THEN '{rule.upstream}'" for name, rule in rules.items() if rule.upstream)
-    if not pairs:
-        return "owner"
-    return ("COALESCE((SELECT COALESCE(u.attributed_to, u.owner) FROM deadline u WHERE u.case_id = deadline.case_id "
-            f"AND u.rule = CASE deadline.rule {pairs} END AND u.status IN ('late', 'breached')), owner)")
+def _take_mark(conn):
+    """The last sweep's mark, locked until this sweep commits (a concurrent one waits, then
+    finds the time covered). Events read it too: see `SqlDeadlineRepository.save`."""
+    lock = "" if conn.sqlite else " FOR UPDATE"  # SQLite: the unit of work holds the write lock
+    return conn.scalar(f"SELECT swept_to FROM sweep_mark WHERE id = 1{lock}")
 
 
 def sweep(conn, rules: dict, now: datetime) -> SweepResult:
     """One sweep at `now` in the connection's transaction; the caller commits.
 
-    Each open deadline carries `next_alert_at` (its reminder time, then its due), so that the
-    sweep reads only what has come up since the last one: two range scans of one partial index."""
+    It reads the open deadlines whose `next_alert_at` (the reminder time, then the due) came up
+    since the last sweep — [swept_to, now) — through one partial index, raises their alerts and
+    moves the mark. Past-due deadlines are not rewritten (they show as breached): the sweep
+    writes alerts and outbox rows only, so its cost follows what it raises, not the database.
+    """
+    swept_to = _take_mark(conn)
+    if swept_to is not None and swept_to >= conn.timestamp(now):
+        return SweepResult([], 0)  # a later sweep covered this time already
     stamp = conn.timestamp
-    times = {"now": stamp(now), "week_ago": stamp(now - RERAISE_AFTER)}
+    times = {"now": stamp(now), "week_ago": stamp(now - RERAISE_AFTER), "swept_to": swept_to}
 
     def run(sql: str):
         return conn.execute(sql, times)
@@ -55,24 +60,20 @@ def sweep(conn, rules: dict, now: datetime) -> SweepResult:
                 row[name] = clock.from_db(row[name])
         return rows
 
-    past_due = "d.status = 'open' AND d.next_alert_at < :now AND d.due < :now"  # next_alert_at <= due
-    raised = alerts(
-        "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
-        f"SELECT d.case_id, d.rule, {_kind_sql(rules)}, d.owner, d.due, :now, :now, 1 FROM deadline d "
-        f"WHERE {past_due} ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}")
-    breached = run(
-        f"UPDATE deadline SET status = 'breached', attributed_to = {_upstream_sql(rules)} "
-        f"WHERE {past_due.replace('d.', '')}").rowcount
-    to_remind = "d.status = 'open' AND d.next_alert_at <= :now AND d.next_alert_at < d.due AND d.due >= :now"
-    raised += alerts(
-        "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
-        f"SELECT d.case_id, d.rule, 'reminder', d.owner, d.due, :now, :now, 1 FROM deadline d WHERE {to_remind} "
-        f"ON CONFLICT (case_id, rule, kind, due) DO NOTHING RETURNING {ALERT_COLUMNS}")
-    run(f"UPDATE deadline SET next_alert_at = due WHERE {to_remind.replace('d.', '')}")  # reminded: next, the due
+    came_up = "d.status = 'open' AND d.next_alert_at < :now" + (
+        "" if swept_to is None else " AND d.next_alert_at >= :swept_to")
+    insert = ("INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
+              "SELECT d.case_id, d.rule, {kind}, d.owner, d.due, :now, :now, 1 FROM deadline d WHERE {where} "
+              f"ON CONFLICT (due, case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}")
+    raised = alerts(insert.format(kind=_kind_sql(rules), where=f"{came_up} AND d.due < :now"))
+    breached = len(raised)
+    to_remind = f"{came_up} AND d.next_alert_at < d.due AND d.due >= :now"
+    raised += alerts(insert.format(kind="'reminder'", where=to_remind))
+    run(f"UPDATE deadline SET next_alert_at = due WHERE {to_remind.replace('d.', '')}")  # next: the due
     health_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.track == "health") or "''"
-    unresolved = (  # the breached deadline as it was raised, on a case still open
+    unresolved = (  # the deadline as it was raised, still not done, on a case still open
         "EXISTS (SELECT 1 FROM deadline d JOIN screening_case c ON c.id = d.case_id WHERE d.case_id = alert.case_id "
-        "AND d.rule = alert.rule AND d.due = alert.due AND d.status = 'breached' AND c.ended_at IS NULL "
+        "AND d.rule = alert.rule AND d.due = alert.due AND d.status = 'open' AND c.ended_at IS NULL "
         f"AND (c.declined_at IS NULL OR d.rule NOT IN ({health_rules})))")
     stale = "kind = 'breach' AND resolved_at IS NULL AND last_raised_at <= :week_ago"  # ix_alert_unresolved_breach
     run(f"UPDATE alert SET resolved_at = :now WHERE {stale} AND NOT {unresolved}")  # once: never looked at again
@@ -82,4 +83,5 @@ def sweep(conn, rules: dict, now: datetime) -> SweepResult:
     conn.many("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
               "VALUES (:key, 'alert', :ref, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",
               [{"key": f"alert:{a['id']}:{a['raise_count']}", "ref": a["id"], "now": times["now"]} for a in raised])
+    run("UPDATE sweep_mark SET swept_to = :now WHERE id = 1")
     return SweepResult(raised, breached)

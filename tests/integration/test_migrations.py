@@ -217,3 +217,35 @@ def test_upgrading_from_0006_gives_open_deadlines_their_reminder_times(db_url):
         "school_start": monday_due,  # a soft target: no reminder
         "notify_parties": monday_due,  # met
     }
+
+
+def test_upgrading_from_0007_leaves_swept_breaches_open_behind_the_sweeps_mark(db_url):
+    """0008: what the sweeps marked breached is stored open (shown breached) and not read again."""
+    from screening.clock import STOCKHOLM
+
+    raised = datetime(2026, 12, 1, 8, 0, tzinfo=STOCKHOLM)
+    due = datetime(2026, 11, 30, 23, 59, 59, tzinfo=STOCKHOLM)
+    stamp = (lambda t: clock.to_epoch(t)) if db.is_sqlite(db_url) else (lambda t: t)
+    assert migrate.upgrade(db_url, "0007") == "0007"
+    with db.engine(db_url).begin() as conn:
+        conn.execute(text(
+            "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
+            "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at, "
+            "doses_given) VALUES ('SC-OLD00004', 1, 'Berg', '2015-01-02', false, false, :t, false, "
+            "'parties_notified', 'not_started', 'not_started', :t, :t, 0)"), {"t": stamp(raised)})
+        conn.execute(text("INSERT INTO deadline (case_id, rule, owner, starts, due, status, attributed_to, "
+                          "next_alert_at) VALUES ('SC-OLD00004', 'book_health_conversation', 'health_centre', :due, "
+                          ":due, 'breached', 'health_centre', :due)"), {"due": stamp(due)})
+        conn.execute(text("INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
+                          "VALUES ('SC-OLD00004', 'book_health_conversation', 'breach', 'health_centre', :due, :t, "
+                          ":t, 1)"), {"due": stamp(due), "t": stamp(raised)})
+    assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
+    with SqlUnitOfWork(db_url) as uow:
+        [deadline] = uow.conn.all("SELECT status, next_alert_at FROM deadline")
+        swept_to = clock.from_db(uow.conn.scalar("SELECT swept_to FROM sweep_mark WHERE id = 1"))
+    assert deadline["status"] == "open" and clock.from_db(deadline["next_alert_at"]) < swept_to == raised
+    with pytest.raises(Exception):  # still one alert per case, rule, kind and due
+        with db.engine(db_url).begin() as conn:
+            conn.execute(text("INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, "
+                              "raise_count) VALUES ('SC-OLD00004', 'book_health_conversation', 'breach', "
+                              "'health_centre', :due, :t, :t, 1)"), {"due": stamp(due), "t": stamp(raised)})

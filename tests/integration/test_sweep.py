@@ -101,8 +101,12 @@ def of_case(alerts: list[dict], case_id: str) -> list[tuple[str, str]]:
 
 
 def status(url: str, case_id: str, rule: str) -> str:
-    [row] = rows(url, "SELECT status FROM deadline WHERE case_id = :case AND rule = :rule", case=case_id, rule=rule)
-    return row["status"]
+    """The deadline's status as of the last sweep: a past-due one not done is stored open, shown breached."""
+    [row] = rows(url, "SELECT d.status, d.due, m.swept_to FROM deadline d, sweep_mark m "
+                      "WHERE d.case_id = :case AND d.rule = :rule", case=case_id, rule=rule)
+    swept_to = clock.from_db(row["swept_to"])
+    past_due = swept_to is not None and clock.from_db(row["due"]) < swept_to
+    return "breached" if row["status"] == "open" and past_due else row["status"]
 
 
 def outbox(url: str) -> list[dict]:
@@ -110,8 +114,11 @@ def outbox(url: str) -> list[dict]:
 
 
 def past_due_open(url: str, now: datetime) -> list[tuple[str, str, str]]:
-    """What a sweep at `now` must raise: every open deadline past its due, breach or warning by its rule."""
-    found = rows(url, "SELECT case_id, rule, due FROM deadline WHERE status = 'open'")
+    """What a sweep at `now` must raise: every open deadline past its due not raised for that due
+    yet, breach or warning by its rule."""
+    found = rows(url, "SELECT case_id, rule, due FROM deadline d WHERE status = 'open' AND NOT EXISTS "
+                      "(SELECT 1 FROM alert a WHERE a.case_id = d.case_id AND a.rule = d.rule AND a.due = d.due "
+                      "AND a.kind IN ('breach', 'warning'))")
     return sorted((r["case_id"], r["rule"], "warning" if r["rule"] in SOFT_TARGETS else "breach")
                   for r in found if clock.from_db(r["due"]) < now)
 
@@ -150,7 +157,7 @@ def test_a_second_sweep_at_the_same_or_a_later_time_raises_nothing_new(demo_db):
     assert len(outbox(demo_db)) == 2
 
 
-def test_the_sweep_marks_a_past_due_deadline_breached_in_the_table(demo_db):
+def test_a_swept_past_due_deadline_stays_open_in_the_table_and_is_never_read_again(demo_db):
     case_id = notified(demo_db, MONDAY)
     sweep(demo_db, at(2026, 11, 30, 12))
     assert status(demo_db, case_id, "book_health_conversation") == "open"
@@ -160,6 +167,10 @@ def test_the_sweep_marks_a_past_due_deadline_breached_in_the_table(demo_db):
     assert status(demo_db, case_id, "book_health_conversation") == "breached"
     assert status(demo_db, case_id, "notify_parties") == "met"
     assert status(demo_db, case_id, "turns_18") == "open"
+    [row] = rows(demo_db, "SELECT d.status, d.next_alert_at, m.swept_to FROM deadline d, sweep_mark m "
+                          "WHERE d.case_id = :case AND d.rule = 'book_health_conversation'", case=case_id)
+    assert row["status"] == "open"  # no write per breached deadline: the sweep writes alerts only
+    assert clock.from_db(row["next_alert_at"]) < clock.from_db(row["swept_to"]) == at(2026, 12, 1, 8)
 
 
 # --- reminders -----------------------------------------------------------------------------------
@@ -503,3 +514,30 @@ def test_a_deadline_that_moves_after_its_reminder_is_reminded_again_for_its_new_
     [row] = rows(demo_db, "SELECT next_alert_at, due FROM deadline WHERE case_id = :case "
                           "AND rule = 'renotify_arrival_change'", case=case_id)
     assert row["next_alert_at"] == row["due"]
+
+
+# --- the sweep's mark ----------------------------------------------------------------------------
+
+
+def test_a_deadline_written_after_a_sweep_already_past_due_is_raised_by_the_next_sweep(demo_db):
+    sweep(demo_db, at(2026, 12, 1, 8))
+    with SqlUnitOfWork(demo_db) as uow:  # a notice from Friday registered on Tuesday: notify_parties past due
+        case_id, _ = services.register_case(
+            uow, RECEPTION, services.Registration(birth_date=SCHOOL_CHILD, municipality="Östersund",
+                                                  notice_at=at(2026, 11, 27, 10)),
+            now=at(2026, 12, 1, 9), recorded_at=at(2026, 12, 1, 9), policy=POLICY)
+    [row] = rows(demo_db, "SELECT next_alert_at FROM deadline WHERE case_id = :case AND rule = 'notify_parties'",
+                 case=case_id)
+    assert clock.from_db(row["next_alert_at"]) == at(2026, 12, 1, 8)  # not before the mark
+
+    assert of_case(sweep(demo_db, at(2026, 12, 1, 10)), case_id) == [("notify_parties", "breach")]
+    assert sweep(demo_db, at(2026, 12, 1, 10, 5)) == []
+
+
+def test_a_sweep_at_a_time_a_later_sweep_covered_raises_nothing_and_keeps_the_mark(demo_db):
+    case_id = notified(demo_db, MONDAY)
+    assert of_case(sweep(demo_db, at(2026, 12, 1, 8)), case_id) == [("book_health_conversation", "breach")]
+
+    assert sweep(demo_db, at(2026, 11, 30, 8)) == []
+    assert [clock.from_db(r["swept_to"]) for r in rows(demo_db, "SELECT swept_to FROM sweep_mark")] == [
+        at(2026, 12, 1, 8)]

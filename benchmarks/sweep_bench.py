@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     query_at = events_bench.QUERY_AT.replace(tzinfo=STOCKHOLM)
     OUT.mkdir(exist_ok=True)
     source = args.db or f"sqlite:///{OUT / f'deadlines-{args.cases}.db'}"
+    if args.db:  # a schema of its own, kept for the next run (DROP SCHEMA … CASCADE to free it)
+        events_bench.pg_schema_sql(args.db, f"CREATE SCHEMA IF NOT EXISTS {events_bench.pg_schema(args.db)}")
     if not events_bench.deadline_db_ready(source, args.cases):
         print(f"building {args.cases:,} cases …", flush=True)
         if not args.db:

@@ -1,79 +1,43 @@
 """APScheduler wiring: the sweep every few minutes and the coordinators' digest at 07:30 on working days.
 
-Only one scheduler is active against a database: it holds a leader lock (a PostgreSQL advisory
+Only one scheduler is active against a database: it holds a leader lock (`workflows.leadership`: a PostgreSQL advisory
 lock, or a file lock beside a SQLite database); another one waits as a standby and takes over
 when the lock is released, which the operating system or the server does when the holder dies.
+When the server cuts the lock's connection (a restart, an administrator's pg_terminate_backend),
+the active one notices within one standby poll, stops its work and becomes a standby itself.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from datetime import datetime, time as dt_time, timedelta
-from pathlib import Path
 
 from screening import db
 from screening.clock import STOCKHOLM
 
+from workflows.leadership import FENCE_KEY, LOCK_KEY, LeaderLock, first_line, sweep_fence  # noqa: F401
+
 log = logging.getLogger("screening.scheduler")
-LOCK_KEY = 0x5C4EE9  # the advisory lock's key: "screening scheduler"
 DIGEST_AT = dt_time(7, 30)
 
 
-class LeaderLock:
-    """Held for as long as this process is the active scheduler."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self._conn = None
-        self._file = None
-        self.lost = False
-
-    def try_acquire(self) -> bool:
-        if db.is_sqlite(self.url):
-            import fcntl
-
-            path = Path(db.sqlite_path(self.url) + ".scheduler.lock")
-            self._file = self._file or open(path, "a+")
-            try:
-                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                return False
-        import psycopg
-
-        if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(db.psycopg_conninfo(self.url), autocommit=True)
-        return bool(self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0])
-
-    def still_held(self) -> bool:
-        if db.is_sqlite(self.url):
-            return self._file is not None
-        try:
-            self._conn.execute("SELECT 1")
-            return True
-        except Exception:  # the connection was cut: the server has released the lock
-            return False
-
-    def release(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        if self._conn is not None and not self._conn.closed:
-            self._conn.close()
-
-
 def sweep_job(url: str, policy, lock: LeaderLock, scheduler) -> None:
+    with sweep_fence(url) as alone:
+        if not lock.still_held():
+            step_down(lock, scheduler)
+        elif not alone:
+            log.warning("skipping this sweep: the previous active scheduler's sweep is still under way")
+        else:
+            sweep_and_dispatch(url, policy)
+
+
+def sweep_and_dispatch(url: str, policy) -> None:
+    from notifications.outbox import channel_from_environment, dispatch
     from screening.unit_of_work import SqlUnitOfWork
     from workflows import services
-
-    if not lock.still_held():
-        log.error("lost the leader lock; stopping so that a standby takes over")
-        lock.lost = True
-        scheduler.shutdown(wait=False)
-        return
-    from notifications.outbox import channel_from_environment, dispatch
 
     now = datetime.now(STOCKHOLM)
     with SqlUnitOfWork(url) as uow:
@@ -82,6 +46,43 @@ def sweep_job(url: str, policy, lock: LeaderLock, scheduler) -> None:
         sent = dispatch(uow, channel_from_environment(), now)
     log.info("sweep at %s raised %d alert(s); %d message(s) sent", now.isoformat(timespec="seconds"),
              len(raised), sent)
+
+
+def step_down(lock: LeaderLock, scheduler) -> None:
+    """No more work here: the server has released the lock, and a standby may already be active."""
+    if lock.mark_lost():
+        log.error("lost the leader lock (%s): stopping work and going back to standby", lock.why)
+    shut_down(scheduler, wait=False)  # called from a job's or the watch's thread; run() waits for the jobs
+
+
+def shut_down(scheduler, *, wait: bool) -> None:
+    from apscheduler.schedulers.base import SchedulerNotRunningError
+
+    try:
+        scheduler.shutdown(wait=wait)
+    except SchedulerNotRunningError:  # a signal and a lost lock can race to stop it, or it has not started
+        pass
+
+
+def watch(lock: LeaderLock, scheduler, every: float):
+    """Checks the lock between sweeps too, so that its loss is noticed within seconds, not at the next
+    sweep; returns the function that ends the watch."""
+    done = threading.Event()
+
+    def loop() -> None:
+        while not done.wait(every):
+            if not lock.still_held():
+                step_down(lock, scheduler)
+                return
+
+    thread = threading.Thread(target=loop, name="leader-lock-watch", daemon=True)
+    thread.start()
+
+    def end() -> None:
+        done.set()
+        thread.join()  # before the lock is released: a closed connection is no lost lock
+
+    return end
 
 
 def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
@@ -106,34 +107,66 @@ def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
 
 
 def run(url: str, policy, *, every_minutes: float = 5.0, standby_poll: float = 5.0) -> int:
-    """Run until SIGTERM or Ctrl-C: wait as a standby until the leader lock is ours, then schedule."""
-    from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    stopping = False
+    """Run until SIGTERM or Ctrl-C: wait as a standby until the leader lock is ours, then schedule;
+    back to standby if the lock is lost (its connection cut), so that another scheduler takes over."""
+    current, stopping = [], []  # lists: the signal handler appends, the loops look
 
     def stop(signum, _frame):
-        nonlocal stopping
-        stopping = True
+        stopping.append(signum)
         log.info("received %s: stopping", signal.Signals(signum).name)
-        if scheduler.running:
-            scheduler.shutdown(wait=True)  # a sweep under way finishes before the lock is released
+        if current and current[-1].running:
+            shut_down(current[-1], wait=True)  # a sweep under way finishes before the lock is released
 
-    scheduler = BlockingScheduler(timezone=STOCKHOLM, job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     lock = LeaderLock(url)
     log.info("starting against %s", db.redact(url))
-    while not stopping and not lock.try_acquire():
-        log.info("standby: another scheduler is active; retrying in %.1f s", standby_poll)
-        time.sleep(standby_poll)
-    if stopping:
+    try:
+        while standby(lock, standby_poll, stopping):
+            scheduler, executor = schedule(url, policy, lock, every_minutes)
+            current.append(scheduler)
+            lead(scheduler, executor, lock, standby_poll, stopping)
+            if not lock.lost:  # stopped by a signal
+                break
+            lock.release()  # the cut connection; the next try opens a new one
+            pause(2 * standby_poll, stopping)  # a standby polling at our pace takes over first
+    finally:
         lock.release()
         log.info("stopped")
-        return 0
+    return 0
+
+
+def standby(lock: LeaderLock, poll: float, stopping: list) -> bool:
+    """Wait until the leader lock is ours (True) or a signal came (False)."""
+    while not stopping and not lock.try_acquire():
+        if lock.why:
+            log.warning("standby: cannot reach the database (%s); retrying in %.1f s", lock.why, poll)
+        else:
+            log.info("standby: another scheduler is active; retrying in %.1f s", poll)
+        pause(poll, stopping)
+    if stopping:
+        return False
     log.info("active: this scheduler holds the leader lock")
+    return True
+
+
+def pause(seconds: float, stopping: list) -> None:
+    """Sleep in short steps: a signal's handler cannot cut a sleep short, only mark the stop."""
+    deadline = time.monotonic() + seconds
+    while not stopping and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, 0.2))
+
+
+def schedule(url: str, policy, lock: LeaderLock, every_minutes: float):
+    """A new scheduler for each term as the active one: a scheduler once shut down is not restarted."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    executor = ThreadPoolExecutor()  # kept, so that run() can wait for its jobs after a step-down
+    scheduler = BlockingScheduler(timezone=STOCKHOLM, executors={"default": executor}, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
     # after downtime: one catch-up sweep now, not one per missed run (coalesce)
     scheduler.add_job(sweep_job, IntervalTrigger(minutes=every_minutes), id="sweep", replace_existing=True,
                       args=[url, policy, lock, scheduler], next_run_time=datetime.now(STOCKHOLM))
@@ -143,10 +176,17 @@ def run(url: str, policy, *, every_minutes: float = 5.0, standby_poll: float = 5
     now = datetime.now(STOCKHOLM)
     if now.time() >= DIGEST_AT:  # started after 07:30: today's digest, once (the outbox key)
         scheduler.add_job(digest_job, id="digest-catch-up", args=[url, policy], next_run_time=now)
+    return scheduler, executor
+
+
+def lead(scheduler, executor, lock: LeaderLock, check_every: float, stopping: list) -> None:
+    """Run the jobs until a signal or the loss of the lock shuts the scheduler down."""
+    end_watch = watch(lock, scheduler, check_every)
     try:
-        if not stopping:
+        if not stopping and not lock.lost:
             scheduler.start()
     finally:
-        lock.release()
-        log.info("stopped")
-    return 1 if lock.lost else 0
+        end_watch()
+        # a step-down shuts down without waiting (from a job's own thread): wait here, so that no job
+        # of this term still runs when the lock is released or taken again
+        executor.shutdown(wait=True)

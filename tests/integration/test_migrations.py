@@ -193,12 +193,7 @@ def test_upgrading_from_0006_gives_open_deadlines_their_reminder_times(db_url):
     monday_due = datetime(2026, 11, 30, 23, 59, 59, tzinfo=STOCKHOLM)
     assert migrate.upgrade(db_url, "0006") == "0006"
     with db.engine(db_url).begin() as conn:
-        conn.execute(text(
-            "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
-            "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at, "
-            "doses_given) VALUES ('SC-OLD00003', 1, 'Berg', '2015-01-02', false, false, :t, false, "
-            "'parties_notified', 'not_started', 'not_started', :t, :t, 0)"), {"t": clock.to_epoch(notice)
-                                                                                if db.is_sqlite(db_url) else notice})
+        _stored_case(conn, db_url, "SC-OLD00003", notice)
         for rule, status in (("book_health_conversation", "open"), ("inform_family", "open"),
                              ("school_start", "open"), ("notify_parties", "met")):
             due = clock.to_epoch(monday_due) if db.is_sqlite(db_url) else monday_due
@@ -228,11 +223,7 @@ def test_upgrading_from_0007_leaves_swept_breaches_open_behind_the_sweeps_mark(d
     stamp = (lambda t: clock.to_epoch(t)) if db.is_sqlite(db_url) else (lambda t: t)
     assert migrate.upgrade(db_url, "0007") == "0007"
     with db.engine(db_url).begin() as conn:
-        conn.execute(text(
-            "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
-            "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at, "
-            "doses_given) VALUES ('SC-OLD00004', 1, 'Berg', '2015-01-02', false, false, :t, false, "
-            "'parties_notified', 'not_started', 'not_started', :t, :t, 0)"), {"t": stamp(raised)})
+        _stored_case(conn, db_url, "SC-OLD00004", raised)
         conn.execute(text("INSERT INTO deadline (case_id, rule, owner, starts, due, status, attributed_to, "
                           "next_alert_at) VALUES ('SC-OLD00004', 'book_health_conversation', 'health_centre', :due, "
                           ":due, 'breached', 'health_centre', :due)"), {"due": stamp(due)})
@@ -249,3 +240,13 @@ def test_upgrading_from_0007_leaves_swept_breaches_open_behind_the_sweeps_mark(d
             conn.execute(text("INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, "
                               "raise_count) VALUES ('SC-OLD00004', 'book_health_conversation', 'breach', "
                               "'health_centre', :due, :t, :t, 1)"), {"due": stamp(due), "t": stamp(raised)})
+
+
+def _stored_case(conn, url: str, case_id: str, at: datetime) -> None:
+    """A case row written as the schema since 0004 stores it (times as Unix seconds on SQLite)."""
+    conn.execute(text(
+        "INSERT INTO screening_case (id, version, municipality, birth_date, interpreter, unaccompanied, "
+        "notice_at, already_in_sweden, health_state, school_state, vaccination_state, created_at, updated_at, "
+        "doses_given) VALUES (:id, 1, 'Berg', '2015-01-02', false, false, :t, false, "
+        "'parties_notified', 'not_started', 'not_started', :t, :t, 0)"),
+        {"id": case_id, "t": clock.to_epoch(at) if db.is_sqlite(url) else at})

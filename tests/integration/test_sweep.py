@@ -280,12 +280,17 @@ def test_an_unresolved_breach_is_raised_again_a_week_after_its_last_raise_and_no
     assert _breach_of(sweep(demo_db, first_raise + timedelta(days=14)), case_id)["raise_count"] == 3
 
 
+def _one_breach_booked_late(url: str, first_raise: datetime) -> tuple[str, str]:
+    """Two cases breached at `first_raise`; the first then booked (late), the second not."""
+    case_id, still_open = notified(url, MONDAY), notified(url, MONDAY)
+    sweep(url, first_raise)
+    event(url, case_id, "book_health_conversation", at(2026, 12, 3, 10), HC, start="2026-12-07T10:00")
+    return case_id, still_open
+
+
 def test_a_breach_resolved_late_is_not_raised_again(demo_db):
-    case_id = notified(demo_db, MONDAY)
-    still_open = notified(demo_db, MONDAY)
     first_raise = at(2026, 12, 1, 8)
-    sweep(demo_db, first_raise)
-    event(demo_db, case_id, "book_health_conversation", at(2026, 12, 3, 10), HC, start="2026-12-07T10:00")
+    case_id, still_open = _one_breach_booked_late(demo_db, first_raise)
     assert status(demo_db, case_id, "book_health_conversation") == "late"
 
     again = sweep(demo_db, first_raise + timedelta(days=7))
@@ -296,11 +301,8 @@ def test_a_breach_resolved_late_is_not_raised_again(demo_db):
 
 
 def test_a_resolved_breach_is_marked_once_and_leaves_the_weekly_re_raise_index(demo_db):
-    case_id = notified(demo_db, MONDAY)
-    still_open = notified(demo_db, MONDAY)
     first_raise = at(2026, 12, 1, 8)
-    sweep(demo_db, first_raise)
-    event(demo_db, case_id, "book_health_conversation", at(2026, 12, 3, 10), HC, start="2026-12-07T10:00")
+    case_id, still_open = _one_breach_booked_late(demo_db, first_raise)
 
     sweep(demo_db, first_raise + timedelta(days=7))
     sweep(demo_db, first_raise + timedelta(days=14))

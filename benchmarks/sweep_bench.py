@@ -27,18 +27,19 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def _reset(url: str, query_at) -> None:
-    """Undo a sweep: drop its alerts and outbox rows, reopen what it marked breached."""
+    """Undo a sweep on PostgreSQL: drop its alerts and outbox rows, put the sweep's mark back
+    (the deadlines it read are as they were: a sweep rewrites none that it raises a breach for)."""
     from screening import db
 
     conn = db.connect_raw(url)
     try:
         conn.begin()
         conn.execute("DELETE FROM outbox")
-        conn.execute("UPDATE deadline SET status = 'open', attributed_to = NULL WHERE EXISTS "
-                     "(SELECT 1 FROM alert a WHERE a.case_id = deadline.case_id AND a.rule = deadline.rule "
-                     "AND a.raised_at = :t AND a.kind IN ('breach', 'warning'))", {"t": conn.timestamp(query_at)})
         conn.execute("DELETE FROM alert")
         conn.commit()
+        events_bench.settle_reminders(url, query_at)
+        for table in ("alert", "outbox", "sweep_mark"):  # what autovacuum would do after the deletes
+            conn.execute(f"VACUUM ANALYZE {table}")
     finally:
         conn.close()
 

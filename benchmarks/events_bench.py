@@ -445,8 +445,8 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
     `register` audit row, inserted with SQLAlchemy Core, 5,000 cases per transaction.
 
     Deadlines are evaluated at the case's last event; of the open ones fallen due by `query_at`
-    (a stalled step, an 18th birthday), those of `share` of the cases stay open (due since the
-    last sweep), the rest are `breached` as the sweep would have left them.
+    (a stalled step, an 18th birthday), those of `share` of the cases have come up since the last
+    sweep (five minutes before `query_at`), the rest were swept before (behind its mark).
     """
     from sqlalchemy import insert
 

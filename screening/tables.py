@@ -149,8 +149,8 @@ class DeadlineRow(SQLModel, table=True):
     __tablename__ = "deadline"
     __table_args__ = (
         # The sweep's index range scans: open deadlines by when it next looks at them (the reminder
-        # time, then the due), covering what it reads.
-        Index("ix_deadline_open_next_alert", "next_alert_at", "due", "case_id", "rule", "owner",
+        # time, then the due), covering what it reads (SQLite wants `status` in it for that).
+        Index("ix_deadline_open_next_alert", "next_alert_at", "due", "case_id", "rule", "owner", "status",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         {"sqlite_with_rowid": False},
     )

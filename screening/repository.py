@@ -23,8 +23,7 @@ class AuditEntry:
     event: str | None
     at: datetime
     recorded_at: datetime
-    user_id: str
-    org_id: str | None
+    user_id: str  # the organisation is the user's (a user never changes organisation)
     detail: dict | None = None
 
 

@@ -134,8 +134,7 @@ def register_case(uow, acting_user: str | None, reg: Registration, *, now: datet
     )
     uow.cases.add(case)
     _refresh_deadlines(uow, case, policy or Policy.default(), now)
-    uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at,
-                                actor.user_id, actor.org_id))
+    uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at, actor.user_id))
     uow.commit()
     return case.id, False
 
@@ -157,7 +156,7 @@ def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Reg
         case.updated_at = recorded_at
         uow.cases.save(case)
         uow.audit.record(AuditEntry(case.id, "event", "attach_identity", reg.notice_at, recorded_at,
-                                    actor.user_id, actor.org_id, {"added": added}))
+                                    actor.user_id, {"added": added}))
         uow.commit()
     return case.id
 
@@ -254,8 +253,7 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
         uow.notes.add(case.id, note.kind, note.text, at, actor.user_id)
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in CONFIDENTIAL_PARAMS}
-    uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, actor.org_id,
-                                public or None))
+    uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
     uow.commit()
     case.events.clear()
     return case
@@ -284,5 +282,5 @@ def acknowledge_alert(uow, acting_user: str | None, alert_id: int, *, now: datet
         raise NotFound(f"unknown alert '{alert_id}'")
     uow.alerts.acknowledge(alert_id, actor.user_id, now)
     uow.audit.record(AuditEntry(alert["case_id"], "event", "acknowledge_alert", now, recorded_at, actor.user_id,
-                                actor.org_id, {"alert": alert_id}))
+                                {"alert": alert_id}))
     uow.commit()

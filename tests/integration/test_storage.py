@@ -135,8 +135,8 @@ def test_an_audit_row_is_a_few_numbers_and_reads_back_by_name(demo_db):
 
     with SqlUnitOfWork(demo_db) as uow:
         uow.audit.record(AuditEntry("SC-TEST0009", "event", "notify_parties", notice, notice, "berg-reception",
-                                    "berg-reception", {"note": None}))
-        uow.audit.record(AuditEntry("SC-TEST0009", "show", None, notice, notice, "hc-lugnvik", "hc-lugnvik"))
+                                    {"added": ["dossier"]}))
+        uow.audit.record(AuditEntry("SC-TEST0009", "show", None, notice, notice, "hc-lugnvik"))
         uow.commit()
     with SqlUnitOfWork(demo_db) as uow:
         stored = uow.conn.all("SELECT kind, user_no FROM audit ORDER BY id")

@@ -202,6 +202,7 @@ def reset(url: str) -> None:
         return
     engine = db.engine(url)
     with engine.begin() as conn:
+        conn.exec_driver_sql("DROP VIEW IF EXISTS audit_trail")  # reflection sees tables, not views
         meta = MetaData()
         meta.reflect(conn)
         meta.drop_all(conn)

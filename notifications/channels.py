@@ -18,6 +18,11 @@ def to_email(message: Message) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = f"<{message.key.replace(':', '.')}@screening.invalid>"  # the idempotency key
     email.set_content(message.body)  # UTF-8
+    for attachment in message.attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *params = [part.strip() for part in rest.split(";")]
+        email.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                             params=dict(p.split("=", 1) for p in params if "=" in p))
     return email
 
 

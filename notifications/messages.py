@@ -23,11 +23,19 @@ KINDS_SV = {"reminder": "Påminnelse", "breach": "Överskriden tidsfrist", "warn
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=REQUEST"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Message:
-    key: str
+    key: str  # the idempotency key: one message per key, however often it is handed over
     to: tuple[str, ...]  # e-mail addresses from the directory
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def alert_message(key: str, alert: dict, recipients: tuple[str, ...]) -> Message:

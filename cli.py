@@ -319,7 +319,8 @@ def alerts_ack(alert_id: int = typer.Argument(..., metavar="ID")) -> None:
 @outbox_app.command("send")
 def outbox_send(
     folder: Optional[str] = typer.Option(None, "--dir", help="Write each message as a .eml file here "
-                                         "(default: SCREENING_OUTBOX_DIR, else the console)."),
+                                         "(default: SCREENING_OUTBOX_DIR, else SMTP where configured, "
+                                         "else the console)."),
 ) -> None:
     """Deliver the queued messages once (coordinator, admin)."""
     from notifications.outbox import channel_from_environment, dispatch
@@ -328,15 +329,54 @@ def outbox_send(
     from workflows import services
 
     with SqlUnitOfWork(settings.url) as uow:
-        access.require_command(services.load_actor(uow, settings.user), "sweep")
+        access.require_command(services.load_actor(uow, settings.user), "outbox")
         sent = dispatch(uow, channel_from_environment(folder), settings.now)
     out.result({"sent": sent}, lambda: out.line(f"Sent {sent} message(s)"))
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Optional[str] = typer.Option(None, "--status", help="Only queued, sent or dead messages."),
+) -> None:
+    """The messages and where each stands: attempts, next try, why a dead one failed (coordinator, admin)."""
+    from notifications.outbox import listing
+    from screening import access, clock, render
+    from screening.errors import BadInput
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    if status not in (None, "queued", "sent", "dead"):
+        raise BadInput(f"--status must be queued, sent or dead, not '{status}'")
+    with SqlUnitOfWork(settings.url) as uow:
+        access.require_command(services.load_actor(uow, settings.user), "outbox")
+        rows = listing(uow.conn, status)
+    shown = [{"id": r["id"], "key": r["key"], "topic": r["topic"], "case": r["case_id"], "status": r["status"],
+              "attempts": r["attempts"], **{name: clock.local_iso(r[name]) for name in ("created_at", "next_attempt_at",
+                                                                                      "sent_at")},
+              "last_error": r["last_error"]} for r in rows]
+    out.result(shown, lambda: render.outbox(shown))
+
+
+@outbox_app.command("retry")
+def outbox_retry(message_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Queue a dead message again, once its cause (an address, the mail server) is fixed (coordinator, admin)."""
+    from notifications.outbox import retry
+    from screening import access
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    with SqlUnitOfWork(settings.url) as uow:
+        access.require_command(services.load_actor(uow, settings.user), "outbox")
+        retry(uow.conn, message_id)
+        uow.commit()
+    out.result({"id": message_id, "status": "queued"}, lambda: out.line(f"Message {message_id} queued again"))
 
 
 @scheduler_app.command("run")
 def scheduler_run(
     every: float = typer.Option(5.0, "--every", help="Minutes between sweeps."),
-    standby_poll: float = typer.Option(5.0, "--standby-poll", help="Seconds between a standby's tries."),
+    standby_poll: float = typer.Option(5.0, "--standby-poll", help="Seconds between a standby's tries, and "
+                                       "between the active one's checks that it still holds the lock."),
 ) -> None:
     """Sweep every few minutes and send the coordinators' digest at 07:30 on working days (admin).
 
@@ -344,6 +384,8 @@ def scheduler_run(
     """
     import logging
 
+    from notifications import templates
+    from notifications.outbox import channel_from_environment
     from screening import access
     from workflows import scheduler, services
 
@@ -352,6 +394,8 @@ def scheduler_run(
     with read_model() as rm:
         access.require_command(rm.actor(settings.user), "user_admin")
     policy = services.Policy.default(os.environ.get("SCREENING_RULES"))
+    channel_from_environment()  # a mail configuration in error stops it now, not at every sweep
+    templates.language()
     raise typer.Exit(scheduler.run(settings.url, policy, every_minutes=every, standby_poll=standby_poll))
 
 

@@ -1,25 +1,42 @@
-"""What an alert says and to whom. Names a case, a rule and a date: never anything medical."""
+"""What each message says and to whom: alerts, the coordinators' digest, and the messages events
+cause (`notifications.routes`). Names a case, a step and a time: never anything medical."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from screening import clock
+from notifications.templates import render
 
-RULES_SV = {
-    "notify_parties": "underrätta hälsocentral, skola och förskola (steg 2)",
-    "renotify_arrival_change": "meddela ändrat ankomstdatum (steg 2)",
-    "book_health_conversation": "boka hälsosamtal med provtagning inom fem arbetsdagar (steg 3)",
-    "results_received": "provsvar (steg 6)",
-    "inform_family": "meddela familjen provsvaren (steg 6)",
-    "inform_reception": "meddela mottagningsenheten att provsvaren är klara (steg 7)",
-    "book_examination": "boka läkarundersökning (steg 6, 9)",
-    "school_start": "skolstart (steg 8)",
-    "preschool_start": "förskolestart (steg 8)",
-    "vaccination_plan": "vaccinationsplan (steg 3 punkt 2)",
-    "turns_18": "barnet fyller 18 år: överlämning till vuxenprocessen",
+STEPS = {
+    "sv": {
+        "notify_parties": "underrätta hälsocentral, skola och förskola (steg 2)",
+        "renotify_arrival_change": "meddela ändrat ankomstdatum (steg 2)",
+        "book_health_conversation": "boka hälsosamtal med provtagning inom fem arbetsdagar (steg 3)",
+        "results_received": "provsvar (steg 6)",
+        "inform_family": "meddela familjen provsvaren (steg 6)",
+        "inform_reception": "meddela mottagningsenheten att provsvaren är klara (steg 7)",
+        "book_examination": "boka läkarundersökning (steg 6, 9)",
+        "school_start": "skolstart (steg 8)",
+        "preschool_start": "förskolestart (steg 8)",
+        "vaccination_plan": "vaccinationsplan (steg 3 punkt 2)",
+        "turns_18": "barnet fyller 18 år: överlämning till vuxenprocessen",
+    },
+    "en": {
+        "notify_parties": "tell the health centre, school and preschool (step 2)",
+        "renotify_arrival_change": "tell them the changed arrival (step 2)",
+        "book_health_conversation": "book the health conversation with samples within five working days (step 3)",
+        "results_received": "sample results (step 6)",
+        "inform_family": "tell the family the results (step 6)",
+        "inform_reception": "tell the reception unit the results are in (step 7)",
+        "book_examination": "book the doctor's examination (steps 6, 9)",
+        "school_start": "school start (step 8)",
+        "preschool_start": "preschool start (step 8)",
+        "vaccination_plan": "vaccination plan (step 3 point 2)",
+        "turns_18": "the child turns 18: hand-over to the adult process",
+    },
 }
-KINDS_SV = {"reminder": "Påminnelse", "breach": "Överskriden tidsfrist", "warning": "Varning"}
+KINDS = {"sv": {"reminder": "Påminnelse", "breach": "Överskriden tidsfrist", "warning": "Varning"},
+         "en": {"reminder": "Reminder", "breach": "Deadline breached", "warning": "Warning"}}
 
 
 @dataclass(frozen=True)
@@ -38,11 +55,22 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
 
 
-def alert_message(key: str, alert: dict, recipients: tuple[str, ...]) -> Message:
-    what = RULES_SV.get(alert["rule"], alert["rule"])
-    due = clock.local(alert["due"]).strftime("%Y-%m-%d %H:%M")
-    subject = f"{KINDS_SV[alert['kind']]}: ärende {alert['case_id']}, {what}"
-    body = (f"{KINDS_SV[alert['kind']]} för ärende {alert['case_id']}.\n\n"
-            f"Steg: {what}\nAnsvarig part: {alert['owner']}\nSenast: {due}\n\n"
-            "Se ärendet med: screening case show " + alert["case_id"] + "\n")
+def alert_message(key: str, alert: dict, recipients: tuple[str, ...], lang: str) -> Message:
+    subject, body = render("alert", {
+        "kind": KINDS[lang][alert["kind"]], "case": alert["case_id"],
+        "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": alert["owner"],
+        "due": alert["due"].isoformat()}, lang)
+    return Message(key, recipients, subject, body)
+
+
+def digest_message(key: str, summary: dict, recipients: tuple[str, ...], lang: str) -> Message:
+    groups = "\n".join(f"  {g['municipality']}, {g['health_centre_id'] or '–'}: {g['new'] or 0} / {g['still_open']}"
+                       for g in summary["groups"]) or "  –"
+    subject, body = render("digest", {"day": summary["day"], "open_breaches": summary["open_breaches"],
+                                      "new_breaches": summary["new_breaches"], "groups": groups}, lang)
+    return Message(key, recipients, subject, body)
+
+
+def event_message(key: str, payload: dict, recipients: tuple[str, ...], lang: str) -> Message:
+    subject, body = render(payload["template"], payload["fields"], lang)
     return Message(key, recipients, subject, body)

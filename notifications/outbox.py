@@ -1,54 +1,173 @@
-"""Deliver what the outbox holds: each queued message once, marked sent after delivery."""
+"""The outbox: every message is queued in the transaction of what caused it, and delivered after.
+
+`dispatch` claims one queued message at a time by moving its `next_attempt_at` past now (a lease:
+if the dispatcher dies while sending, the message is claimed again once the lease ends), sends
+it, and marks it sent. A temporary failure (the mail server down, a 4xx reply) is retried with
+exponential back-off; after the last attempt, or at once on a permanent refusal (a 5xx reply, no
+address in the directory, a broken template), the message is left `dead` with the reason, for a
+coordinator to list and retry. The idempotency key is the message's Message-ID and names its
+.eml file: a message sent and then claimed again (the dispatcher died between sending and
+marking it sent: the one at-least-once window) carries the same key.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 
-from notifications.messages import alert_message
+from screening import clock
+from screening.errors import NotFound, Refused
 
-# Which party receives an alert: its owner's organisation for the case; a breach also the coordinators.
+LEASE = timedelta(minutes=10)  # longer than any one delivery may take (the SMTP timeout is 30 s)
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=6)
+MAX_ATTEMPTS = 8  # about four hours of retries
+
+# Which party receives a message: the case's own health centre, school, preschool; the municipality's
+# reception unit (social services for an unaccompanied child), school health, BVC; the coordinators.
 OWNER_COLUMN = {"health_centre": "health_centre_id", "school": "school_id", "preschool": "preschool_id"}
 
 
+class Undeliverable(Exception):
+    """Permanent: no retry will help (no address in the directory for the party, say)."""
+
+    permanent = True
+
+
+def party_addresses(directory, case: dict, party: str) -> list[str]:
+    if party in OWNER_COLUMN:
+        orgs = [directory.get(case[OWNER_COLUMN[party]])] if case[OWNER_COLUMN[party]] else []
+    elif party == "coordinator":
+        orgs = directory.of_kind("coordinator")
+    else:
+        orgs = [o for o in directory.of_kind(party) if o.municipality == case["municipality"]
+                and (party != "reception_unit" or o.for_unaccompanied == bool(case["unaccompanied"]))]
+    return [o.email for o in orgs if o.email]
+
+
 def recipients(directory, case: dict, alert: dict) -> tuple[str, ...]:
-    owner = alert["owner"]
-    if owner in OWNER_COLUMN:
-        orgs = [directory.get(case[OWNER_COLUMN[owner]])] if case[OWNER_COLUMN[owner]] else []
-    elif owner == "coordinator":
-        orgs = []
-    else:  # reception unit (social services for an unaccompanied child), school health, BVC
-        orgs = [o for o in directory.of_kind(owner) if o.municipality == case["municipality"]
-                and (owner != "reception_unit" or o.for_unaccompanied == bool(case["unaccompanied"]))]
-    if alert["kind"] == "breach" or owner == "coordinator":
-        orgs += directory.of_kind("coordinator")
-    return tuple(dict.fromkeys(o.email for o in orgs if o.email))
+    """An alert goes to its owner; a breach (and anything owned by the coordinators) to them too."""
+    found = [] if alert["owner"] == "coordinator" else party_addresses(directory, case, alert["owner"])
+    if alert["kind"] == "breach" or alert["owner"] == "coordinator":
+        found += party_addresses(directory, case, "coordinator")
+    return tuple(dict.fromkeys(found))
 
 
-def dispatch(uow, channel, now: datetime, limit: int = 500) -> int:
-    """Send up to `limit` queued alert messages; returns how many were sent."""
-    from screening import clock
+def queue(conn, key: str, topic: str, now: datetime, *, case_id: str | None = None, ref: int | None = None,
+          payload: dict | None = None) -> None:
+    """Queue a message in the caller's transaction; a key queued before is not queued again."""
+    conn.execute("INSERT INTO outbox (key, topic, ref, case_id, payload, created_at, status, attempts) "
+                 "VALUES (:key, :topic, :ref, :case_id, :payload, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",
+                 {"key": key, "topic": topic, "ref": ref, "case_id": case_id, "now": conn.timestamp(now),
+                  "payload": json.dumps(payload, ensure_ascii=False) if payload is not None else None})
 
+
+def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = None) -> int:
+    """Deliver up to `limit` due messages, one transaction each; returns how many were sent."""
+    from notifications.templates import language
+
+    lang = lang or language()
     directory = uow.directory.load()
+    sent = 0
+    for _ in range(limit):
+        row = _claim(uow, now)
+        if row is None:
+            break
+        try:
+            channel.send(_message(uow.conn, directory, row, lang))
+        except Exception as error:  # noqa: BLE001 - every failure is the message's, recorded on it
+            _failed(uow.conn, row, error, now)
+        else:
+            uow.conn.execute("UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL WHERE id = :id",
+                             {"id": row["id"], "now": uow.conn.timestamp(now)})
+            sent += 1
+        uow.commit()
+    return sent
+
+
+def _claim(uow, now: datetime) -> dict | None:
+    """The oldest due message, leased to this dispatcher (committed at once: another one skips it)."""
+    stamp = uow.conn.timestamp
+    due = "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
     rows = uow.conn.all(
-        "SELECT o.id AS outbox_id, o.key, a.*, c.municipality, c.unaccompanied, c.health_centre_id, "
-        "c.school_id, c.preschool_id FROM outbox o JOIN alert a ON a.id = o.ref "
-        "JOIN screening_case c ON c.id = a.case_id "
-        "WHERE o.status = 'queued' AND o.topic = 'alert' ORDER BY o.id LIMIT :limit", {"limit": limit})
+        f"UPDATE outbox SET next_attempt_at = :lease, attempts = attempts + 1 WHERE {due} AND id = "
+        f"(SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT 1) RETURNING id, key, topic, ref, case_id, payload, "
+        "attempts", {"now": stamp(now), "lease": stamp(now + LEASE)})
+    uow.commit()
+    if not rows:
+        due_left = uow.conn.scalar(f"SELECT COUNT(*) FROM outbox WHERE {due}", {"now": stamp(now)})
+        return None if not due_left else _claim(uow, now)  # another dispatcher took that one first
+    return rows[0]
+
+
+def _failed(conn, row: dict, error: Exception, now: datetime) -> None:
+    reason = _reason(error)
+    if getattr(error, "permanent", False) or row["attempts"] >= MAX_ATTEMPTS:
+        conn.execute("UPDATE outbox SET status = 'dead', next_attempt_at = NULL, last_error = :reason WHERE id = :id",
+                     {"id": row["id"], "reason": reason})
+        return
+    wait = min(FIRST_RETRY * 2 ** (row["attempts"] - 1), LONGEST_WAIT)
+    conn.execute("UPDATE outbox SET next_attempt_at = :later, last_error = :reason WHERE id = :id",
+                 {"id": row["id"], "reason": reason, "later": conn.timestamp(now + wait)})
+
+
+def _reason(error: Exception) -> str:
+    """One line for the coordinator: what failed, never the message (errors are ours to word)."""
+    text = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {text}"[:300]
+
+
+def _message(conn, directory, row: dict, lang: str):
+    from notifications.messages import alert_message, digest_message, event_message
+
+    payload = json.loads(row["payload"]) if row["payload"] else {}
+    if row["topic"] == "digest":
+        return digest_message(row["key"], payload, _addresses(tuple(party_addresses(directory, {}, "coordinator")),
+                                                               "coordinator"), lang)
+    case = conn.one("SELECT id, municipality, unaccompanied, health_centre_id, school_id, preschool_id "
+                    "FROM screening_case WHERE id = :id", {"id": row["case_id"] or _alert_case(conn, row["ref"])})
+    if row["topic"] == "alert":
+        alert = conn.one("SELECT * FROM alert WHERE id = :id", {"id": row["ref"]})
+        alert["due"] = clock.from_db(alert["due"])
+        return alert_message(row["key"], alert, _addresses(recipients(directory, case, alert), alert["owner"]), lang)
+    party = payload["party"]
+    return event_message(row["key"], payload, _addresses(tuple(party_addresses(directory, case, party)), party), lang)
+
+
+def _alert_case(conn, alert_id: int) -> str:
+    return conn.scalar("SELECT case_id FROM alert WHERE id = :id", {"id": alert_id})
+
+
+def _addresses(found: tuple[str, ...], party: str) -> tuple[str, ...]:
+    if not found:
+        raise Undeliverable(f"no e-mail address for the {party.replace('_', ' ')} in the directory")
+    return found
+
+
+def listing(conn, status: str | None = None) -> list[dict]:
+    """The outbox as a coordinator follows it: what, for which case, where it stands; never the text."""
+    where = "WHERE status = :status" if status else ""
+    rows = conn.all(f"SELECT id, key, topic, case_id, status, attempts, created_at, next_attempt_at, sent_at, "
+                    f"last_error FROM outbox {where} ORDER BY id", {"status": status} if status else {})
     for row in rows:
-        for name in ("due", "raised_at", "last_raised_at", "acknowledged_at"):
+        for name in ("created_at", "next_attempt_at", "sent_at"):
             row[name] = clock.from_db(row[name])
-        channel.send(alert_message(row["key"], row, recipients(directory, row, row)))
-        uow.conn.execute("UPDATE outbox SET status = 'sent', sent_at = :now, attempts = attempts + 1 WHERE id = :id",
-                         {"id": row["outbox_id"], "now": uow.conn.timestamp(now)})
-        uow.commit()  # one message at a time: a crash re-sends at most the message in flight
-    return len(rows)
+    return rows
+
+
+def retry(conn, message_id: int) -> None:
+    """A dead message queued again, with all its attempts before it (after the cause was fixed)."""
+    row = conn.one("SELECT status FROM outbox WHERE id = :id", {"id": message_id})
+    if row is None:
+        raise NotFound(f"unknown message '{message_id}'")
+    if row["status"] != "dead":
+        raise Refused(f"message {message_id} is {row['status']}: only a dead message is retried")
+    conn.execute("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = NULL WHERE id = :id",
+                 {"id": message_id})
 
 
 def channel_from_environment(folder: str | None = None):
-    """A folder of .eml files where one is named (SCREENING_OUTBOX_DIR), else the console."""
-    import os
+    """A folder of .eml files where one is named (SCREENING_OUTBOX_DIR), SMTP where configured, else the console."""
+    from notifications.config import load_channel
 
-    from notifications.channels import ConsoleChannel, FileChannel
-
-    folder = folder or os.environ.get("SCREENING_OUTBOX_DIR")
-    return FileChannel(folder) if folder else ConsoleChannel()
+    return load_channel(folder)

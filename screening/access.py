@@ -23,6 +23,7 @@ COMMANDS = {
     "register": ("reception",),
     "user_admin": ("admin",),
     "sweep": ("coordinator", "admin"),
+    "outbox": ("coordinator", "admin"),  # follow and retry the messages (their texts are not shown)
 }
 # the party kind whose alerts a role receives (a deadline's and an alert's `owner`)
 OWNER_OF_ROLE = {"reception": "reception_unit"}

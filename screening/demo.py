@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     run(f"{opts} --as hc-lugnvik alerts --open", show=True)
     run(f"{opts} --as region-coordinator outbox send --dir demo-out/outbox", show=True)
     run(f"{opts} --as region-coordinator case history {first} --reads", show=True)
-    print("\nThe alert messages are in demo-out/outbox/ (one .eml file each).")
+    print("\nThe messages to the parties and the alerts are in demo-out/outbox/ (one .eml file each: "
+          "open one with any mail program or a text editor).")
     print(f"\nThe demo database is {url}; try e.g.\n"
           f"  .venv/bin/screening --db {url} --as hc-lugnvik case show {first}")
     return 0

@@ -127,3 +127,12 @@ def alerts(items: list[dict], title: str) -> None:
         table.add_row(str(a["id"]), a["case"], a["rule"], f"{a['kind']} ({KIND_SV[a['kind']]})", a["owner"],
                       _minute(a["due"]), _minute(a["raised_at"]), "ja" if a["acknowledged"] else "")
     console().print(table)
+
+
+def outbox(items: list[dict]) -> None:
+    table = _table(f"Utkorgen ({len(items)})", "id", "key", "case", "status", "attempts", "next try", "sent",
+                   "last error")
+    for m in items:
+        table.add_row(str(m["id"]), m["key"], m["case"] or "", m["status"], str(m["attempts"]),
+                      _minute(m["next_attempt_at"]), _minute(m["sent_at"]), m["last_error"] or "")
+    console().print(table)

@@ -246,17 +246,24 @@ class SweepMarkRow(SQLModel, table=True):
 
 
 class OutboxRow(SQLModel, table=True):
-    """A message to send, written in the same transaction as what caused it."""
+    """A message to send, written in the same transaction as what caused it.
+
+    A dispatcher claims one by moving `next_attempt_at` past now (a lease), retries with back-off
+    and leaves it `dead` after the last attempt or a permanent refusal."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_queued", "id", postgresql_where=text("status = 'queued'"),
+    __table_args__ = (Index("ix_outbox_queued", "next_attempt_at", "id", postgresql_where=text("status = 'queued'"),
                             sqlite_where=text("status = 'queued'")),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=80, unique=True)  # idempotency key
-    topic: str = Field(max_length=16)  # alert | digest
-    ref: int | None = None
+    key: str = Field(max_length=80, unique=True)  # idempotency key: the message's Message-ID too
+    topic: str = Field(max_length=16)  # alert | digest | event
+    ref: int | None = None  # the alert's id
+    case_id: str | None = Field(default=None, max_length=16)
+    payload: str | None = Field(default=None, sa_column=Column(Text))  # what the template needs, as JSON
     created_at: datetime = Field(sa_type=Instant)
     status: str = Field(max_length=8)  # queued | sent | dead
     attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=Instant)  # none: at once
+    last_error: str | None = Field(default=None, max_length=300)  # never the message itself
     sent_at: datetime | None = Field(default=None, sa_type=Instant)

@@ -20,9 +20,11 @@ def digest(conn, now: datetime, since: datetime | None = None) -> dict:
         "WHERE a.kind = 'breach' AND d.due = a.due AND d.status = 'open' AND d.due < :now "  # still not done
         "GROUP BY c.municipality, c.health_centre_id ORDER BY c.municipality, c.health_centre_id",
         {"since": conn.timestamp(since), "now": conn.timestamp(now)})
+    from notifications.outbox import queue
+
     day = clock.local_date(now).isoformat()
-    conn.execute("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
-                 "VALUES (:key, 'digest', NULL, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",
-                 {"key": f"digest:{day}", "now": conn.timestamp(now)})
-    return {"day": day, "groups": groups, "open_breaches": sum(int(g["still_open"]) for g in groups),
-            "new_breaches": sum(int(g["new"] or 0) for g in groups)}
+    groups = [{**g, "new": int(g["new"] or 0), "still_open": int(g["still_open"])} for g in groups]
+    summary = {"day": day, "groups": groups, "open_breaches": sum(g["still_open"] for g in groups),
+               "new_breaches": sum(g["new"] for g in groups)}
+    queue(conn, f"digest:{day}", "digest", now, payload=summary)  # once a day: the key
+    return summary

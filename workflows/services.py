@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from screening import access, clock
@@ -181,17 +181,22 @@ def _assigned(directory: Directory, org_id: str | None, kind: str, municipality:
 
 @dataclass(frozen=True)
 class Policy:
-    """What the rules need besides the case: the deadline rule table and the working-day calendar."""
+    """What the rules need besides the case: the deadline rule table, the working-day calendar,
+    and which event tells which party (`notifications/data/routes.toml`, or SCREENING_ROUTES)."""
 
     rules: dict
     calendar: object
+    routes: dict = field(default_factory=dict)
 
     @classmethod
     def default(cls, rules_path: str | None = None) -> "Policy":
+        import os
+
+        from notifications.routes import load_routes
         from screening.workdays import default_calendar
         from workflows.deadlines import load_rules
 
-        return cls(load_rules(rules_path), default_calendar())
+        return cls(load_rules(rules_path), default_calendar(), load_routes(os.environ.get("SCREENING_ROUTES")))
 
 
 def _refresh_deadlines(uow, case: Case, policy: Policy, now: datetime) -> None:
@@ -251,12 +256,22 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
     _refresh_deadlines(uow, case, policy, now)
     for note in case.events:
         uow.notes.add(case.id, note.kind, note.text, at, actor.user_id)
+    _tell_parties(uow, case, event, params, policy, recorded_at)
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in CONFIDENTIAL_PARAMS}
     uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
     uow.commit()
     case.events.clear()
     return case
+
+
+def _tell_parties(uow, case: Case, event: str, params: dict, policy: Policy, recorded_at: datetime) -> None:
+    """The messages the event causes (routes), queued in its unit of work: sent only if it commits."""
+    from notifications.outbox import queue
+    from notifications.routes import event_messages
+
+    for message in event_messages(case, event, params, policy.routes):
+        queue(uow.conn, message["key"], "event", recorded_at, case_id=message["case_id"], payload=message["payload"])
 
 
 CONFIDENTIAL_PARAMS = ("note", "reason", "vaccine", "tb_referral")  # never in the audit detail, a log or a message

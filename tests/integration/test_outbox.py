@@ -48,10 +48,10 @@ def test_each_alert_message_is_delivered_once_to_the_owner_and_for_a_breach_the_
     assert [(a["rule"], a["kind"]) for a in raised] == [("book_health_conversation", "breach")]
     folder = tmp_path / "eml"
     with SqlUnitOfWork(demo_db) as uow:
-        assert dispatch(uow, FileChannel(folder), at(2026, 11, 24, 8)) == 1
+        assert dispatch(uow, FileChannel(folder), at(2026, 11, 24, 8)) == 2  # the arrival notice (step 2) too
     with SqlUnitOfWork(demo_db) as uow:
         assert dispatch(uow, FileChannel(folder), at(2026, 11, 24, 9)) == 0  # nothing twice
-    [path] = folder.iterdir()
+    [path] = folder.glob("alert-*.eml")
     email = message_from_bytes(path.read_bytes(), policy=email_policy.default)
     assert email["To"] == "lugnvik.halsocentral@regionjh.example, flyktinghalsan@regionjh.example"
     assert case_id in email["Subject"] and "boka hälsosamtal" in email["Subject"]
@@ -65,7 +65,7 @@ def test_no_alert_message_carries_a_reason_or_any_note(demo_db, tmp_path):
     assert [(a["rule"], a["kind"]) for a in raised] == [("school_start", "warning")]
     folder = tmp_path / "eml"
     with SqlUnitOfWork(demo_db) as uow:
-        assert dispatch(uow, FileChannel(folder), at(2026, 12, 21, 8)) == 1
-    [path] = folder.iterdir()
-    text = path.read_text(encoding="utf-8")
-    assert "skolstart" in text and MARKER not in text
+        assert dispatch(uow, FileChannel(folder), at(2026, 12, 21, 8)) == 3  # and the arrival notices to HC, school
+    [path] = folder.glob("alert-*.eml")
+    assert "skolstart" in path.read_text(encoding="utf-8")
+    assert not [p for p in folder.iterdir() if MARKER in p.read_text(encoding="utf-8")]

@@ -110,7 +110,8 @@ def status(url: str, case_id: str, rule: str) -> str:
 
 
 def outbox(url: str) -> list[dict]:
-    return rows(url, "SELECT key, topic, ref, status FROM outbox ORDER BY id")
+    """The alerts' messages (the events' own messages are the routes' business)."""
+    return rows(url, "SELECT key, topic, ref, status FROM outbox WHERE topic = 'alert' ORDER BY id")
 
 
 def past_due_open(url: str, now: datetime) -> list[tuple[str, str, str]]:

@@ -1,0 +1,171 @@
+"""Which channel delivers the outbox, from the environment and an optional TOML file.
+
+Order: a folder of .eml files where one is named (argument or SCREENING_OUTBOX_DIR), SMTP where it is
+configured (SCREENING_NOTIFY_CONFIG's [smtp] section and/or SCREENING_SMTP_* variables), else the console.
+
+The SMTP password is read from SCREENING_SMTP_PASSWORD only: secrets are never kept in the project's files
+or its database, so a password in the TOML file is refused rather than ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from email.utils import parseaddr
+from pathlib import Path
+
+from screening.errors import BadInput
+
+CONFIG_ENV = "SCREENING_NOTIFY_CONFIG"
+PASSWORD_ENV = "SCREENING_SMTP_PASSWORD"
+# The variables that override a key of the [smtp] section.
+ENV = {"host": "SCREENING_SMTP_HOST", "port": "SCREENING_SMTP_PORT", "security": "SCREENING_SMTP_SECURITY",
+       "username": "SCREENING_SMTP_USERNAME", "sender": "SCREENING_SMTP_SENDER"}
+KEYS = ("host", "port", "security", "username", "sender", "timeout", "ca_file")
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+DEFAULT_SECURITY = "starttls"
+DEFAULT_TIMEOUT = 30.0
+
+
+def load_channel(folder: str | None = None):
+    """The channel to deliver with; raises BadInput when SMTP is configured wrongly (never falls back)."""
+    from notifications.channels import ConsoleChannel, FileChannel
+
+    folder = folder or os.environ.get("SCREENING_OUTBOX_DIR")
+    if folder:
+        return FileChannel(folder)
+    settings = smtp_settings()
+    if settings is None:
+        return ConsoleChannel()
+    from notifications.smtp import SmtpChannel
+
+    return SmtpChannel(settings)
+
+
+def smtp_settings():
+    """SmtpSettings from the TOML file and the environment, or None where SMTP is not configured at all."""
+    values, sources, base = _from_file(os.environ.get(CONFIG_ENV))
+    for key, name in ENV.items():
+        if os.environ.get(name):  # an empty variable counts as unset, as shells make it easy to leave one so
+            values[key], sources[key] = os.environ[name], name
+    password = os.environ.get(PASSWORD_ENV) or None
+    if not values and password is None:
+        return None
+    return _settings(values, sources, base, password)
+
+
+def _from_file(path: str | None) -> tuple[dict, dict, Path | None]:
+    """The [smtp] section, where each key came from (for error messages), and the folder relative paths start at."""
+    if not path:
+        return {}, {}, None
+    try:
+        with open(path, "rb") as file:
+            document = tomllib.load(file)
+    except OSError as error:
+        raise BadInput(f"{CONFIG_ENV}: cannot read {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise BadInput(f"{path}: not valid TOML: {error}") from None
+    section = document.get("smtp")
+    if not isinstance(section, dict):  # named on purpose, so an empty file must not mean "use the console"
+        raise BadInput(f"{path}: no [smtp] section")
+    _check_keys(path, section)
+    return dict(section), {key: f"{path} [smtp] {key}" for key in section}, Path(path).parent
+
+
+def _check_keys(path: str, section: dict) -> None:
+    for key in section:
+        if "password" in key.lower() or "secret" in key.lower():
+            raise BadInput(f"{path}: [smtp] {key} is not allowed: secrets are never kept in files; "
+                           f"set {PASSWORD_ENV} instead")
+        if key not in KEYS:
+            raise BadInput(f"{path}: [smtp] {key} is not a known key (known: {', '.join(KEYS)})")
+
+
+def _settings(values: dict, sources: dict, base: Path | None, password: str | None):
+    from notifications.smtp import SmtpSettings
+
+    def where(key: str) -> str:
+        return sources.get(key, f"[smtp] {key}")
+
+    security = _security(values.get("security", DEFAULT_SECURITY), where("security"))
+    username = _text(values["username"], where("username")) if "username" in values else None
+    _check_login(username, password, security)
+    return SmtpSettings(
+        host=_host(values, where("host")),
+        port=_port(values.get("port", DEFAULT_PORTS[security]), where("port")),
+        security=security,
+        username=username,
+        password=password,
+        sender=_sender(values, where("sender")),
+        timeout=_timeout(values.get("timeout", DEFAULT_TIMEOUT), where("timeout")),
+        ca_file=_ca_file(values["ca_file"], where("ca_file"), base) if "ca_file" in values else None,
+    )
+
+
+def _check_login(username: str | None, password: str | None, security: str) -> None:
+    if username and password is None:
+        raise BadInput(f"an SMTP username is configured but {PASSWORD_ENV} is not set")
+    if password is not None and not username:
+        raise BadInput(f"{PASSWORD_ENV} is set but no SMTP username is configured "
+                       f"({ENV['username']} or [smtp] username)")
+    if not ((username or "") + (password or "")).isascii():  # smtplib sends both as ASCII only
+        raise BadInput(f"the SMTP username and {PASSWORD_ENV} must be ASCII characters only")
+    if username and security == "none":
+        raise BadInput("an SMTP login over an unencrypted connection (security none) is refused; "
+                       "use starttls or tls")
+
+
+def _text(value, where: str) -> str:
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n"):
+        raise BadInput(f"{where}: must be a non-empty line of text")
+    return value.strip()
+
+
+def _host(values: dict, where: str) -> str:
+    if "host" not in values:
+        raise BadInput(f"SMTP host missing: set [smtp] host in the file named by {CONFIG_ENV} or {ENV['host']}")
+    host = _text(values["host"], where)
+    if any(c.isspace() or c == "/" for c in host):
+        raise BadInput(f"{where}: '{host}' is not a host name or address")
+    return host
+
+
+def _security(value, where: str) -> str:
+    security = value.strip().lower() if isinstance(value, str) else None
+    if security not in DEFAULT_PORTS:
+        raise BadInput(f"{where}: '{value}' is not a security mode (use starttls, tls or none)")
+    return security
+
+
+def _port(value, where: str) -> int:
+    try:
+        port = int(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    except ValueError:
+        port = None
+    if port is None or not 1 <= port <= 65535:
+        raise BadInput(f"{where}: '{value}' is not a port number (1-65535)")
+    return port
+
+
+def _timeout(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
+        raise BadInput(f"{where}: '{value}' is not a timeout in seconds (more than 0, at most 600)")
+    return float(value)
+
+
+def _sender(values: dict, where: str) -> str:
+    if "sender" not in values:
+        raise BadInput(f"SMTP sender missing: set [smtp] sender or {ENV['sender']} (e.g. screening@region.example)")
+    sender = _text(values["sender"], where)
+    if "@" not in parseaddr(sender)[1]:
+        raise BadInput(f"{where}: '{sender}' is not an e-mail address")
+    return sender
+
+
+def _ca_file(value, where: str, base: Path | None) -> str:
+    path = Path(_text(value, where))
+    if base is not None and not path.is_absolute():  # relative to the TOML file, not to wherever cron runs us
+        path = base / path
+    if not path.is_file():
+        raise BadInput(f"{where}: no such file: {path}")
+    return str(path)

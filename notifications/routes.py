@@ -1,0 +1,76 @@
+"""Which event tells which party (`data/routes.toml`), and what such a message may say.
+
+A message caused by an event is queued in the event's own unit of work, with the few facts its
+template needs taken from the case at that moment (`FIELDS`): nothing medical can reach a
+template, because nothing medical is handed to one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from screening.errors import BadInput
+
+BUNDLED = Path(__file__).parent / "data" / "routes.toml"
+PARTIES = ("health_centre", "school", "preschool", "reception_unit", "school_health", "bvc", "coordinator")
+
+
+@dataclass(frozen=True)
+class Route:
+    event: str
+    to: tuple[str, ...]
+    template: str
+
+
+@cache
+def load_routes(path: str | None = None) -> dict[str, Route]:
+    source = Path(path) if path else BUNDLED
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise BadInput(f"routes {source}: {error}") from None
+    routes = {}
+    for event, values in raw.items():
+        to, template = values.get("to"), values.get("template")
+        if not isinstance(to, list) or not to or not isinstance(template, str):
+            raise BadInput(f"routes {source}: [{event}] needs to = [parties] and template = \"name\"")
+        unknown = [party for party in to if party not in PARTIES]
+        if unknown:
+            raise BadInput(f"routes {source}: [{event}] unknown party '{unknown[0]}'")
+        routes[event] = Route(event, tuple(to), template)
+    return routes
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# What a template may say, by field: the case's non-medical facts and the event's own times.
+FIELDS = {
+    "case": lambda case, params: case.id,
+    "municipality": lambda case, params: case.municipality,
+    "birth_year": lambda case, params: case.birth_date.year,
+    "arrival": lambda case, params: case.arrival.isoformat() if case.arrival else None,
+    "language": lambda case, params: case.language,
+    "interpreter": lambda case, params: case.interpreter,
+    "unaccompanied": lambda case, params: case.unaccompanied,
+    "booked": lambda case, params: _when(params.get("start") or case.conversation_start),
+    "results_at": lambda case, params: _when(case.results_received_at),
+    "obstacle": lambda case, params: case.obstacle,  # yes or no: the reception unit may know it (step 7)
+    "started": lambda case, params: _when(case.school_started_at),
+}
+
+
+def event_messages(case, event: str, params: dict, routes: dict[str, Route]) -> list[dict]:
+    """The messages an event causes: one per party told, each with its idempotency key."""
+    route = routes.get(event)
+    if route is None:
+        return []
+    facts = {name: field(case, params) for name, field in FIELDS.items()}
+    return [{"key": f"{event}:{case.id}:{case.version}:{party}", "case_id": case.id,
+             "payload": {"template": route.template, "party": party, "fields": facts}}
+            for party in route.to if getattr(case, f"{party}_id", True) is not None]  # no preschool: none told

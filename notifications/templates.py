@@ -1,0 +1,61 @@
+"""Message templates: text files a region can edit, in Swedish by default, English available.
+
+A template's first line is `Subject: …`, then a blank line, then the body; `$name` takes a
+field. A region's own folder (SCREENING_TEMPLATES) is read first, file by file, then the
+bundled one; the language is SCREENING_LANGUAGE (`sv` or `en`).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from string import Template
+
+from screening import clock
+from screening.errors import BadInput
+
+BUNDLED = Path(__file__).parent / "templates"
+LANGUAGES = ("sv", "en")
+YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
+UNKNOWN = {"sv": "okänt", "en": "unknown"}
+
+
+def language() -> str:
+    chosen = os.environ.get("SCREENING_LANGUAGE", "sv")
+    if chosen not in LANGUAGES:
+        raise BadInput(f"SCREENING_LANGUAGE must be one of {', '.join(LANGUAGES)}, not '{chosen}'")
+    return chosen
+
+
+def _source(name: str, lang: str) -> str:
+    for folder in (os.environ.get("SCREENING_TEMPLATES"), BUNDLED):
+        if folder and (path := Path(folder) / lang / f"{name}.txt").is_file():
+            return path.read_text(encoding="utf-8")
+    raise BadInput(f"no template '{name}' in language '{lang}'")
+
+
+def shown(value, lang: str) -> str:
+    """A field as a person reads it: yes/no, a local date and time, 'unknown' for nothing."""
+    if value is None or value == "":
+        return UNKNOWN[lang]
+    if isinstance(value, bool):
+        return YES_NO[lang][0] if value else YES_NO[lang][1]
+    if isinstance(value, str) and len(value) > 10 and value[10] == "T":  # an ISO time from the payload
+        return clock.local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def render(name: str, fields: dict, lang: str | None = None) -> tuple[str, str]:
+    """(subject, body) of the template filled with `fields`; a field it names but lacks is an error."""
+    lang = lang or language()
+    try:
+        text = Template(_source(name, lang)).substitute({key: shown(value, lang) for key, value in fields.items()})
+    except KeyError as missing:
+        raise BadInput(f"template '{name}' ({lang}) names ${missing.args[0]}, which no message gives it") from None
+    except ValueError as error:
+        raise BadInput(f"template '{name}' ({lang}): {error}") from None
+    head, _, body = text.partition("\n")
+    if not head.startswith("Subject:"):
+        raise BadInput(f"template '{name}' ({lang}) must start with a 'Subject:' line")
+    return head.removeprefix("Subject:").strip(), body.lstrip("\n")

@@ -1,0 +1,262 @@
+"""Every party is told what the agreement says, once, and nothing more: routes, templates,
+retries with back-off, dead letters and their retry, the lease, and secrecy over every route."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy as email_policy
+from pathlib import Path
+
+import pytest
+
+from notifications import outbox
+from notifications.channels import FileChannel
+from notifications.routes import FIELDS, load_routes
+from notifications.templates import LANGUAGES, render
+from screening.clock import STOCKHOLM
+from screening.errors import Refused
+from screening.unit_of_work import SqlUnitOfWork
+from workflows import services
+
+MARKER = "MARKER-NOTIFY-5b1c"
+POLICY = services.Policy.default()
+RECEPTION, HC = "ostersund-reception", "hc-lugnvik"
+
+
+def at(*parts) -> datetime:
+    return datetime(*parts, tzinfo=STOCKHOLM)
+
+
+def register(url: str, **options) -> str:
+    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9),
+                                language="ar", interpreter=True, arrival=date(2026, 11, 20), **options)
+    with SqlUnitOfWork(url) as uow:
+        case_id, _ = services.register_case(uow, RECEPTION, reg, now=at(2026, 11, 16, 9),
+                                            recorded_at=at(2026, 11, 16, 9))
+    return case_id
+
+
+def event(url: str, case_id: str, name: str, when: datetime, user: str, **params: str) -> None:
+    with SqlUnitOfWork(url) as uow:
+        services.apply_event(uow, user, case_id, name, params, policy=POLICY, now=when, recorded_at=when)
+
+
+def send(url: str, channel, now: datetime, lang: str = "sv") -> int:
+    with SqlUnitOfWork(url) as uow:
+        return outbox.dispatch(uow, channel, now, lang=lang)
+
+
+def messages(folder: Path) -> dict[str, object]:
+    return {path.stem: message_from_bytes(path.read_bytes(), policy=email_policy.default)
+            for path in sorted(folder.glob("*.eml"))}
+
+
+def stored(url: str) -> list[dict]:
+    with SqlUnitOfWork(url) as uow:
+        return outbox.listing(uow.conn)
+
+
+def through_every_route(url: str, **options) -> str:
+    """A case taken through every event that tells a party, with a marker in every free text."""
+    case_id = register(url, school="ostersund-school-norrby", preschool="ostersund-preschool-solrosen", **options)
+    event(url, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    event(url, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    event(url, case_id, "cancel_booking", at(2026, 11, 17, 9), HC)
+    event(url, case_id, "book_health_conversation", at(2026, 11, 17, 10), HC, start="2026-11-19T13:00")
+    event(url, case_id, "hold_health_conversation", at(2026, 11, 19, 14), HC)
+    event(url, case_id, "record_results", at(2026, 11, 26, 9), HC, obstacle="yes", note=MARKER)
+    event(url, case_id, "inform_reception", at(2026, 11, 26, 10), HC)
+    event(url, case_id, "record_consent", at(2026, 11, 26, 11), HC, given_by="guardian", scope="school_health")
+    event(url, case_id, "share_with_school_health", at(2026, 11, 26, 12), HC)
+    event(url, case_id, "invite_intro_meeting", at(2026, 11, 27, 9), "ostersund-school-norrby")
+    event(url, case_id, "hold_intro_meeting", at(2026, 11, 30, 9), "ostersund-school-norrby")
+    event(url, case_id, "make_intro_plan", at(2026, 11, 30, 10), "ostersund-school-norrby")
+    event(url, case_id, "start_with_adaptations", at(2026, 12, 1, 9), "ostersund-school-norrby", reason=MARKER)
+    return case_id
+
+
+# --- routes: who is told what ---------------------------------------------------------------------
+
+
+def test_the_parties_are_told_what_the_routes_say_each_once_at_their_directory_address(demo_db, tmp_path):
+    case_id = through_every_route(demo_db)
+    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10)) == 11
+    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 11)) == 0  # nothing twice
+
+    told = {(key.split("-")[0], str(email["To"])) for key, email in messages(tmp_path).items()}
+    assert told == {
+        ("notify_parties", "lugnvik.halsocentral@regionjh.example"),
+        ("notify_parties", "norrbyskolan@ostersund.kommun.example"),
+        ("notify_parties", "solrosen.forskola@ostersund.kommun.example"),
+        ("book_health_conversation", "mottagning@ostersund.kommun.example"),
+        ("cancel_booking", "mottagning@ostersund.kommun.example"),
+        ("inform_reception", "mottagning@ostersund.kommun.example"),
+        ("inform_reception", "norrbyskolan@ostersund.kommun.example"),
+        ("inform_reception", "solrosen.forskola@ostersund.kommun.example"),
+        ("share_with_school_health", "elevhalsan@ostersund.kommun.example"),
+        ("start_with_adaptations", "elevhalsan@ostersund.kommun.example"),
+    }
+    assert len(messages(tmp_path)) == 11  # two bookings: each its own message
+    booked = [e for k, e in messages(tmp_path).items() if k.startswith("book_health_conversation")]
+    assert sorted(e["Subject"] for e in booked) == [
+        f"Hälsosamtal bokat: ärende {case_id}, 2026-11-18 13:00", f"Hälsosamtal bokat: ärende {case_id}, 2026-11-19 13:00"]
+    [ready] = [e for k, e in messages(tmp_path).items() if k.startswith("inform_reception") and "mottagning" in e["To"]]
+    assert "Hinder för skolstart eller förskolestart: ja" in ready.get_content()
+    assert all(row["status"] == "sent" for row in stored(demo_db))
+
+
+def test_an_unaccompanied_childs_reception_messages_go_to_the_social_services(demo_db, tmp_path):
+    case_id = register(demo_db, unaccompanied=True)
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+
+    send(demo_db, FileChannel(tmp_path), at(2026, 11, 16, 12))
+
+    [booked] = [e for k, e in messages(tmp_path).items() if k.startswith("book_health_conversation")]
+    assert booked["To"] == "ensamkommande@ostersund.kommun.example"
+
+
+def test_a_refused_event_queues_no_message(demo_db):
+    case_id = register(demo_db)
+    with pytest.raises(Refused):
+        event(demo_db, case_id, "inform_reception", at(2026, 11, 16, 10), HC)  # no results yet
+    assert stored(demo_db) == []
+
+
+# --- secrecy -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_message_on_any_route_in_any_language_carries_a_note_or_a_reason(demo_db, tmp_path, lang):
+    through_every_route(demo_db)
+    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10), lang=lang) == 11
+    texts = [path.read_bytes().decode("utf-8", "replace") for path in tmp_path.glob("*.eml")]
+    assert len(texts) == 11 and not [text for text in texts if MARKER in text]
+    with SqlUnitOfWork(demo_db) as uow:
+        payloads = [row["payload"] or "" for row in uow.conn.all("SELECT payload FROM outbox")]
+    assert not [payload for payload in payloads if MARKER in payload]  # not even stored with the message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_routed_template_renders_from_the_fields_alone(lang):
+    fields = {name: None for name in FIELDS}
+    for route in load_routes().values():
+        subject, body = render(route.template, fields, lang)
+        assert subject and body
+
+
+# --- retries, back-off, dead letters ---------------------------------------------------------------
+
+
+class Flaky:
+    """A channel failing a set number of times (temporarily or for good), then delivering."""
+
+    def __init__(self, failures: int, permanent: bool = False):
+        self.failures, self.permanent, self.sent = failures, permanent, []
+
+    def send(self, message) -> None:
+        if self.failures:
+            self.failures -= 1
+            error = ConnectionRefusedError(111, "Connection refused (the mail server is down)")
+            error.permanent = self.permanent
+            raise error
+        self.sent.append(message.key)
+
+
+def one_notice(url: str) -> str:
+    case_id = register(url)
+    event(url, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)  # one message: to the HC
+    return case_id
+
+
+def test_a_message_is_retried_with_doubling_waits_and_delivered_once_the_server_is_back(demo_db):
+    one_notice(demo_db)
+    channel, start = Flaky(failures=3), at(2026, 11, 16, 11)
+
+    assert send(demo_db, channel, start) == 0
+    [row] = stored(demo_db)
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("queued", 1, start + timedelta(minutes=1))
+    assert "Connection refused" in row["last_error"]
+    assert send(demo_db, channel, start + timedelta(seconds=59)) == 0 and stored(demo_db)[0]["attempts"] == 1
+    send(demo_db, channel, start + timedelta(minutes=1))
+    assert stored(demo_db)[0]["next_attempt_at"] == start + timedelta(minutes=3)  # then 2 minutes
+    send(demo_db, channel, start + timedelta(minutes=3))
+    assert stored(demo_db)[0]["next_attempt_at"] == start + timedelta(minutes=7)  # then 4
+
+    assert send(demo_db, channel, start + timedelta(minutes=7)) == 1
+    [row] = stored(demo_db)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 4, None)
+    assert len(channel.sent) == 1
+
+
+def test_after_the_last_attempt_a_message_is_dead_until_a_coordinator_retries_it(demo_db):
+    one_notice(demo_db)
+    channel, now = Flaky(failures=outbox.MAX_ATTEMPTS), at(2026, 11, 16, 11)
+    for _ in range(outbox.MAX_ATTEMPTS):
+        send(demo_db, channel, now)
+        now += outbox.LONGEST_WAIT
+    [row] = stored(demo_db)
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("dead", outbox.MAX_ATTEMPTS, None)
+    assert send(demo_db, channel, now + timedelta(days=1)) == 0
+
+    with SqlUnitOfWork(demo_db) as uow:
+        outbox.retry(uow.conn, row["id"])
+        uow.commit()
+    assert send(demo_db, channel, now) == 1
+    assert stored(demo_db)[0]["status"] == "sent"
+
+
+def test_a_permanent_refusal_or_a_missing_address_is_dead_at_once(demo_db):
+    one_notice(demo_db)
+    send(demo_db, Flaky(failures=1, permanent=True), at(2026, 11, 16, 11))
+    assert [(r["status"], r["attempts"]) for r in stored(demo_db)] == [("dead", 1)]
+
+    case_id = register(demo_db, health_centre="hc-odensala")
+    with SqlUnitOfWork(demo_db) as uow:  # the directory lost the health centre's address
+        uow.conn.execute("UPDATE organisation SET details = REPLACE(details, 'odensala.halsocentral@regionjh.example', "
+                         "'') WHERE id = 'hc-odensala'")
+        uow.commit()
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    send(demo_db, Flaky(failures=0), at(2026, 11, 16, 11))
+    dead = [r for r in stored(demo_db) if r["case_id"] == case_id]
+    assert [(r["status"], r["last_error"]) for r in dead] == [
+        ("dead", "Undeliverable: no e-mail address for the health centre in the directory")]
+
+
+def test_only_a_dead_message_is_retried(demo_db):
+    one_notice(demo_db)
+    [row] = stored(demo_db)
+    with SqlUnitOfWork(demo_db) as uow, pytest.raises(Refused, match="only a dead message"):
+        outbox.retry(uow.conn, row["id"])
+
+
+def test_a_message_claimed_by_a_dispatcher_that_died_is_sent_again_after_the_lease(demo_db):
+    one_notice(demo_db)
+    with SqlUnitOfWork(demo_db) as uow:  # claimed, then the dispatcher died before marking it sent
+        claimed = outbox._claim(uow, at(2026, 11, 16, 11))
+    assert claimed is not None
+    channel = Flaky(failures=0)
+
+    assert send(demo_db, channel, at(2026, 11, 16, 11, 5)) == 0  # still leased to the dead dispatcher
+    assert send(demo_db, channel, at(2026, 11, 16, 11) + outbox.LEASE) == 1
+    assert channel.sent == [claimed["key"]]  # the same key: a receiver sees the same Message-ID
+
+
+# --- the digest ----------------------------------------------------------------------------------------
+
+
+def test_the_digest_reaches_the_coordinators_with_counts_only(demo_db, tmp_path):
+    from workflows.digest import digest
+
+    case_id = one_notice(demo_db)
+    with SqlUnitOfWork(demo_db) as uow:
+        services.run_sweep(uow, None, policy=POLICY, now=at(2026, 11, 24, 7))  # the booking was due 11-23
+    with SqlUnitOfWork(demo_db) as uow:
+        digest(uow.conn, at(2026, 11, 24, 7, 30))
+        uow.commit()
+
+    send(demo_db, FileChannel(tmp_path), at(2026, 11, 24, 8))
+
+    mail = messages(tmp_path)["digest-2026-11-24"]
+    assert mail["To"] == "flyktinghalsan@regionjh.example"
+    assert "Östersund, hc-lugnvik: 1 / 1" in mail.get_content() and case_id not in mail.get_content()

@@ -260,3 +260,50 @@ def test_the_digest_reaches_the_coordinators_with_counts_only(demo_db, tmp_path)
     mail = messages(tmp_path)["digest-2026-11-24"]
     assert mail["To"] == "flyktinghalsan@regionjh.example"
     assert "Östersund, hc-lugnvik: 1 / 1" in mail.get_content() and case_id not in mail.get_content()
+
+
+# --- through a real SMTP server on 127.0.0.1 ----------------------------------------------------------
+
+
+def test_an_arrival_notice_reaches_the_health_centre_and_school_through_smtp(demo_db):
+    from tests.integration.test_smtp import Mailbox, settings, smtp_server
+
+    from notifications.smtp import SmtpChannel
+
+    case_id = register(demo_db, school="ostersund-school-norrby")
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        assert send(demo_db, SmtpChannel(settings(port)), at(2026, 11, 16, 10, 5)) == 2
+
+    arrived = {tuple(e.rcpt_tos): message_from_bytes(e.content, policy=email_policy.default) for e in mailbox.envelopes}
+    assert set(arrived) == {("lugnvik.halsocentral@regionjh.example",), ("norrbyskolan@ostersund.kommun.example",)}
+    mail = arrived[("norrbyskolan@ostersund.kommun.example",)]
+    assert mail["Subject"] == f"Nyanlänt barn anmält: ärende {case_id}, ankomst 2026-11-20"
+    assert mail["Message-ID"] == f"<notify_parties.{case_id}.2.school@screening.invalid>"
+    body = mail.get_content()
+    assert "Språk: ar" in body and "Tolk behövs: ja" in body and "Födelseår: 2015" in body
+
+
+def test_with_the_mail_server_down_messages_wait_and_go_once_it_is_back_none_lost_none_twice(demo_db):
+    from tests.integration.test_smtp import Mailbox, free_port, settings, smtp_server
+
+    from notifications.smtp import SmtpChannel
+
+    for _ in range(3):
+        one_notice(demo_db)
+    down = SmtpChannel(settings(free_port()))  # nothing listens there
+    start = at(2026, 11, 16, 11)
+    assert send(demo_db, down, start) == 0
+    assert [(r["status"], r["attempts"]) for r in stored(demo_db)] == [("queued", 1)] * 3
+    assert all("TemporaryDeliveryError" in r["last_error"] for r in stored(demo_db))
+
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as port:
+        back = SmtpChannel(settings(port))
+        assert send(demo_db, back, start + timedelta(seconds=30)) == 0  # not due yet: the back-off
+        assert send(demo_db, back, start + timedelta(minutes=1)) == 3
+        assert send(demo_db, back, start + timedelta(hours=1)) == 0
+    ids = sorted(message_from_bytes(e.content, policy=email_policy.default)["Message-ID"] for e in mailbox.envelopes)
+    assert len(ids) == 3 == len(set(ids))
+    assert [(r["status"], r["attempts"]) for r in stored(demo_db)] == [("sent", 2)] * 3

@@ -8,6 +8,7 @@ bundled one; the language is SCREENING_LANGUAGE (`sv` or `en`).
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from string import Template
@@ -19,6 +20,7 @@ BUNDLED = Path(__file__).parent / "templates"
 LANGUAGES = ("sv", "en")
 YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 UNKNOWN = {"sv": "okänt", "en": "unknown"}
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def language() -> str:
@@ -41,7 +43,7 @@ def shown(value, lang: str) -> str:
         return UNKNOWN[lang]
     if isinstance(value, bool):
         return YES_NO[lang][0] if value else YES_NO[lang][1]
-    if isinstance(value, str) and len(value) > 10 and value[10] == "T":  # an ISO time from the payload
+    if isinstance(value, str) and ISO_TIME.match(value):  # a time from the payload
         return clock.local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
     return str(value)
 

@@ -307,3 +307,12 @@ def test_with_the_mail_server_down_messages_wait_and_go_once_it_is_back_none_los
     ids = sorted(message_from_bytes(e.content, policy=email_policy.default)["Message-ID"] for e in mailbox.envelopes)
     assert len(ids) == 3 == len(set(ids))
     assert [(r["status"], r["attempts"]) for r in stored(demo_db)] == [("sent", 2)] * 3
+
+
+@pytest.mark.parametrize("case_id", ["SC-YGMKA5YT", "SC-2345678T", "SC-ABCDEFGH"])
+def test_a_case_id_is_shown_as_it_is_whatever_its_letters(case_id):
+    from notifications.templates import shown
+
+    assert shown(case_id, "sv") == case_id
+    assert shown("2026-11-18T13:00:00+01:00", "sv") == "2026-11-18 13:00"
+    assert shown(True, "en") == "yes" and shown(None, "sv") == "okänt"

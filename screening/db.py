@@ -20,7 +20,7 @@ from screening import clock
 from screening.errors import BadInput, ScreeningError
 
 # The newest migration; `init` upgrades to it and every other command checks for it.
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0011"
 
 
 class SchemaOutdated(ScreeningError):

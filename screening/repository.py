@@ -241,3 +241,59 @@ class SqlAuditLog:
                 "user_no": user_number(self.conn, entry.user_id),
                 "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else None})
 
+
+
+class SqlBookingRepository:
+    """A case's bookings (one per kind) and a health centre's booked appointments."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def lock_centre(self, health_centre_id: str) -> None:
+        """Hold the health centre's bookings until commit, so that two staff booking at the same
+        moment cannot both take its last place (SQLite: the unit of work is the one writer)."""
+        if not self.conn.sqlite:
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(:id))", {"id": "booking:" + health_centre_id})
+
+    def overlapping(self, health_centre_id: str, starts: datetime, ends: datetime, *, besides=None) -> int:
+        stamp = self.conn.timestamp
+        case_id, kind = besides or (None, None)
+        return self.conn.scalar(
+            "SELECT COUNT(*) FROM booking WHERE health_centre_id = :hc AND status = 'booked' "
+            "AND starts < :ends AND ends > :starts AND NOT (case_id = :case_id AND kind = :kind)",
+            {"hc": health_centre_id, "starts": stamp(starts), "ends": stamp(ends), "case_id": case_id or "",
+             "kind": kind or ""})
+
+    def booked(self, health_centre_id: str, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
+        stamp = self.conn.timestamp
+        from screening import clock
+
+        rows = self.conn.all("SELECT starts, ends FROM booking WHERE health_centre_id = :hc AND status = 'booked' "
+                             "AND starts < :until AND ends > :since ORDER BY starts",
+                             {"hc": health_centre_id, "since": stamp(since), "until": stamp(until)})
+        return [(clock.from_db(r["starts"]), clock.from_db(r["ends"])) for r in rows]
+
+    def get(self, case_id: str, kind: str) -> dict | None:
+        return self.conn.one("SELECT * FROM booking WHERE case_id = :case_id AND kind = :kind",
+                             {"case_id": case_id, "kind": kind})
+
+    def put(self, booking: dict) -> None:
+        """Insert or update a case's booking of a kind; the caller sets its sequence."""
+        stamp = self.conn.timestamp
+        values = {**booking, **{k: stamp(booking[k]) for k in ("starts", "ends", "updated_at")}}
+        self.conn.execute(
+            "INSERT INTO booking (case_id, kind, uid, sequence, health_centre_id, starts, ends, status, interpreter, "
+            "updated_at) VALUES (:case_id, :kind, :uid, :sequence, :health_centre_id, :starts, :ends, :status, "
+            ":interpreter, :updated_at) ON CONFLICT (case_id, kind) DO UPDATE SET sequence = excluded.sequence, "
+            "health_centre_id = excluded.health_centre_id, starts = excluded.starts, ends = excluded.ends, "
+            "status = excluded.status, interpreter = excluded.interpreter, updated_at = excluded.updated_at", values)
+
+    def cancel(self, case_id: str, kinds: tuple[str, ...], at: datetime, after: datetime | None = None) -> None:
+        """Cancel the case's booked appointments of these kinds (those that start after `after`)."""
+        stamp = self.conn.timestamp
+        later = "" if after is None else " AND starts > :after"
+        for kind in kinds:
+            self.conn.execute("UPDATE booking SET status = 'cancelled', sequence = sequence + 1, updated_at = :at "
+                              f"WHERE case_id = :case_id AND kind = :kind AND status = 'booked'{later}",
+                              {"case_id": case_id, "kind": kind, "at": stamp(at),
+                               **({} if after is None else {"after": stamp(after)})})

@@ -236,6 +236,25 @@ class AlertRow(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=Instant)  # a breach done late, cancelled or ended
 
 
+class BookingRow(SQLModel, table=True):
+    """A health conversation or doctor's examination booked at a health centre; one per case and
+    kind, kept across rebookings (the calendar entry's UID never changes, its SEQUENCE rises)."""
+
+    __tablename__ = "booking"
+    __table_args__ = (Index("ix_booking_centre_starts", "health_centre_id", "starts"),)
+
+    case_id: str = Field(foreign_key="screening_case.id", max_length=16, primary_key=True)
+    kind: str = Field(max_length=16, primary_key=True)  # conversation | examination
+    uid: str = Field(max_length=80, unique=True)
+    sequence: int
+    health_centre_id: str = Field(foreign_key="organisation.id", max_length=64)
+    starts: datetime = Field(sa_type=Instant)
+    ends: datetime = Field(sa_type=Instant)
+    status: str = Field(max_length=10)  # booked | cancelled
+    interpreter: str | None = Field(default=None, max_length=16)  # the language, when one is needed
+    updated_at: datetime = Field(sa_type=Instant)
+
+
 class SweepMarkRow(SQLModel, table=True):
     """One row: the time the last committed sweep covered. The next reads what came up since."""
 

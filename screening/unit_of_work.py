@@ -19,7 +19,7 @@ class SqlUnitOfWork:
         self.url = url
 
     def __enter__(self) -> "SqlUnitOfWork":
-        from screening.repository import (SqlAlertRepository, SqlAuditLog, SqlCaseRepository,
+        from screening.repository import (SqlAlertRepository, SqlAuditLog, SqlBookingRepository, SqlCaseRepository,
                                           SqlDeadlineRepository, SqlDirectoryRepository, SqlNoteRepository)
 
         self.conn = _begin(self.url)
@@ -36,6 +36,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertRepository(self.conn)
         self.directory = SqlDirectoryRepository(self.conn)
         self.audit = SqlAuditLog(self.conn)
+        self.bookings = SqlBookingRepository(self.conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

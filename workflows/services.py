@@ -256,6 +256,10 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
     _refresh_deadlines(uow, case, policy, now)
     for note in case.events:
         uow.notes.add(case.id, note.kind, note.text, at, actor.user_id)
+    if event in BOOKING_EVENTS:
+        from workflows.bookings import after_event
+
+        after_event(uow, uow.directory.load(), case, event, params, at, recorded_at)
     _tell_parties(uow, case, event, params, policy, recorded_at)
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in CONFIDENTIAL_PARAMS}
@@ -274,6 +278,7 @@ def _tell_parties(uow, case: Case, event: str, params: dict, policy: Policy, rec
         queue(uow.conn, message["key"], "event", recorded_at, case_id=message["case_id"], payload=message["payload"])
 
 
+BOOKING_EVENTS = ("book_health_conversation", "book_examination", "cancel_booking", "decline", "move_out", "close")
 CONFIDENTIAL_PARAMS = ("note", "reason", "vaccine", "tb_referral")  # never in the audit detail, a log or a message
 
 

@@ -99,3 +99,23 @@ def assert_one_line_error(result, code: int, *, json_output: bool = True) -> dic
     assert "\n" not in error["message"]
     assert error["message"] in result.err
     return error
+
+
+def roomy(url: str, capacity: int = 1000) -> None:
+    """Give every health centre room for `capacity` appointments at once: for a module's shared
+    database whose tests book the same times for many children (the capacity has tests of its own)."""
+    import json as _json
+
+    from screening import db as _db
+
+    conn = _db.connect_raw(url)
+    try:
+        conn.begin()
+        for row in conn.all("SELECT id, details FROM organisation WHERE kind = 'health_centre'"):
+            details = _json.loads(row["details"])
+            details["appointments"]["capacity"] = capacity
+            conn.execute("UPDATE organisation SET details = :details WHERE id = :id",
+                         {"details": _json.dumps(details, ensure_ascii=False), "id": row["id"]})
+        conn.commit()
+    finally:
+        conn.close()

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from tests.e2e.conftest import snapshot
-from tests.e2e.support import (BACKENDS, RECEPTION, HC, SCHOOL, PRESCHOOL, SCHOOL_HEALTH, BVC, COORDINATOR, assert_one_line_error, call,
+from tests.e2e.support import (BACKENDS, RECEPTION, HC, SCHOOL, PRESCHOOL, SCHOOL_HEALTH, BVC, COORDINATOR, assert_one_line_error, call, roomy,
                                 database, register)
 
 
@@ -29,6 +29,7 @@ HEALTH_RULES = ("notify_parties", "renotify_arrival_change", "book_health_conver
 def db(request, tmp_path_factory):
     with database(request.param, tmp_path_factory) as url:
         call(url, "init", "--demo", now=None)
+        roomy(url)  # many children booked at the same times
         yield url
 
 

@@ -30,6 +30,8 @@ scheduler_app = typer.Typer(help="The long-running scheduler: sweeps and digests
 app.add_typer(scheduler_app, name="scheduler")
 outbox_app = typer.Typer(help="Messages waiting to be delivered.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+calendar_app = typer.Typer(help="Health centres' appointments: free times, calendars.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 
 
 @dataclass
@@ -250,6 +252,77 @@ def case_event(
         view = views.case_view(rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at), actor, now,
                                _upstream())
     out.result(view, lambda: render.case(view))
+
+
+@case_app.command("book")
+def case_book(
+    case_id: str = typer.Argument(..., metavar="ID"),
+    examination: bool = typer.Option(False, "--examination", help="The doctor's examination (default: the health "
+                                     "conversation with samples)."),
+    auto: bool = typer.Option(False, "--auto", help="The earliest free time, one before the deadline if there is one."),
+    start: Optional[str] = typer.Option(None, "--start", help="This time (ISO 8601; local time without an offset)."),
+) -> None:
+    """Book the case's appointment at its health centre (health centre staff), through the booking event."""
+    from screening import clock, render, views
+    from screening.errors import BadInput
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+    from workflows.bookings import book_slot
+
+    if auto == (start is not None):
+        raise BadInput("give either --auto or --start DATETIME")
+    when = clock.parse_datetime(start, "--start") if start else None
+    policy = services.Policy.default(os.environ.get("SCREENING_RULES"))
+    now = settings.now
+    with SqlUnitOfWork(settings.url) as uow:
+        booked = book_slot(uow, settings.user, case_id, "examination" if examination else "conversation", when,
+                           policy=policy, now=now, recorded_at=settings.recorded_at)
+    if not booked["in_time"]:
+        sys.stderr.write(f"screening: warning: no free time before the deadline "
+                         f"({clock.local_iso(booked['due'])}); booked the earliest after it, and the health centre "
+                         "and the coordinators are alerted\n")
+    with read_model() as rm:
+        actor = rm.actor(settings.user)
+        view = views.case_view(rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at), actor, now,
+                               _upstream())
+    booking = {"kind": booked["kind"], "start": clock.local_iso(booked["start"]), "end": clock.local_iso(booked["end"]),
+               "in_time": booked["in_time"]}
+    out.result({"booking": booking, "case": view}, lambda: render.case(view))
+
+
+@calendar_app.command("free")
+def calendar_free(
+    health_centre: str = typer.Option(..., "--health-centre", help="The health centre (its id in the directory)."),
+    since: Optional[str] = typer.Option(None, "--from", help="From this time (default: now)."),
+    days: int = typer.Option(7, "--days", min=1, max=90, help="How many days ahead."),
+    examination: bool = typer.Option(False, "--examination", help="Times for a doctor's examination."),
+    interpreter: bool = typer.Option(False, "--interpreter", help="Times long enough with an interpreter."),
+) -> None:
+    """Free appointment times at a health centre: its hours, working days, room left."""
+    from datetime import timedelta
+
+    from screening import clock, render
+    from screening.errors import BadInput
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows.bookings import duration
+    from workflows.slots import free_starts
+
+    start = clock.parse_datetime(since, "--from") if since else settings.now
+    until = start + timedelta(days=days)
+    with SqlUnitOfWork(settings.url) as uow:
+        from workflows.services import load_actor
+
+        load_actor(uow, settings.user)
+        centre = uow.directory.load().get(health_centre)
+        if centre.kind != "health_centre":
+            raise BadInput(f"'{health_centre}' is not a health centre")
+        booked = uow.bookings.booked(centre.id, start, until + timedelta(days=1))
+    length = duration(centre.appointments, "examination" if examination else "conversation", interpreter)
+    from screening.workdays import default_calendar
+
+    times = [{"start": clock.local_iso(t), "end": clock.local_iso(t + length)}
+             for t in free_starts(centre.appointments, length, booked, default_calendar(), start, until)]
+    out.result(times, lambda: render.free_times(centre.id, times))
 
 
 @case_app.command("history")

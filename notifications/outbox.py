@@ -26,6 +26,7 @@ MAX_ATTEMPTS = 8  # about four hours of retries
 # Which party receives a message: the case's own health centre, school, preschool; the municipality's
 # reception unit (social services for an unaccompanied child), school health, BVC; the coordinators.
 OWNER_COLUMN = {"health_centre": "health_centre_id", "school": "school_id", "preschool": "preschool_id"}
+AT_RISK_RULES = ("book_health_conversation", "book_examination")  # a warning of these: booked after the deadline
 
 
 class Undeliverable(Exception):
@@ -48,7 +49,8 @@ def party_addresses(directory, case: dict, party: str) -> list[str]:
 def recipients(directory, case: dict, alert: dict) -> tuple[str, ...]:
     """An alert goes to its owner; a breach (and anything owned by the coordinators) to them too."""
     found = [] if alert["owner"] == "coordinator" else party_addresses(directory, case, alert["owner"])
-    if alert["kind"] == "breach" or alert["owner"] == "coordinator":
+    at_risk = alert["kind"] == "warning" and alert["rule"] in AT_RISK_RULES  # booked after the deadline
+    if alert["kind"] == "breach" or at_risk or alert["owner"] == "coordinator":
         found += party_addresses(directory, case, "coordinator")
     return tuple(dict.fromkeys(found))
 

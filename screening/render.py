@@ -136,3 +136,10 @@ def outbox(items: list[dict]) -> None:
         table.add_row(str(m["id"]), m["key"], m["case"] or "", m["status"], str(m["attempts"]),
                       _minute(m["next_attempt_at"]), _minute(m["sent_at"]), m["last_error"] or "")
     console().print(table)
+
+
+def free_times(centre_id: str, times: list[dict]) -> None:
+    table = _table(f"Lediga tider, {centre_id} ({len(times)})", "start", "end")
+    for t in times:
+        table.add_row(_minute(t["start"]), _minute(t["end"])[11:])
+    console().print(table)

@@ -49,3 +49,54 @@ def book(uow, directory, case, kind: str, starts: datetime, recorded_at: datetim
         "sequence": before["sequence"] + 1 if before else 0, "health_centre_id": centre.id, "starts": starts,
         "ends": ends, "status": "booked", "interpreter": case.language if case.interpreter else None,
         "updated_at": recorded_at})
+
+
+RULE_OF_KIND = {"conversation": "book_health_conversation", "examination": "book_examination"}
+EVENT_OF_KIND = {kind: event for event, kind in KIND_OF_EVENT.items()}
+
+
+def book_slot(uow, acting_user: str | None, case_id: str, kind: str, start: datetime | None, *, policy, now: datetime,
+              recorded_at: datetime) -> dict:
+    """Book the case's appointment of `kind` (`case book`): at `start`, or the earliest free time,
+    one before the deadline if there is one. Booked after it, the case is flagged at risk at once
+    (a warning to the health centre and the coordinators), in the same unit of work."""
+    from screening import access, clock
+    from workflows import services, slots
+
+    actor = services.load_actor(uow, acting_user)
+    case = uow.cases.get(case_id)
+    access.require_visible(actor, case, case_id)  # unknown, or not in the user's scope: the same answer
+    if case.health_centre_id is None:
+        raise Refused(f"case {case_id} has no health centre to book at")
+    centre = uow.directory.load().get(case.health_centre_id)
+    length = duration(centre.appointments, kind, case.interpreter)
+    deadline = uow.deadlines.for_case(case.id).get(RULE_OF_KIND[kind])
+    due = clock.from_db(deadline["due"]) if deadline else None
+    if start is None:
+        mine = uow.bookings.get(case.id, kind)
+        booked = [span for span in uow.bookings.booked(centre.id, now, now + timedelta(days=60))
+                  if not (mine and mine["status"] == "booked" and span[0] == clock.from_db(mine["starts"]))]
+        start, _ = slots.first_free(centre.appointments, length, booked, policy.calendar, now, due or now)
+        if start is None:
+            raise Refused(f"{centre.id} has no free time in the next 60 days")
+    in_time = due is None or start + length <= due
+
+    def at_risk(saved) -> None:
+        if not in_time:
+            flag_at_risk(uow.conn, saved, RULE_OF_KIND[kind], due, recorded_at)
+
+    case = services.apply_event(uow, acting_user, case_id, EVENT_OF_KIND[kind], {"start": start.isoformat()},
+                                policy=policy, now=now, recorded_at=recorded_at, also=at_risk)
+    return {"case": case, "kind": kind, "start": start, "end": start + length, "in_time": in_time, "due": due}
+
+
+def flag_at_risk(conn, case, rule: str, due: datetime, now: datetime) -> None:
+    """A warning now, to the health centre and the coordinators: the appointment comes after the deadline."""
+    from notifications.outbox import queue
+
+    rows = conn.all("INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
+                    "VALUES (:case_id, :rule, 'warning', 'health_centre', :due, :now, :now, 1) "
+                    "ON CONFLICT (due, case_id, rule, kind) DO NOTHING RETURNING id",
+                    {"case_id": case.id, "rule": rule, "due": conn.timestamp(due), "now": conn.timestamp(now)})
+    for row in rows:
+        queue(conn, f"alert:{row['id']}:1", "alert", now, ref=row["id"])

@@ -207,7 +207,7 @@ def _refresh_deadlines(uow, case: Case, policy: Policy, now: datetime) -> None:
 
 def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_params: dict[str, str], *,
                 policy: Policy, now: datetime, recorded_at: datetime, at: datetime | None = None,
-                expected_version: int | None = None) -> Case:
+                expected_version: int | None = None, also=None) -> Case:
     """Apply one event of the agreement: state, deadlines and audit commit together or not at all."""
     from transitions import MachineError
 
@@ -264,6 +264,8 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in CONFIDENTIAL_PARAMS}
     uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
+    if also is not None:  # what the caller writes with the event, in its unit of work
+        also(case)
     uow.commit()
     case.events.clear()
     return case

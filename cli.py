@@ -325,6 +325,32 @@ def calendar_free(
     out.result(times, lambda: render.free_times(centre.id, times))
 
 
+@calendar_app.command("export")
+def calendar_export(
+    health_centre: str = typer.Option(..., "--health-centre", help="The health centre (its id in the directory)."),
+    out_file: Optional[str] = typer.Option(None, "--out", help="Write the .ics here (default: standard output)."),
+) -> None:
+    """A health centre's bookings as iCalendar (RFC 5545), to import or subscribe to: its own staff,
+    coordinators and admins. An entry names the case and the child's initials, nothing more."""
+    from pathlib import Path
+
+    from notifications.calendar import centre_feed
+    from screening.errors import Refused
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows.services import load_actor
+
+    with SqlUnitOfWork(settings.url) as uow:
+        actor = load_actor(uow, settings.user)
+        if actor.role not in ("coordinator", "admin") and actor.org_id != health_centre:
+            raise Refused(f"{actor.org_id} may export its own calendar only")
+        data = centre_feed(uow.conn, uow.directory.load(), health_centre)
+    if out_file:
+        Path(out_file).write_bytes(data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)  # the .ics itself, also with --json (the contract)
+
+
 @case_app.command("history")
 def case_history(
     case_id: str = typer.Argument(..., metavar="ID"),

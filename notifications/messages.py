@@ -71,6 +71,7 @@ def digest_message(key: str, summary: dict, recipients: tuple[str, ...], lang: s
     return Message(key, recipients, subject, body)
 
 
-def event_message(key: str, payload: dict, recipients: tuple[str, ...], lang: str) -> Message:
+def event_message(key: str, payload: dict, recipients: tuple[str, ...], lang: str,
+                  attachments: tuple[Attachment, ...] = ()) -> Message:
     subject, body = render(payload["template"], payload["fields"], lang)
-    return Message(key, recipients, subject, body)
+    return Message(key, recipients, subject, body, attachments)

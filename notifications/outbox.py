@@ -133,7 +133,26 @@ def _message(conn, directory, row: dict, lang: str):
         alert["due"] = clock.from_db(alert["due"])
         return alert_message(row["key"], alert, _addresses(recipients(directory, case, alert), alert["owner"]), lang)
     party = payload["party"]
-    return event_message(row["key"], payload, _addresses(tuple(party_addresses(directory, case, party)), party), lang)
+    to = _addresses(tuple(party_addresses(directory, case, party)), party)
+    return event_message(row["key"], payload, to, lang, _invitation(conn, directory, case, payload, to))
+
+
+INVITING = {"conversation_booked": "conversation", "booking_cancelled": "conversation"}  # template -> booking kind
+
+
+def _invitation(conn, directory, case: dict, payload: dict, to: tuple[str, ...]) -> tuple:
+    """A booking's message carries the appointment as it stands now (iTIP REQUEST, or CANCEL once
+    cancelled), so that the receiver's calendar follows it."""
+    from notifications.calendar import case_appointment, invitation
+    from notifications.messages import Attachment
+
+    kind = INVITING.get(payload["template"])
+    appointment = case_appointment(conn, case["id"], kind) if kind else None
+    if appointment is None:
+        return ()
+    method = "CANCEL" if appointment.status == "cancelled" else "REQUEST"
+    data = invitation(appointment, directory.get(case["health_centre_id"]), attendees=to, method=method)
+    return (Attachment("invite.ics", f"text/calendar; method={method}; charset=UTF-8", data),)
 
 
 def _alert_case(conn, alert_id: int) -> str:

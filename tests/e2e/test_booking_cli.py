@@ -73,3 +73,25 @@ def test_only_the_health_centre_books(run, cli_db):
     assert snapshot(cli_db) == before
     assert_one_line_error(run("calendar", "free", "--health-centre", "ostersund-reception", db=cli_db, user=HC,
                               now="2026-11-24T09:00"), 2)
+
+
+def test_the_calendar_export_is_the_centres_bookings_as_icalendar(run, cli_db, tmp_path):
+    import vobject
+
+    case_id = notified(run, cli_db, "--name", "Amira Hassan")
+    assert run("case", "book", case_id, "--start", "2026-11-25T09:00", db=cli_db, user=HC, now="2026-11-24T09:00").code == 0
+    out = tmp_path / "lugnvik.ics"
+    assert run("calendar", "export", "--health-centre", "hc-lugnvik", "--out", str(out), db=cli_db, user=HC,
+               now="2026-11-24T09:00", json_output=False).code == 0
+    calendar = vobject.readOne(out.read_text(encoding="utf-8"))
+    [entry] = calendar.vevent_list
+    assert entry.summary.value.endswith(f"{case_id} (A. H.)") and "Amira" not in out.read_text(encoding="utf-8")
+    assert entry.dtstart.value.isoformat() == "2026-11-25T09:00:00+01:00"
+    assert not hasattr(calendar, "method")  # a stored calendar object carries no METHOD
+
+
+def test_only_the_centres_own_staff_and_the_coordinators_export_its_calendar(run, cli_db):
+    assert_one_line_error(run("calendar", "export", "--health-centre", "hc-lugnvik", db=cli_db, user="hc-odensala",
+                              now="2026-11-24T09:00"), 1)
+    assert run("calendar", "export", "--health-centre", "hc-lugnvik", "--out", "/dev/null", db=cli_db,
+               user=COORDINATOR, now="2026-11-24T09:00").code == 0

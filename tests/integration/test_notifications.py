@@ -316,3 +316,29 @@ def test_a_case_id_is_shown_as_it_is_whatever_its_letters(case_id):
     assert shown(case_id, "sv") == case_id
     assert shown("2026-11-18T13:00:00+01:00", "sv") == "2026-11-18 13:00"
     assert shown(True, "en") == "yes" and shown(None, "sv") == "okänt"
+
+
+# --- the appointment as an invitation -----------------------------------------------------------------
+
+
+def test_a_booking_message_carries_the_appointment_and_a_cancellation_cancels_it(demo_db, tmp_path):
+    case_id = register(demo_db)
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    send(demo_db, FileChannel(tmp_path / "booked"), at(2026, 11, 16, 12))
+    event(demo_db, case_id, "cancel_booking", at(2026, 11, 17, 9), HC)
+    send(demo_db, FileChannel(tmp_path / "cancelled"), at(2026, 11, 17, 10))
+
+    def invitation(folder: Path, prefix: str) -> str:
+        [mail] = [e for k, e in messages(folder).items() if k.startswith(prefix)]
+        [part] = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
+        assert part.get_param("method") == ("REQUEST" if prefix.startswith("book") else "CANCEL")
+        return part.get_content().replace("\r\n ", "")  # unfolded (RFC 5545 folds long lines)
+
+    booked = invitation(tmp_path / "booked", "book_health_conversation")
+    cancelled = invitation(tmp_path / "cancelled", "cancel_booking")
+    assert "METHOD:REQUEST" in booked and "DTSTART;TZID=Europe/Stockholm:20261118T130000" in booked
+    assert "ATTENDEE" in booked and "mottagning@ostersund.kommun.example" in booked
+    assert "METHOD:CANCEL" in cancelled and "STATUS:CANCELLED" in cancelled and "SEQUENCE:1" in cancelled
+    uid = [line for line in booked.splitlines() if line.startswith("UID:")]
+    assert uid and uid == [line for line in cancelled.splitlines() if line.startswith("UID:")]

@@ -106,7 +106,7 @@ def booking_event(appointment: Appointment, centre: Organisation) -> Event:
         location=location(centre), description=description(appointment))
 
 
-def _calendar(events: Sequence[Event], method: str | None = None, name: str | None = None) -> Calendar:
+def vcalendar(events: Sequence[Event], method: str | None = None, name: str | None = None) -> Calendar:
     """A VCALENDAR around the events with the VTIMEZONE they use, generated from zoneinfo."""
     calendar = Calendar()
     calendar.prodid, calendar.version, calendar.calscale = PRODID, "2.0", "GREGORIAN"
@@ -135,7 +135,7 @@ def feed(appointments: Iterable[Appointment], centre: Organisation) -> bytes:
     to. Cancelled ones stay (STATUS:CANCELLED) so that a client that has the entry removes it."""
     ordered = sorted(appointments, key=lambda a: (a.starts, a.uid))
     events = [booking_event(a, centre) for a in ordered]
-    return _calendar(events, name=f"Bokningar: {centre.name}").to_ical()
+    return vcalendar(events, name=f"Bokningar: {centre.name}").to_ical()
 
 
 def invitation(appointment: Appointment, centre: Organisation, *, attendees: Sequence[str],
@@ -151,7 +151,7 @@ def invitation(appointment: Appointment, centre: Organisation, *, attendees: Seq
     event.organizer = vCalAddress.new(centre.email, cn=centre.name)
     event.attendees = [vCalAddress.new(address, role="REQ-PARTICIPANT", partstat="NEEDS-ACTION", rsvp=False)
                        for address in attendees]
-    return _calendar([event], method=method).to_ical()
+    return vcalendar([event], method=method).to_ical()
 
 
 # Of the case only what the calendar shows: its id, its name to make initials of, and its

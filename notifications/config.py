@@ -5,14 +5,20 @@ configured (SCREENING_NOTIFY_CONFIG's [smtp] section and/or SCREENING_SMTP_* var
 
 The SMTP password is read from SCREENING_SMTP_PASSWORD only: secrets are never kept in the project's files
 or its database, so a password in the TOML file is refused rather than ignored.
+
+The same file names each health centre's CalDAV calendar, `[caldav."hc-lugnvik"]` with `url` and an optional
+`username`; its password comes from SCREENING_CALDAV_PASSWORD_HC_LUGNVIK (the centre's id in capitals, anything
+not a letter or digit as _), for the same reason. A centre without a section is not published.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from screening.errors import BadInput
 
@@ -58,14 +64,10 @@ def _from_file(path: str | None) -> tuple[dict, dict, Path | None]:
     """The [smtp] section, where each key came from (for error messages), and the folder relative paths start at."""
     if not path:
         return {}, {}, None
-    try:
-        with open(path, "rb") as file:
-            document = tomllib.load(file)
-    except OSError as error:
-        raise BadInput(f"{CONFIG_ENV}: cannot read {path}: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise BadInput(f"{path}: not valid TOML: {error}") from None
+    document = _read_toml(path)
     section = document.get("smtp")
+    if section is None and isinstance(document.get("caldav"), dict):  # calendars only: e-mail as without a file
+        return {}, {}, Path(path).parent
     if not isinstance(section, dict):  # named on purpose, so an empty file must not mean "use the console"
         raise BadInput(f"{path}: no [smtp] section")
     _check_keys(path, section)
@@ -169,3 +171,75 @@ def _ca_file(value, where: str, base: Path | None) -> str:
     if not path.is_file():
         raise BadInput(f"{where}: no such file: {path}")
     return str(path)
+
+
+CALDAV_PASSWORD_ENV = "SCREENING_CALDAV_PASSWORD_"  # + the centre's id, e.g. ..._HC_LUGNVIK
+CALDAV_KEYS = ("url", "username", "timeout")
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")  # a test server or a local proxy: nothing crosses a network
+
+
+def caldav_password_env(centre_id: str) -> str:
+    return CALDAV_PASSWORD_ENV + re.sub(r"[^0-9A-Za-z]", "_", centre_id).upper()
+
+
+def caldav_settings() -> dict:
+    """CaldavSettings by health centre id from SCREENING_NOTIFY_CONFIG's [caldav."<centre>"] sections; {} without."""
+    path = os.environ.get(CONFIG_ENV)
+    if not path:
+        return {}
+    sections = _read_toml(path).get("caldav", {})
+    if not isinstance(sections, dict):
+        raise BadInput(f"{path}: [caldav] must hold one section per health centre, e.g. [caldav.\"hc-lugnvik\"]")
+    return {centre: _caldav(path, centre, section) for centre, section in sections.items()}
+
+
+def _read_toml(path: str) -> dict:
+    try:
+        with open(path, "rb") as file:
+            return tomllib.load(file)
+    except OSError as error:
+        raise BadInput(f"{CONFIG_ENV}: cannot read {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise BadInput(f"{path}: not valid TOML: {error}") from None
+
+
+def _caldav(path: str, centre: str, section) -> "CaldavSettings":
+    from notifications.caldav import CaldavSettings
+
+    where = f'{path} [caldav."{centre}"]'
+    if not isinstance(section, dict):
+        raise BadInput(f"{where}: must be a section with url (and username)")
+    for key in section:
+        if "password" in key.lower() or "secret" in key.lower():
+            raise BadInput(f"{where} {key} is not allowed: secrets are never kept in files; "
+                           f"set {caldav_password_env(centre)} instead")
+        if key not in CALDAV_KEYS:
+            raise BadInput(f"{where} {key} is not a known key (known: {', '.join(CALDAV_KEYS)})")
+    if "url" not in section:
+        raise BadInput(f"{where}: url missing (the calendar collection, https://…/calendars/…/)")
+    url = _caldav_url(_text(section["url"], f"{where} url"), f"{where} url")
+    username = _text(section["username"], f"{where} username") if "username" in section else None
+    password = os.environ.get(caldav_password_env(centre)) or None
+    _check_caldav_login(url, username, password, centre, where)
+    return CaldavSettings(url=url, username=username, password=password,
+                          timeout=_timeout(section.get("timeout", DEFAULT_TIMEOUT), f"{where} timeout"))
+
+
+def _caldav_url(url: str, where: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"{where}: '{url}' is not an http(s) URL")
+    if parts.username or parts.password:  # a password in the URL is a password in the file
+        raise BadInput(f"{where}: no user or password in the URL; use username and the password variable")
+    return url if url.endswith("/") else url + "/"  # a collection: resources are named inside it
+
+
+def _check_caldav_login(url: str, username: str | None, password: str | None, centre: str, where: str) -> None:
+    if username and password is None:
+        raise BadInput(f"{where}: a username is configured but {caldav_password_env(centre)} is not set")
+    if password is not None and not username:
+        raise BadInput(f"{caldav_password_env(centre)} is set but {where} has no username")
+    parts = urlsplit(url)
+    plain = parts.scheme.lower() == "http" and parts.hostname not in _LOOPBACK
+    if username and plain:  # the password would cross the network in the clear
+        raise BadInput(f"{where}: a login over plain http is refused; use https")

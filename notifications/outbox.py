@@ -64,27 +64,70 @@ def queue(conn, key: str, topic: str, now: datetime, *, case_id: str | None = No
                   "payload": json.dumps(payload, ensure_ascii=False) if payload is not None else None})
 
 
-def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = None) -> int:
-    """Deliver up to `limit` due messages, one transaction each; returns how many were sent."""
+def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = None, publisher=None) -> int:
+    """Deliver up to `limit` due messages, one transaction each; returns how many were sent.
+
+    A "calendar" message goes to `publisher` (a CaldavPublisher; by default from the configuration,
+    read at the first such message, so that a broken [caldav] section holds back calendars, not e-mail)."""
     from notifications.templates import language
 
     lang = lang or language()
     directory = uow.directory.load()
+    publishers = _Publishers(publisher)
     sent = 0
     for _ in range(limit):
         row = _claim(uow, now)
         if row is None:
             break
         try:
-            channel.send(_message(uow.conn, directory, row, lang))
+            delivered = _deliver(uow.conn, directory, row, lang, channel, publishers)
         except Exception as error:  # noqa: BLE001 - every failure is the message's, recorded on it
             _failed(uow.conn, row, error, now)
         else:
             uow.conn.execute("UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL WHERE id = :id",
                              {"id": row["id"], "now": uow.conn.timestamp(now)})
-            sent += 1
+            sent += delivered
         uow.commit()
     return sent
+
+
+def _deliver(conn, directory, row: dict, lang: str, channel, publishers) -> bool:
+    """Send or publish the message; False when there was nothing to do (a centre without a calendar)."""
+    if row["topic"] == "calendar":
+        return _publish(conn, directory, row, publishers.get())
+    channel.send(_message(conn, directory, row, lang))
+    return True
+
+
+class _Publishers:
+    """The publisher given, or the configured one, made once and only when a calendar message comes."""
+
+    def __init__(self, given):
+        self.publisher = given
+
+    def get(self):
+        if self.publisher is None:
+            from notifications.caldav import CaldavPublisher
+            from notifications.config import caldav_settings
+
+            self.publisher = CaldavPublisher(caldav_settings())
+        return self.publisher
+
+
+def _publish(conn, directory, row: dict, publisher) -> bool:
+    """The booking as it stands now, whatever SEQUENCE the message was queued for: a retried or late
+    message then never puts an older version back. A centre without a CalDAV calendar is skipped, and
+    the message is marked sent but not counted as sent (nothing to do; configuring a centre later does not
+    publish its earlier bookings)."""
+    from notifications.calendar import case_appointment
+
+    payload = json.loads(row["payload"]) if row["payload"] else {}
+    appointment = case_appointment(conn, row["case_id"], payload["kind"])
+    if appointment is None:
+        raise Undeliverable(f"no {payload['kind']} booking for case {row['case_id']}")
+    centre_id = conn.scalar("SELECT health_centre_id FROM booking WHERE case_id = :case_id AND kind = :kind",
+                            {"case_id": row["case_id"], "kind": payload["kind"]})
+    return publisher.publish(appointment, directory.get(centre_id))
 
 
 def _claim(uow, now: datetime) -> dict | None:

@@ -27,10 +27,27 @@ def after_event(uow, directory, case, event: str, params: dict, at: datetime, re
     kind = KIND_OF_EVENT.get(event)
     if kind is not None:
         book(uow, directory, case, kind, params["start"], recorded_at)
+        publish(uow, case.id, (kind,), recorded_at)
     elif event == "cancel_booking":
         uow.bookings.cancel(case.id, ("conversation",), recorded_at)
+        publish(uow, case.id, ("conversation",), recorded_at)
     elif event in ENDS_THE_BOOKINGS:
         uow.bookings.cancel(case.id, ("conversation", "examination"), recorded_at, after=at)
+        publish(uow, case.id, ("conversation", "examination"), recorded_at)
+
+
+def publish(uow, case_id: str, kinds: tuple[str, ...], now: datetime) -> None:
+    """Queue the bookings' calendar entries for the health centre's CalDAV calendar, one message per
+    version (the key names the SEQUENCE; one queued before is not queued again, so a kind left
+    untouched by a cancel adds nothing). Queued for every centre: whether one has a calendar is
+    configuration, read when the outbox is dispatched, not in this unit of work."""
+    from notifications.outbox import queue
+
+    for kind in kinds:
+        row = uow.bookings.get(case_id, kind)
+        if row is not None:
+            queue(uow.conn, f"calendar:{row['uid']}:{row['sequence']}", "calendar", now, case_id=case_id,
+                  payload={"kind": kind})
 
 
 def book(uow, directory, case, kind: str, starts: datetime, recorded_at: datetime) -> None:

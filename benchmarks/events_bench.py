@@ -56,7 +56,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -336,8 +336,13 @@ def prepare_events_db(url: str) -> None:
 
     build_db.reset(url)
     migrate.upgrade(url)
+    directory = load_directory(None)
+    # The plans pick appointment times at random, not around the centres' capacity: give every
+    # centre room enough that no booking is refused (the capacity check itself still runs).
+    roomy = tuple(replace(org, appointments=replace(org.appointments, capacity=1000)) if org.appointments else org
+                  for org in directory.organisations)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, load_directory(None), demo_users=True)
+        services.load_directory(uow, replace(directory, organisations=roomy), demo_users=True)
 
 
 def bench_events(url: str, n_events: int, seed: int, profile_events: int, sweeps: bool = True) -> dict:

@@ -76,7 +76,7 @@ QUERY = ("SELECT case_id, rule, due FROM deadline WHERE status = 'open' "
          "AND next_alert_at >= :swept_to AND next_alert_at < :now AND due < :now")
 INDEX = "ix_deadline_open_next_alert"
 CASE_OWN = ("screening_case", "deadline", "case_note", "audit")  # the case, its deadlines, notes and audit trail
-CASE_TABLES = CASE_OWN + ("alert", "outbox")  # what grows with cases: with the scheduler's alerts and messages
+CASE_TABLES = CASE_OWN + ("alert", "outbox", "booking")  # what grows with cases: alerts, messages, bookings too
 
 # Municipalities weighted roughly by population; users are the demo directory's (one per
 # organisation, named like it: ostersund-reception, hc-lugnvik, ostersund-school-norrby, …).
@@ -981,7 +981,7 @@ def _print_storage(title: str, s: dict, compacted: dict | None, goal: float | No
     if compacted:
         line += f" {compacted['own_bytes_per_case']:>17.0f}"
     print(line + verdict)
-    line = f"    {'with alerts and outbox':<28} {'':>12} {'':>12} {s['case_tables_bytes']:>12} {s['bytes_per_case']:>8.0f}"
+    line = f"    {'with alerts, outbox, bookings':<28} {'':>12} {'':>12} {s['case_tables_bytes']:>12} {s['bytes_per_case']:>8.0f}"
     if compacted:
         line += f" {compacted['bytes_per_case']:>17.0f}"
     print(line)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from screening.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 from screening.directory import Directory, organisation_from_dict
@@ -204,6 +204,16 @@ class SqlDirectoryRepository:
     def organisation(self, org_id: str) -> dict | None:
         return self.conn.one("SELECT * FROM organisation WHERE id = :id", {"id": org_id})
 
+    def organisation_record(self, org_id: str):
+        """One organisation as the directory describes it (cheaper than loading the whole directory)."""
+        row = self.organisation(org_id)
+        if row is None:
+            raise NotFound(f"unknown organisation '{org_id}'")
+        return organisation_from_dict(json.loads(row["details"]))
+
+    def region_id(self) -> str:
+        return self.conn.scalar("SELECT id FROM region")
+
     def upsert_organisation(self, org: dict) -> None:
         self.conn.execute(
             "INSERT INTO organisation (id, position, kind, name, municipality, details) "
@@ -243,6 +253,9 @@ class SqlAuditLog:
 
 
 
+LONGEST_APPOINTMENT = timedelta(hours=12)  # bounds the index range that finds overlapping appointments
+
+
 class SqlBookingRepository:
     """A case's bookings (one per kind) and a health centre's booked appointments."""
 
@@ -259,18 +272,19 @@ class SqlBookingRepository:
         stamp = self.conn.timestamp
         case_id, kind = besides or (None, None)
         return self.conn.scalar(
-            "SELECT COUNT(*) FROM booking WHERE health_centre_id = :hc AND status = 'booked' "
+            "SELECT COUNT(*) FROM booking WHERE health_centre_id = :hc AND status = 'booked' AND starts > :earliest "
             "AND starts < :ends AND ends > :starts AND NOT (case_id = :case_id AND kind = :kind)",
             {"hc": health_centre_id, "starts": stamp(starts), "ends": stamp(ends), "case_id": case_id or "",
-             "kind": kind or ""})
+             "kind": kind or "", "earliest": stamp(starts - LONGEST_APPOINTMENT)})
 
     def booked(self, health_centre_id: str, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
         stamp = self.conn.timestamp
         from screening import clock
 
         rows = self.conn.all("SELECT starts, ends FROM booking WHERE health_centre_id = :hc AND status = 'booked' "
-                             "AND starts < :until AND ends > :since ORDER BY starts",
-                             {"hc": health_centre_id, "since": stamp(since), "until": stamp(until)})
+                             "AND starts > :earliest AND starts < :until AND ends > :since ORDER BY starts",
+                             {"hc": health_centre_id, "since": stamp(since), "until": stamp(until),
+                              "earliest": stamp(since - LONGEST_APPOINTMENT)})
         return [(clock.from_db(r["starts"]), clock.from_db(r["ends"])) for r in rows]
 
     def get(self, case_id: str, kind: str) -> dict | None:

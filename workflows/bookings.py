@@ -22,11 +22,11 @@ def uid(case_id: str, kind: str, region_id: str) -> str:
     return f"{case_id.lower()}-{kind}@{region_id}.screening"
 
 
-def after_event(uow, directory, case, event: str, params: dict, at: datetime, recorded_at: datetime) -> None:
+def after_event(uow, case, event: str, params: dict, at: datetime, recorded_at: datetime) -> None:
     """Keep the case's bookings in step with the event, in its unit of work."""
     kind = KIND_OF_EVENT.get(event)
     if kind is not None:
-        book(uow, directory, case, kind, params["start"], recorded_at)
+        book(uow, case, kind, params["start"], recorded_at)
         publish(uow, case.id, (kind,), recorded_at)
     elif event == "cancel_booking":
         uow.bookings.cancel(case.id, ("conversation",), recorded_at)
@@ -50,10 +50,10 @@ def publish(uow, case_id: str, kinds: tuple[str, ...], now: datetime) -> None:
                   payload={"kind": kind})
 
 
-def book(uow, directory, case, kind: str, starts: datetime, recorded_at: datetime) -> None:
+def book(uow, case, kind: str, starts: datetime, recorded_at: datetime) -> None:
     if case.health_centre_id is None:
         raise Refused(f"case {case.id} has no health centre to book at")
-    centre = directory.get(case.health_centre_id)
+    centre = uow.directory.organisation_record(case.health_centre_id)
     ends = starts + duration(centre.appointments, kind, case.interpreter)
     uow.bookings.lock_centre(centre.id)
     taken = uow.bookings.overlapping(centre.id, starts, ends, besides=(case.id, kind))
@@ -62,7 +62,7 @@ def book(uow, directory, case, kind: str, starts: datetime, recorded_at: datetim
                       f"(room for {centre.appointments.capacity}); `screening calendar free` lists free times")
     before = uow.bookings.get(case.id, kind)
     uow.bookings.put({
-        "case_id": case.id, "kind": kind, "uid": before["uid"] if before else uid(case.id, kind, directory.region_id),
+        "case_id": case.id, "kind": kind, "uid": before["uid"] if before else uid(case.id, kind, uow.directory.region_id()),
         "sequence": before["sequence"] + 1 if before else 0, "health_centre_id": centre.id, "starts": starts,
         "ends": ends, "status": "booked", "interpreter": case.language if case.interpreter else None,
         "updated_at": recorded_at})
@@ -85,7 +85,7 @@ def book_slot(uow, acting_user: str | None, case_id: str, kind: str, start: date
     access.require_visible(actor, case, case_id)  # unknown, or not in the user's scope: the same answer
     if case.health_centre_id is None:
         raise Refused(f"case {case_id} has no health centre to book at")
-    centre = uow.directory.load().get(case.health_centre_id)
+    centre = uow.directory.organisation_record(case.health_centre_id)
     length = duration(centre.appointments, kind, case.interpreter)
     deadline = uow.deadlines.for_case(case.id).get(RULE_OF_KIND[kind])
     due = clock.from_db(deadline["due"]) if deadline else None

@@ -259,7 +259,7 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
     if event in BOOKING_EVENTS:
         from workflows.bookings import after_event
 
-        after_event(uow, uow.directory.load(), case, event, params, at, recorded_at)
+        after_event(uow, case, event, params, at, recorded_at)
     _tell_parties(uow, case, event, params, policy, recorded_at)
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in CONFIDENTIAL_PARAMS}

@@ -76,3 +76,10 @@ def test_no_offered_time_would_run_more_than_the_capacity_at_once(bookings):
             running = sum(1 for s, e in booked if s <= moment < e)
             assert running < HOURS.capacity, (start, moment, booked)
         assert start.time() >= time(8, 30) and end.time() <= time(11, 30)
+
+
+def test_a_fully_booked_day_offers_nothing_and_the_next_working_day_is_taken():
+    monday = [(at(2026, 11, 23, 8, 30), at(2026, 11, 23, 11, 30))] * HOURS.capacity  # both places, all morning
+    assert not [t for t in starts(monday) if t.date() == at(2026, 11, 23).date()]
+    assert first_free(HOURS, HOUR, monday, CAL, at(2026, 11, 23, 7), at(2026, 11, 30, 23, 59)) == (
+        at(2026, 11, 26, 13), True)  # Thursday afternoon, the next hours

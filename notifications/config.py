@@ -70,17 +70,17 @@ def _from_file(path: str | None) -> tuple[dict, dict, Path | None]:
         return {}, {}, Path(path).parent
     if not isinstance(section, dict):  # named on purpose, so an empty file must not mean "use the console"
         raise BadInput(f"{path}: no [smtp] section")
-    _check_keys(path, section)
+    _check_keys(f"{path}: [smtp]", section, KEYS, PASSWORD_ENV)
     return dict(section), {key: f"{path} [smtp] {key}" for key in section}, Path(path).parent
 
 
-def _check_keys(path: str, section: dict) -> None:
+def _check_keys(where: str, section: dict, known, password_env: str) -> None:
+    """Only known keys, and never a secret: those come from the environment."""
     for key in section:
         if "password" in key.lower() or "secret" in key.lower():
-            raise BadInput(f"{path}: [smtp] {key} is not allowed: secrets are never kept in files; "
-                           f"set {PASSWORD_ENV} instead")
-        if key not in KEYS:
-            raise BadInput(f"{path}: [smtp] {key} is not a known key (known: {', '.join(KEYS)})")
+            raise BadInput(f"{where} {key} is not allowed: secrets are never kept in files; set {password_env} instead")
+        if key not in known:
+            raise BadInput(f"{where} {key} is not a known key (known: {', '.join(known)})")
 
 
 def _settings(values: dict, sources: dict, base: Path | None, password: str | None):
@@ -209,12 +209,7 @@ def _caldav(path: str, centre: str, section) -> "CaldavSettings":
     where = f'{path} [caldav."{centre}"]'
     if not isinstance(section, dict):
         raise BadInput(f"{where}: must be a section with url (and username)")
-    for key in section:
-        if "password" in key.lower() or "secret" in key.lower():
-            raise BadInput(f"{where} {key} is not allowed: secrets are never kept in files; "
-                           f"set {caldav_password_env(centre)} instead")
-        if key not in CALDAV_KEYS:
-            raise BadInput(f"{where} {key} is not a known key (known: {', '.join(CALDAV_KEYS)})")
+    _check_keys(where, section, CALDAV_KEYS, caldav_password_env(centre))
     if "url" not in section:
         raise BadInput(f"{where}: url missing (the calendar collection, https://…/calendars/…/)")
     url = _caldav_url(_text(section["url"], f"{where} url"), f"{where} url")

@@ -193,6 +193,7 @@ def reset(url: str) -> None:
 
     from screening import db
 
+    db.dispose(url)  # pooled connections would go on writing to the file deleted below
     if db.is_sqlite(url):
         db.engine.cache_clear()
         path = db.sqlite_path(url)

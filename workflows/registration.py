@@ -1,0 +1,140 @@
+"""Registering an arrival notice (event `register`, step 2), in one unit of work."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from screening import access, clock
+from screening.directory import Directory
+from screening.errors import BadInput, Refused
+from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
+from screening.model import Actor, Case, IdentityConflict
+from screening.repository import AuditEntry
+
+CASE_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
+
+
+def new_case_id() -> str:
+    return "SC-" + "".join(secrets.choice(CASE_ID_ALPHABET) for _ in range(8))
+
+
+@dataclass(frozen=True)
+class Registration:
+    """An arrival notice (step 2) as the reception unit registers it."""
+
+    birth_date: date
+    municipality: str
+    notice_at: datetime
+    name: str | None = None
+    personnummer: str | None = None
+    samordningsnummer: str | None = None
+    dossier: str | None = None
+    language: str | None = None
+    interpreter: bool = False
+    unaccompanied: bool = False
+    permit: str | None = None
+    arrival: date | None = None
+    already_in_sweden: bool = False
+    health_centre: str | None = None
+    school: str | None = None
+    preschool: str | None = None
+
+    def identifiers(self, today: date) -> dict[str, str]:
+        found = {}
+        if self.personnummer:
+            found["personnummer"] = parse_personnummer(self.personnummer, birth_date=self.birth_date, today=today).digits
+        if self.samordningsnummer:
+            found["samordningsnummer"] = parse_samordningsnummer(
+                self.samordningsnummer, birth_date=self.birth_date, today=today).digits
+        if self.dossier:
+            found["dossier"] = parse_dossier(self.dossier)
+        return found
+
+
+def register_case(uow, acting_user: str | None, reg: Registration, *, now: datetime,
+                  recorded_at: datetime, policy=None) -> tuple[str, bool]:
+    """Register an arrival notice (event `register`, step 2). Returns (case id, attached).
+
+    A notice whose identifier matches an existing case attaches its new identifiers to that
+    case instead of making a second one (B: the personnummer often comes after the dossier).
+    """
+    from workflows.services import Policy, _refresh_deadlines, load_actor
+
+    actor = load_actor(uow, acting_user)
+    access.require_command(actor, "register")
+    directory = uow.directory.load()
+    municipality = directory.municipality(reg.municipality)
+    if actor.municipality != municipality:
+        raise Refused(f"{actor.org_id} registers the children of {actor.municipality} only")
+    today = clock.local_date(now)
+    if reg.birth_date > today:
+        raise BadInput("--birth-date is in the future")
+    if reg.notice_at > now:
+        raise BadInput("--notice-at is in the future")
+    if reg.birth_date > clock.local_date(reg.notice_at):
+        raise BadInput("--birth-date is after the notice (--notice-at)")
+    if reg.permit not in (None, "asylum", "residence"):
+        raise BadInput(f"--permit must be asylum or residence, not '{reg.permit}'")
+    identifiers = reg.identifiers(today)
+    assigned = {
+        "health_centre_id": _health_centre(directory, reg.health_centre, municipality),
+        "school_id": _assigned(directory, reg.school, "school", municipality),
+        "preschool_id": _assigned(directory, reg.preschool, "preschool", municipality),
+    }
+    existing = uow.cases.find_by_identifiers(identifiers)
+    if existing:
+        return _attach(uow, actor, existing, identifiers, reg, recorded_at=recorded_at), True
+    case = Case(
+        id=new_case_id(), municipality=municipality, birth_date=reg.birth_date, notice_at=reg.notice_at,
+        health_state="verifying_previous" if reg.already_in_sweden else "registered",
+        name=reg.name, language=reg.language, interpreter=reg.interpreter, unaccompanied=reg.unaccompanied,
+        permit=reg.permit, arrival=reg.arrival, already_in_sweden=reg.already_in_sweden,
+        created_at=recorded_at, updated_at=recorded_at, **assigned, **identifiers,
+    )
+    uow.cases.add(case)
+    _refresh_deadlines(uow, case, policy or Policy.default(), now)
+    uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at, actor.user_id))
+    uow.commit()
+    return case.id, False
+
+
+def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Registration, *,
+            recorded_at: datetime) -> str:
+    if len(existing) > 1:
+        raise Refused("these identity numbers belong to two different cases; ask the coordinator to merge them")
+    case = existing[0]
+    if not access.can_see(actor, case):
+        raise Refused("this child is registered by another organisation; ask the coordinator about a move")
+    if case.birth_date != reg.birth_date:
+        raise Refused(f"case {case.id} has this identity number with another birth date")
+    try:
+        added = case.attach_identifiers(identifiers)
+    except IdentityConflict as conflict:
+        raise Refused(f"case {case.id}: {conflict}") from None
+    if added:
+        case.updated_at = recorded_at
+        uow.cases.save(case)
+        uow.audit.record(AuditEntry(case.id, "event", "attach_identity", reg.notice_at, recorded_at,
+                                    actor.user_id, {"added": added}))
+        uow.commit()
+    return case.id
+
+
+def _health_centre(directory: Directory, org_id: str | None, municipality: str) -> str | None:
+    if org_id is None:
+        default = directory.default_health_centre(municipality)
+        return default.id if default else None
+    return _assigned(directory, org_id, "health_centre", municipality)
+
+
+def _assigned(directory: Directory, org_id: str | None, kind: str, municipality: str) -> str | None:
+    if org_id is None:
+        return None
+    org = directory.get(org_id)
+    if org.kind != kind:
+        raise BadInput(f"'{org_id}' is not a {kind.replace('_', ' ')} but a {org.kind.replace('_', ' ')}")
+    if kind != "health_centre" and org.municipality != municipality:
+        raise BadInput(f"'{org_id}' is in {org.municipality}, not {municipality}")
+    return org.id

@@ -11,6 +11,22 @@ from screening import db
 
 LOCK_KEY = 0x5C4EE9  # the advisory lock's key: "screening scheduler"
 FENCE_KEY = LOCK_KEY + 1  # held while a sweep and its dispatch run
+# A lock's connection across a network that went silent: both ends find out within about a
+# minute (not the operating system's two hours), so the server lets a dead holder's lock go and
+# the holder stops working as the active one.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+             "tcp_user_timeout": 60_000}
+SERVER_KEEPALIVE = ("SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; "
+                    "SET tcp_keepalives_count = 3")
+
+
+def connect(url: str):
+    """A connection for a lock, with keepalives on both ends."""
+    import psycopg
+
+    conn = psycopg.connect(db.psycopg_conninfo(url), autocommit=True, **KEEPALIVE)
+    conn.execute(SERVER_KEEPALIVE)
+    return conn
 
 
 class LeaderLock:
@@ -40,7 +56,7 @@ class LeaderLock:
         self.why = ""
         try:
             if self._conn is None or self._conn.closed:
-                self._conn = psycopg.connect(db.psycopg_conninfo(self.url), autocommit=True)
+                self._conn = connect(self.url)
             acquired = bool(self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0])
         except psycopg.OperationalError as error:  # the server restarts, or cut this connection: try later
             self.why = first_line(error)
@@ -92,7 +108,7 @@ def sweep_fence(url: str):
         return
     import psycopg
 
-    with closing(psycopg.connect(db.psycopg_conninfo(url), autocommit=True)) as conn:  # closing: no commit to fail
+    with closing(connect(url)) as conn:  # closing: no commit to fail
         alone = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (FENCE_KEY,)).fetchone()[0])
         try:
             yield alone

@@ -241,3 +241,16 @@ def test_a_standby_whose_connection_is_cut_keeps_waiting_and_then_takes_the_lock
     finally:
         active.release()
         standby.release()
+
+
+def test_the_lock_connection_keeps_alive_on_both_ends_so_a_silent_network_frees_the_lock(pg_url):
+    """A holder behind a network gone silent loses the lock within about a minute, not two hours."""
+    lock = scheduler.LeaderLock(pg_url)
+    try:
+        assert lock.try_acquire()
+        settings = {name: lock._conn.execute(f"SHOW {name}").fetchone()[0]
+                    for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")}
+        assert settings == {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
+        assert lock._conn.info.get_parameters().get("keepalives") == "1"
+    finally:
+        lock.release()

@@ -268,14 +268,19 @@ class SqlBookingRepository:
         if not self.conn.sqlite:
             self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(:id))", {"id": "booking:" + health_centre_id})
 
-    def overlapping(self, health_centre_id: str, starts: datetime, ends: datetime, *, besides=None) -> int:
+    def overlapping(self, health_centre_id: str, starts: datetime, ends: datetime, *,
+                    besides=None) -> list[tuple[datetime, datetime]]:
+        """The booked appointments that overlap [starts, ends), but the case's own of that kind."""
+        from screening import clock
+
         stamp = self.conn.timestamp
         case_id, kind = besides or (None, None)
-        return self.conn.scalar(
-            "SELECT COUNT(*) FROM booking WHERE health_centre_id = :hc AND status = 'booked' AND starts > :earliest "
+        rows = self.conn.all(
+            "SELECT starts, ends FROM booking WHERE health_centre_id = :hc AND status = 'booked' AND starts > :earliest "
             "AND starts < :ends AND ends > :starts AND NOT (case_id = :case_id AND kind = :kind)",
             {"hc": health_centre_id, "starts": stamp(starts), "ends": stamp(ends), "case_id": case_id or "",
              "kind": kind or "", "earliest": stamp(starts - LONGEST_APPOINTMENT)})
+        return [(clock.from_db(r["starts"]), clock.from_db(r["ends"])) for r in rows]
 
     def booked(self, health_centre_id: str, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
         stamp = self.conn.timestamp

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from screening.errors import Refused
+from workflows import slots
 
 KIND_OF_EVENT = {"book_health_conversation": "conversation", "book_examination": "examination"}
 ENDS_THE_BOOKINGS = ("decline", "move_out", "close")  # what is still to come is cancelled in calendars
@@ -56,10 +57,10 @@ def book(uow, case, kind: str, starts: datetime, recorded_at: datetime) -> None:
     centre = uow.directory.organisation_record(case.health_centre_id)
     ends = starts + duration(centre.appointments, kind, case.interpreter)
     uow.bookings.lock_centre(centre.id)
-    taken = uow.bookings.overlapping(centre.id, starts, ends, besides=(case.id, kind))
-    if taken >= centre.appointments.capacity:
-        raise Refused(f"{centre.id} has no room then: {taken} appointment(s) already run at that time "
-                      f"(room for {centre.appointments.capacity}); `screening calendar free` lists free times")
+    others = uow.bookings.overlapping(centre.id, starts, ends, besides=(case.id, kind))
+    if not slots.room(starts, ends, others, centre.appointments.capacity):  # the finder's own measure
+        raise Refused(f"{centre.id} has no room then: {centre.appointments.capacity} appointment(s) already run "
+                      "at once during that time; `screening calendar free` lists free times")
     before = uow.bookings.get(case.id, kind)
     uow.bookings.put({
         "case_id": case.id, "kind": kind, "uid": before["uid"] if before else uid(case.id, kind, uow.directory.region_id()),
@@ -78,7 +79,7 @@ def book_slot(uow, acting_user: str | None, case_id: str, kind: str, start: date
     one before the deadline if there is one. Booked after it, the case is flagged at risk at once
     (a warning to the health centre and the coordinators), in the same unit of work."""
     from screening import access, clock
-    from workflows import services, slots
+    from workflows import services
 
     actor = services.load_actor(uow, acting_user)
     case = uow.cases.get(case_id)

@@ -28,12 +28,12 @@ def _in_span(day: date, opens: time, closes: time, length: timedelta, booked, ca
              since: datetime, until: datetime) -> Iterator[datetime]:
     start, last = datetime.combine(day, opens, STOCKHOLM), datetime.combine(day, closes, STOCKHOLM) - length
     while start <= last:
-        if since <= start < until and _room(start, start + length, booked, capacity):
+        if since <= start < until and room(start, start + length, booked, capacity):
             yield start
         start += STEP
 
 
-def _room(starts: datetime, ends: datetime, booked: list[tuple[datetime, datetime]], capacity: int) -> bool:
+def room(starts: datetime, ends: datetime, booked: list[tuple[datetime, datetime]], capacity: int) -> bool:
     """Whether fewer than `capacity` appointments run at every moment of [starts, ends)."""
     overlapping = [(s, e) for s, e in booked if s < ends and e > starts]
     if len(overlapping) < capacity:

@@ -88,7 +88,7 @@ def test_two_staff_booking_the_last_place_at_the_same_moment_get_it_once(demo_db
         thread.join(timeout=60)
     assert sorted(outcomes) == ["Refused", "booked"]
     with SqlUnitOfWork(demo_db) as uow:
-        assert uow.bookings.overlapping("hc-lugnvik", at(2026, 11, 25, 9), at(2026, 11, 25, 10)) == 3
+        assert len(uow.bookings.overlapping("hc-lugnvik", at(2026, 11, 25, 9), at(2026, 11, 25, 10))) == 3
 
 
 def test_booked_after_the_deadline_the_case_is_flagged_at_risk_to_the_centre_and_the_coordinators(demo_db):
@@ -117,3 +117,12 @@ def test_a_decline_cancels_the_appointment_still_to_come(demo_db):
         services.apply_event(uow, HC, case_id, "decline", {"reason": "invented"}, policy=POLICY,
                              now=at(2026, 11, 24, 9), recorded_at=at(2026, 11, 24, 9))
     assert booking(demo_db, case_id)["status"] == "cancelled"
+
+
+def test_room_is_counted_at_every_moment_not_by_every_appointment_that_touches_the_time(demo_db):
+    cases = [notified(demo_db) for _ in range(4)]
+    book(demo_db, cases[0], at(2026, 11, 25, 8, 30))  # 08:30-09:30
+    book(demo_db, cases[1], at(2026, 11, 25, 8, 30))  # 08:30-09:30
+    book(demo_db, cases[2], at(2026, 11, 25, 9, 30))  # 09:30-10:30
+    booked = book(demo_db, cases[3], at(2026, 11, 25, 9))  # 09:00-10:00: at most 2 others at any moment
+    assert booked["start"] == at(2026, 11, 25, 9)

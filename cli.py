@@ -191,6 +191,16 @@ def case_show(case_id: str = typer.Argument(..., metavar="ID")) -> None:
     out.result(view, lambda: render.case(view))
 
 
+def _case_as_seen(case_id: str) -> dict:
+    """The case after a change, as the acting user may see it (the read is audited like any other)."""
+    from screening import views
+
+    with read_model() as rm:
+        actor = rm.actor(settings.user)
+        row = rm.case(actor, case_id, at=settings.now, recorded_at=settings.recorded_at)
+    return views.case_view(row, actor, settings.now, _upstream())
+
+
 def _upstream() -> dict[str, str]:
     from workflows.deadlines import upstream_map
 
@@ -230,7 +240,7 @@ def case_event(
     if_version: Optional[int] = typer.Option(None, "--if-version", help="Refuse if the case changed since this version was read."),
 ) -> None:
     """Apply one event of the agreement to a case; prints the case after it."""
-    from screening import clock, render, views
+    from screening import clock, render
     from screening.errors import BadInput
     from screening.unit_of_work import SqlUnitOfWork
     from workflows import services
@@ -247,10 +257,7 @@ def case_event(
     with SqlUnitOfWork(settings.url) as uow:
         services.apply_event(uow, settings.user, case_id, event, params, policy=policy, now=now,
                              recorded_at=settings.recorded_at, at=when, expected_version=if_version)
-    with read_model() as rm:
-        actor = rm.actor(settings.user)
-        view = views.case_view(rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at), actor, now,
-                               _upstream())
+    view = _case_as_seen(case_id)
     out.result(view, lambda: render.case(view))
 
 
@@ -263,7 +270,7 @@ def case_book(
     start: Optional[str] = typer.Option(None, "--start", help="This time (ISO 8601; local time without an offset)."),
 ) -> None:
     """Book the case's appointment at its health centre (health centre staff), through the booking event."""
-    from screening import clock, render, views
+    from screening import clock, render
     from screening.errors import BadInput
     from screening.unit_of_work import SqlUnitOfWork
     from workflows import services
@@ -281,10 +288,7 @@ def case_book(
         sys.stderr.write(f"screening: warning: no free time before the deadline "
                          f"({clock.local_iso(booked['due'])}); booked the earliest after it, and the health centre "
                          "and the coordinators are alerted\n")
-    with read_model() as rm:
-        actor = rm.actor(settings.user)
-        view = views.case_view(rm.case(actor, case_id, at=now, recorded_at=settings.recorded_at), actor, now,
-                               _upstream())
+    view = _case_as_seen(case_id)
     booking = {"kind": booked["kind"], "start": clock.local_iso(booked["start"]), "end": clock.local_iso(booked["end"]),
                "in_time": booked["in_time"]}
     out.result({"booking": booking, "case": view}, lambda: render.case(view))
@@ -304,22 +308,20 @@ def calendar_free(
     from screening import clock, render
     from screening.errors import BadInput
     from screening.unit_of_work import SqlUnitOfWork
+    from screening.workdays import default_calendar
     from workflows.bookings import duration
+    from workflows.services import load_actor
     from workflows.slots import free_starts
 
     start = clock.parse_datetime(since, "--from") if since else settings.now
     until = start + timedelta(days=days)
     with SqlUnitOfWork(settings.url) as uow:
-        from workflows.services import load_actor
-
         load_actor(uow, settings.user)
         centre = uow.directory.load().get(health_centre)
         if centre.kind != "health_centre":
             raise BadInput(f"'{health_centre}' is not a health centre")
-        booked = uow.bookings.booked(centre.id, start, until + timedelta(days=1))
+        booked = uow.bookings.overlapping(centre.id, start, until + timedelta(days=1))
     length = duration(centre.appointments, "examination" if examination else "conversation", interpreter)
-    from screening.workdays import default_calendar
-
     times = [{"start": clock.local_iso(t), "end": clock.local_iso(t + length)}
              for t in free_starts(centre.appointments, length, booked, default_calendar(), start, until)]
     out.result(times, lambda: render.free_times(centre.id, times))

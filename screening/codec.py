@@ -27,6 +27,17 @@ def case_from_db(row: dict) -> dict:
     return row
 
 
+ALERT_TIMES = ("due", "raised_at", "last_raised_at", "acknowledged_at")
+
+
+def alerts_from_db(rows: list[dict]) -> list[dict]:
+    """Stored alert rows with their times as aware UTC datetimes (in place)."""
+    for row in rows:
+        for name in ALERT_TIMES:
+            row[name] = clock.from_db(row[name])
+    return rows
+
+
 def case_to_row(case: Case) -> dict:
     """The case's columns as Python values (for SQLAlchemy, which encodes them itself)."""
     return {name: getattr(case, name) for name in CASE_FIELDS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from screening import access, clock, db
-from screening.codec import audit_kind, case_from_db as _coerce, user_number
+from screening.codec import alerts_from_db, audit_kind, case_from_db as _coerce, user_number
 from screening.errors import NotFound
 from screening.model import Actor
 DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
@@ -149,10 +149,7 @@ class ReadModel:
             "SELECT a.id, a.case_id, a.rule, a.kind, a.owner, a.due, a.raised_at, a.last_raised_at, "
             "a.raise_count, a.acknowledged_at FROM alert a JOIN screening_case c ON c.id = a.case_id "
             f"WHERE {' AND '.join(where) or '1 = 1'} ORDER BY a.due, a.id", params)
-        for row in rows:
-            for name in ("due", "raised_at", "last_raised_at", "acknowledged_at"):
-                row[name] = clock.from_db(row[name])
-        return rows
+        return alerts_from_db(rows)
 
     def _record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,
                       recorded_at: datetime) -> None:

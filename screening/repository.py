@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from screening import clock
 from screening.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 from screening.directory import Directory, organisation_from_dict
 from screening.errors import NotFound, StaleWrite
@@ -270,26 +271,15 @@ class SqlBookingRepository:
 
     def overlapping(self, health_centre_id: str, starts: datetime, ends: datetime, *,
                     besides=None) -> list[tuple[datetime, datetime]]:
-        """The booked appointments that overlap [starts, ends), but the case's own of that kind."""
-        from screening import clock
-
+        """The booked appointments that overlap [starts, ends) in time order, but `besides`
+        (a case and kind: its own booking, when it is rebooked)."""
         stamp = self.conn.timestamp
         case_id, kind = besides or (None, None)
         rows = self.conn.all(
             "SELECT starts, ends FROM booking WHERE health_centre_id = :hc AND status = 'booked' AND starts > :earliest "
-            "AND starts < :ends AND ends > :starts AND NOT (case_id = :case_id AND kind = :kind)",
+            "AND starts < :ends AND ends > :starts AND NOT (case_id = :case_id AND kind = :kind) ORDER BY starts",
             {"hc": health_centre_id, "starts": stamp(starts), "ends": stamp(ends), "case_id": case_id or "",
              "kind": kind or "", "earliest": stamp(starts - LONGEST_APPOINTMENT)})
-        return [(clock.from_db(r["starts"]), clock.from_db(r["ends"])) for r in rows]
-
-    def booked(self, health_centre_id: str, since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
-        stamp = self.conn.timestamp
-        from screening import clock
-
-        rows = self.conn.all("SELECT starts, ends FROM booking WHERE health_centre_id = :hc AND status = 'booked' "
-                             "AND starts > :earliest AND starts < :until AND ends > :since ORDER BY starts",
-                             {"hc": health_centre_id, "since": stamp(since), "until": stamp(until),
-                              "earliest": stamp(since - LONGEST_APPOINTMENT)})
         return [(clock.from_db(r["starts"]), clock.from_db(r["ends"])) for r in rows]
 
     def get(self, case_id: str, kind: str) -> dict | None:

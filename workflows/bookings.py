@@ -91,9 +91,7 @@ def book_slot(uow, acting_user: str | None, case_id: str, kind: str, start: date
     deadline = uow.deadlines.for_case(case.id).get(RULE_OF_KIND[kind])
     due = clock.from_db(deadline["due"]) if deadline else None
     if start is None:
-        mine = uow.bookings.get(case.id, kind)
-        booked = [span for span in uow.bookings.booked(centre.id, now, now + timedelta(days=60))
-                  if not (mine and mine["status"] == "booked" and span[0] == clock.from_db(mine["starts"]))]
+        booked = uow.bookings.overlapping(centre.id, now, now + timedelta(days=60), besides=(case.id, kind))
         start, _ = slots.first_free(centre.appointments, length, booked, policy.calendar, now, due or now)
         if start is None:
             raise Refused(f"{centre.id} has no free time in the next 60 days")

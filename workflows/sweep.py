@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from screening import clock
+from screening.codec import alerts_from_db
 
 RERAISE_AFTER = timedelta(days=7)
 
@@ -54,11 +54,7 @@ def sweep(conn, rules: dict, now: datetime) -> SweepResult:
         return conn.execute(sql, times)
 
     def alerts(sql: str) -> list[dict]:
-        rows = conn.all(sql, times)
-        for row in rows:
-            for name in ("due", "raised_at", "last_raised_at", "acknowledged_at"):
-                row[name] = clock.from_db(row[name])
-        return rows
+        return alerts_from_db(conn.all(sql, times))
 
     came_up = "d.status = 'open' AND d.next_alert_at < :now" + (
         "" if swept_to is None else " AND d.next_alert_at >= :swept_to")

@@ -417,6 +417,111 @@ def alerts_ack(alert_id: int = typer.Argument(..., metavar="ID")) -> None:
     out.result({"id": alert_id, "acknowledged": True}, lambda: out.line(f"Alert {alert_id} acknowledged"))
 
 
+@app.command()
+def report(
+    since: Optional[str] = typer.Option(None, "--from", metavar="DATE", help="The period's first day (default: "
+                                        "1 January of the clock's year)."),
+    until: Optional[str] = typer.Option(None, "--to", metavar="DATE", help="The period's last day (default: today)."),
+    by: str = typer.Option("municipality", "--by", help="municipality or health_centre."),
+    fmt: str = typer.Option("table", "--format", help="table, csv (for Excel: UTF-8 with BOM, ';', decimal comma) "
+                            "or json."),
+    chart: Optional[str] = typer.Option(None, "--chart", metavar="FILE.png", help="Also draw the yearly "
+                                        "follow-up's charts to this PNG file."),
+    out_file: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the CSV or JSON to this "
+                                           "file instead of standard output."),
+) -> None:
+    """The follow-up statistics of § 10 for the children whose notice was registered in the period,
+    per municipality or health centre and for the whole region (coordinator, admin).
+
+    Aggregates only: a group of fewer children than SCREENING_MIN_GROUP (default 5) shows no figures."""
+    from screening import access, clock, report as follow_up
+    from screening.errors import BadInput
+    from screening.statistics import Period
+    from screening.workdays import default_calendar
+
+    if fmt not in ("table", "csv", "json"):
+        raise BadInput(f"--format must be table, csv or json, not '{fmt}'")
+    fmt = "json" if settings.json else fmt
+    if out_file is not None and fmt == "table":
+        raise BadInput("--out writes a CSV or JSON file: give --format csv or json")
+    if by not in follow_up.BY:
+        raise BadInput(f"--by must be municipality or health_centre, not '{by}'")
+    now = settings.now
+    today = clock.local_date(now)
+    period = Period(clock.parse_date(since, "--from") if since else today.replace(month=1, day=1),
+                    clock.parse_date(until, "--to") if until else today)
+    if period.last < period.first:
+        raise BadInput(f"--to {period.last} is before --from {period.first}")
+    threshold = follow_up.min_group()
+    with read_model() as rm:
+        access.require_command(rm.actor(settings.user), "report")
+        region, groups = rm.report_groups(by)
+        data = follow_up.compute(rm.conn, period=period, by=by, now=now, calendar=default_calendar(),
+                                 upstream=_upstream(), threshold=threshold, groups=groups, region=region,
+                                 monthly=chart is not None)
+    if chart is not None:
+        from screening import charts
+
+        region_row = data["rows"][-1]
+        charts.draw(chart, period=(period.first, period.last), monthly=data.pop("monthly"),
+                    breaches={party: region_row[f"breaches_{party}"] for party in follow_up.PARTIES},
+                    distribution=data.pop("distribution"), threshold=threshold)
+    if fmt == "table" and out_file is None:
+        from screening.report_render import table
+
+        out.console().print(table(data))
+        return
+    import json
+
+    from screening.report_render import csv_bytes
+
+    body = csv_bytes(data) if fmt == "csv" else (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+    if out_file is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+        return
+    _write_file(out_file, body)
+    out.result({"written": out_file}, lambda: out.line(f"Wrote {out_file}"))
+
+
+def _write_file(path: str, body: bytes) -> None:
+    """The whole file or none of it: written beside, then moved into place."""
+    from pathlib import Path
+
+    from screening.errors import BadInput
+
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(body)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True) if partial.parent.is_dir() else None
+        raise BadInput(f"cannot write {path}: {error.strerror or error}") from None
+
+
+@app.command()
+def overview(
+    watch: bool = typer.Option(False, "--watch", help="Refresh the screen until Ctrl-C."),
+    every: float = typer.Option(30.0, "--every", min=1.0, help="Seconds between refreshes with --watch."),
+    oldest: int = typer.Option(10, "--oldest", min=1, max=100, help="How many of the longest-waiting cases to show."),
+) -> None:
+    """The coordinator's screen: open breaches and reminders by municipality and health centre, the
+    longest-waiting cases and today's bookings (coordinator, admin)."""
+    from screening import overview as screen
+    from screening.errors import BadInput
+
+    if watch and settings.json:
+        raise BadInput("--watch draws a screen; --json prints one document: give one of them")
+    if not watch:
+        data = screen.gather_for(settings.url, settings.user, now=settings.now, recorded_at=settings.recorded_at,
+                                 oldest=oldest)
+        out.result(data, lambda: out.console().print(screen.renderable(data)))
+        return
+    screen.watch(settings.url, settings.user, clock=lambda: settings.now, recorded_at=lambda: settings.recorded_at,
+                 oldest=oldest, every=every)
+
+
 @outbox_app.command("send")
 def outbox_send(
     folder: Optional[str] = typer.Option(None, "--dir", help="Write each message as a .eml file here "
@@ -520,17 +625,25 @@ class out:
     @staticmethod
     def result(data, human) -> None:
         if settings.json:
-            import json
-
-            sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+            out.json(data)
         else:
             human()
 
     @staticmethod
+    def json(data) -> None:
+        import json
+
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+    @staticmethod
     def line(text: str) -> None:
+        out.console().print(text)
+
+    @staticmethod
+    def console():
         from screening.render import console
 
-        console().print(text)
+        return console()
 
 
 def fail(code: str, message: str, exit_code: int) -> int:

@@ -1,4 +1,5 @@
-"""The demo: four weeks of invented arrivals in the demo region, some steps late, each role's view.
+"""The demo: three months of invented arrivals in the demo region, some steps late, each role's view,
+the coordinator's follow-up report with its charts.
 
 Run with `make demo` (or `python -m screening.demo --db sqlite:///demo.db`). Every step goes
 through the real command line, exactly as staff would type it, with `--at`/`--now` set to the
@@ -22,7 +23,7 @@ import cli
 from screening import db
 from screening.clock import STOCKHOLM
 
-START = datetime(2026, 10, 26, 8, 0, tzinfo=STOCKHOLM)
+START = datetime(2026, 8, 24, 8, 0, tzinfo=STOCKHOLM)
 TODAY = "2026-11-23T10:00"
 PLACES = {  # municipality -> reception user, health centre, a school, a preschool
     "Östersund": ("ostersund-reception", "hc-lugnvik", "ostersund-school-norrby", "ostersund-preschool-solrosen"),
@@ -61,7 +62,7 @@ def plan_child(n: int, rng: random.Random) -> list[tuple[datetime, str, str]]:
     """(when, user, command) for one child; some steps deliberately late."""
     municipality = ROTATION[n % len(ROTATION)]
     reception, hc, school, preschool = PLACES[municipality]
-    notice = working_hours(START + timedelta(days=rng.randint(0, 20)), rng)
+    notice = working_hours(START + timedelta(days=rng.randint(0, 84)), rng)
     age = rng.randint(2, 16)
     born = (notice - timedelta(days=365 * age + rng.randint(0, 300))).date()
     place = f"--preschool {preschool}" if age < 6 and preschool else f"--school {school}" if school else ""
@@ -78,17 +79,32 @@ def plan_child(n: int, rng: random.Random) -> list[tuple[datetime, str, str]]:
     steps.append((notified, reception, "notify_parties"))
     booked = later(notified, rng.choice([1, 2, 3, 9]))  # sometimes past five working days
     conversation = later(booked, rng.randint(2, 6))
-    steps.append((booked, hc, f"book_health_conversation --set start={conversation.isoformat()}"))
+    steps.append((booked, hc, "case book {id} --auto"))  # the earliest free time, as staff would
     steps.append((conversation, hc, "hold_health_conversation"))
     results = later(conversation, rng.randint(7, 16))
     obstacle = "yes" if n % 11 == 5 else "no"
     steps.append((results, hc, f"record_results --set obstacle={obstacle} --set 'note=Provsvar (påhittade): inga fynd'"))
     steps.append((later(results, 1), hc, "inform_family"))
     steps.append((later(results, rng.choice([1, 4])), hc, "inform_reception"))
+    booked_exam = later(results, rng.choice([1, 2, 5]))
+    examination = later(booked_exam, rng.randint(7, 40))
+    steps.append((booked_exam, hc, "case book {id} --examination --auto"))
+    steps.append((examination, hc, "hold_examination --set 'note=Undersökning (påhittad): frisk'"))
+    unit = preschool if age < 6 and preschool else school
+    if unit:  # step 8: introduction meeting and plan, then start (preschool only once results are in)
+        invited = later(notice, rng.randint(3, 10))
+        steps.append((invited, unit, "invite_intro_meeting"))
+        steps.append((later(invited, rng.randint(2, 7)), unit, "hold_intro_meeting"))
+        plan = later(invited, rng.randint(8, 14))
+        steps.append((plan, unit, "make_intro_plan"))
+        start = later(max(plan, results) if unit == preschool else plan, rng.randint(1, 30))
+        begin = "start_preschool" if unit == preschool else "start_school"
+        steps.append((start, unit, begin if obstacle == "no" else "start_with_adaptations --set "
+                      "'reason=Anpassad start enligt smittskyddets råd (påhittat)'"))
     return steps
 
 
-def simulate(url: str, children: int = 18, seed: int = 17) -> None:
+def simulate(url: str, children: int = 60, seed: int = 17) -> None:
     rng = random.Random(seed)
     plans = [plan_child(n, rng) for n in range(children)]
     ids: dict[int, str] = {}
@@ -101,7 +117,8 @@ def simulate(url: str, children: int = 18, seed: int = 17) -> None:
         if i == 0:
             ids[n] = run(f"--db {url} --as {user} --now {stamp} {command}")["id"]
         else:
-            run(f"--db {url} --as {user} --now {stamp} case event {ids[n]} {command} --at {stamp}")
+            step = command.format(id=ids[n]) if "{id}" in command else f"case event {ids[n]} {command} --at {stamp}"
+            run(f"--db {url} --as {user} --now {stamp} {step}")
     print(f"Simulated {len(ids)} arrivals from {START.date()} to {TODAY[:10]}.")
 
 
@@ -128,8 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     run(f"{opts} --as hc-lugnvik alerts --open", show=True)
     run(f"{opts} --as region-coordinator outbox send --dir demo-out/outbox", show=True)
     run(f"{opts} --as region-coordinator case history {first} --reads", show=True)
+    run(f"{opts} --as region-coordinator overview", show=True)
+    report = f"{opts} --as region-coordinator report --from {START.date()}"
+    run(f"{report} --chart demo-out/uppfoljning.png", show=True)
+    run(f"{report} --format csv --out demo-out/uppfoljning.csv", show=True)
     print("\nThe messages to the parties and the alerts are in demo-out/outbox/ (one .eml file each: "
           "open one with any mail program or a text editor).")
+    print("The follow-up report is in demo-out/uppfoljning.csv (opens in Excel) and its charts in "
+          "demo-out/uppfoljning.png.")
     print(f"\nThe demo database is {url}; try e.g.\n"
           f"  .venv/bin/screening --db {url} --as hc-lugnvik case show {first}")
     return 0

@@ -63,6 +63,16 @@ class ReadModel:
         names = tuple(json.loads(region["municipalities"])) if region else ()
         return Directory(region["id"] if region else "", "", names, ()).municipality(name)
 
+    def report_groups(self, by: str) -> tuple[str, list[str]]:
+        """The region's name and its municipalities (in the region's order) or health centres."""
+        import json
+
+        region = self.conn.one("SELECT name, municipalities FROM region") or {"name": "", "municipalities": "[]"}
+        if by == "municipality":
+            return region["name"], list(json.loads(region["municipalities"]))
+        centres = self.conn.all("SELECT id FROM organisation WHERE kind = 'health_centre' ORDER BY position")
+        return region["name"], [row["id"] for row in centres]
+
     def users(self) -> list[dict]:
         return self.conn.all("SELECT id, role, org_id AS org FROM app_user ORDER BY id")
 

@@ -1,0 +1,156 @@
+"""The coordinator's screen (`screening overview`): what is late and waiting in the region, now.
+
+Counts by municipality and health centre come from grouped SQL, read in one short read-only
+transaction (one snapshot; none is held between refreshes). A breach or missed target is a
+deadline past due and not done (stored open, shown breached) on a case still waiting: not one
+whose case ended, nor a health step of a declined case (the sweep counts those resolved too).
+`next_alert_at` is the reminder time until the sweep reminds, then the due: an open reminder is
+one whose time came but not swept yet (`next_alert_at <= now < due`), or one the sweep raised
+for the deadline's present due.
+
+Audit: listing a case id with its late step or its appointment is a read of the case
+(patientdatalagen), recorded as `list` for each case listed, before the screen shows it. With
+`--watch` a case is recorded only the first time this process shows it (a set kept for the
+process): a screen left open all day would otherwise write a row per case at every refresh and
+bury the log extract under the same read; the first row says who has seen it, and from when.
+The counts name no case and are not recorded. Nothing medical, no name or number is read.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta
+from datetime import time as day_time
+
+from screening import access
+from screening.clock import STOCKHOLM, from_db, local_date, local_iso
+from screening.overview_render import renderable  # noqa: F401 - the CLI's names are this module's
+from screening.queries import ReadModel
+
+COUNTS = ("breaches", "missed_targets", "reminders", "unacknowledged_alerts")
+WAITING = "d.status = 'open' AND c.ended_at IS NULL AND (c.declined_at IS NULL OR d.rule NOT IN ({health}))"
+REMINDED = ("EXISTS (SELECT 1 FROM alert a WHERE a.due = d.due AND a.case_id = d.case_id AND a.rule = d.rule "
+            "AND a.kind = 'reminder' AND a.raised_at <= :now)")
+GROUPS = (
+    "SELECT c.municipality, c.health_centre_id AS health_centre, "
+    "SUM(CASE WHEN d.due < :now AND d.rule NOT IN ({warning}) THEN 1 ELSE 0 END) AS breaches, "
+    "SUM(CASE WHEN d.due < :now AND d.rule IN ({warning}) THEN 1 ELSE 0 END) AS missed_targets, "
+    "SUM(CASE WHEN d.due >= :now THEN 1 ELSE 0 END) AS reminders "
+    "FROM deadline d JOIN screening_case c ON c.id = d.case_id "
+    f"WHERE {WAITING} AND (d.due < :now OR (d.next_alert_at <= :now AND d.next_alert_at < d.due) OR {REMINDED}) "
+    "GROUP BY c.municipality, c.health_centre_id")
+UNACKNOWLEDGED = (  # alerts nobody acknowledged, on a step still open for the due they were raised for
+    "SELECT c.municipality, c.health_centre_id AS health_centre, COUNT(*) AS unacknowledged_alerts FROM alert a "
+    "JOIN deadline d ON d.case_id = a.case_id AND d.rule = a.rule AND d.due = a.due "
+    f"JOIN screening_case c ON c.id = a.case_id WHERE a.acknowledged_at IS NULL AND a.raised_at <= :now AND {WAITING} "
+    "GROUP BY c.municipality, c.health_centre_id")
+OLDEST = (  # each case once, by its oldest past-due step (the open deadlines read through the partial index)
+    "WITH late AS MATERIALIZED (SELECT d.case_id, c.municipality, c.health_centre_id AS health_centre, d.rule, "
+    f"d.owner, d.due FROM deadline d JOIN screening_case c ON c.id = d.case_id WHERE {WAITING} AND d.due < :now) "
+    "SELECT case_id, municipality, health_centre, rule, owner, due FROM (SELECT late.*, "
+    "ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY due, rule) AS n FROM late) ranked "
+    "WHERE n = 1 ORDER BY due, case_id LIMIT :oldest")
+BOOKINGS = (  # per centre through ix_booking_centre_starts
+    "SELECT b.starts, b.ends, b.health_centre_id AS health_centre, b.kind, b.case_id, b.interpreter FROM booking b "
+    "WHERE b.health_centre_id IN (SELECT id FROM organisation WHERE kind = 'health_centre') "
+    "AND b.status = 'booked' AND b.starts >= :day_starts AND b.starts < :day_ends "
+    "ORDER BY b.starts, b.health_centre_id, b.case_id")
+
+
+def gather_for(url: str, user_id: str | None, *, now: datetime, recorded_at: datetime, oldest: int,
+               audited: set[str] | None = None) -> dict:
+    """The screen's contents at `now` (coordinator, admin); each case listed is recorded as read,
+    except those in `audited` (already shown by this process), which is then updated."""
+    rm = ReadModel(url)
+    try:
+        actor = rm.actor(user_id)
+        access.require_command(actor, "overview")
+        data = _read(rm.conn, now, oldest)
+        listed = dict.fromkeys([row["case"] for row in data["oldest"]] + [b["case"] for b in data["bookings_today"]])
+        new = [case_id for case_id in listed if audited is None or case_id not in audited]
+        rm._record_reads(actor, new, "list", now, recorded_at)  # before anything is shown
+        if audited is not None:
+            audited.update(new)
+        return data
+    finally:
+        rm.close()
+
+
+def watch(url: str, user_id: str | None, *, clock, recorded_at, oldest: int, every: float, console=None,
+          sleep=None) -> None:
+    """Draw the screen afresh (a new short read) every `every` seconds until Ctrl-C. On a terminal
+    it is redrawn in place; piped, each refresh is printed after the last."""
+    from rich.live import Live
+
+    from screening.render import console as default_console
+
+    screen = console or default_console()
+    live = Live(console=screen, auto_refresh=False) if screen.is_terminal else None
+    audited: set[str] = set()
+    try:
+        if live is not None:
+            live.start()
+        while True:
+            view = renderable(gather_for(url, user_id, now=clock(), recorded_at=recorded_at(), oldest=oldest,
+                                         audited=audited))
+            if live is not None:
+                live.update(view, refresh=True)
+            else:
+                screen.print(view)
+            (sleep or time.sleep)(every)
+    except KeyboardInterrupt:
+        return
+    finally:
+        if live is not None:
+            live.stop()
+
+
+def _read(conn, now: datetime, oldest: int) -> dict:
+    from workflows.deadlines import load_rules
+
+    rules = load_rules(os.environ.get("SCREENING_RULES"))
+    params = {"now": conn.timestamp(now), "oldest": oldest}
+    lists = {}
+    for name, names in (("warning", [n for n, r in rules.items() if r.kind == "warning"]),
+                        ("health", [n for n, r in rules.items() if r.track == "health"])):
+        params.update({f"{name}{i}": rule for i, rule in enumerate(names)})
+        lists[name] = ", ".join(f":{name}{i}" for i in range(len(names))) or "''"
+    today = local_date(now)
+    day = {"day_starts": conn.timestamp(datetime.combine(today, day_time(0), STOCKHOLM)),
+           "day_ends": conn.timestamp(datetime.combine(today + timedelta(days=1), day_time(0), STOCKHOLM))}
+    conn.execute("BEGIN" if conn.sqlite else "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    try:  # one snapshot for the counts and the lists
+        counted = [conn.all(sql.format(**lists), params) for sql in (GROUPS, UNACKNOWLEDGED)]
+        late = conn.all(OLDEST.format(**lists), params)
+        booked = conn.all(BOOKINGS, day)
+        region = conn.one("SELECT municipalities FROM region")
+    finally:
+        conn.rollback()  # read only: nothing to keep
+    groups = _merge(counted, region)
+    return {
+        "at": local_iso(now),
+        "breaches": groups,
+        "total": {name: sum(g[name] for g in groups) for name in COUNTS},
+        "oldest": [{"case": r["case_id"], "municipality": r["municipality"], "health_centre": r["health_centre"],
+                    "rule": r["rule"], "owner": r["owner"], "due_date": local_date(from_db(r["due"])).isoformat(),
+                    "days_overdue": (today - local_date(from_db(r["due"]))).days} for r in late],
+        "bookings_today": [{"start": local_iso(from_db(b["starts"])), "end": local_iso(from_db(b["ends"])),
+                            "health_centre": b["health_centre"], "kind": b["kind"], "case": b["case_id"],
+                            "interpreter": b["interpreter"] is not None} for b in booked],
+    }
+
+
+def _merge(counted: list[list[dict]], region: dict | None) -> list[dict]:
+    """One row per municipality and health centre, in the region's order of municipalities."""
+    import json
+
+    groups: dict[tuple, dict] = {}
+    for rows in counted:
+        for row in rows:
+            place = {"municipality": row["municipality"], "health_centre": row["health_centre"]}
+            group = groups.setdefault(tuple(place.values()), {**place, **dict.fromkeys(COUNTS, 0)})
+            group.update({name: int(row[name] or 0) for name in COUNTS if name in row})
+    order = {name: i for i, name in enumerate(json.loads(region["municipalities"]) if region else [])}
+    return sorted(groups.values(), key=lambda g: (order.get(g["municipality"], len(order)), g["municipality"],
+                                                  g["health_centre"] or ""))

@@ -1,0 +1,107 @@
+"""`screening report`: the § 10 figures per group and for the region, small groups hidden.
+
+`compute` runs the grouped queries of `screening.statistics` in one snapshot and shapes their
+results into the contract's rows; `suppress` hides every figure of a group of fewer children
+than the threshold, and of as many more groups as it takes so that the hidden ones cannot be
+worked out from the region's total. Definitions of every figure: docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from screening import statistics as st
+from screening.errors import BadInput
+from screening.statistics import Period
+from screening.workdays import WorkingDays
+
+DEFAULT_MIN_GROUP = 5
+BY = ("municipality", "health_centre")
+PARTIES = st.PARTIES
+
+
+def min_group() -> int:
+    """The smallest group shown with figures: SCREENING_MIN_GROUP, a setting of the deployment."""
+    text = os.environ.get("SCREENING_MIN_GROUP", str(DEFAULT_MIN_GROUP))
+    if not text.strip().isdigit() or int(text) < 1:
+        raise BadInput(f"SCREENING_MIN_GROUP must be a whole number of children, 1 or more, not '{text}'")
+    return int(text)
+
+
+def figure_names() -> list[str]:
+    """The figures of a row, in the contract's order (after `group`)."""
+    names = ["notices", "notified_same_day", "notified_same_day_share", "booked_in_time", "booked_in_time_share",
+             "booking_pending"]
+    for duration in st.DURATIONS:
+        names += [f"{duration}_median", f"{duration}_p90"]
+    names += ["offered", "offered_share", "conversations_held", "examined", "examined_share", "declined",
+              "results_late", "vaccination_plans_made", "vaccinations_completed"]
+    return names + [f"breaches_{party}" for party in st.PARTIES]
+
+
+def compute(conn, *, period: Period, by: str, now: datetime, calendar: WorkingDays, upstream: dict[str, str],
+            threshold: int, groups: list[str | None], region: str, monthly: bool = False) -> dict:
+    """The report at `now`. `groups` are the directory's municipalities or health centres, shown
+    even without children; `monthly` adds the figures the charts draw."""
+    if by not in BY:
+        raise BadInput(f"--by must be municipality or health_centre, not '{by}'")
+    conn.execute("BEGIN" if conn.sqlite else "BEGIN ISOLATION LEVEL REPEATABLE READ")  # one snapshot
+    try:
+        if conn.sqlite:
+            conn.execute("PRAGMA temp_store = MEMORY")
+            st.build_zone(conn)
+        st.build_cases(conn, period, now)
+        st.build_calendar(conn, calendar)
+        now_param = conn.timestamp(now)
+        grouped = [(by,), ()]
+        found = {key: (st.counts(conn, key), st.percentiles(conn, key), st.breaches(conn, key, upstream, now_param))
+                 for key in grouped}
+        extra = {}
+        if monthly:
+            extra["monthly"] = [{"month": month, "group": group, "notices": c["notices"],
+                                 "booked_in_time_share": c["booked_in_time"] / c["notices"]
+                                 if c["notices"] >= threshold else None}
+                                for (month, group), c in sorted(st.counts(conn, ("month", "municipality")).items())]
+            extra["distribution"] = [{"weeks": weeks, "children": children} for weeks, children
+                                     in sorted(st.arrival_to_examination(conn).items())]
+    finally:
+        conn.rollback()  # nothing was written but the temporary tables, which go with it
+    counts, ranks, missed = found[(by,)]
+    known = list(groups) + sorted((key[0] for key in counts if key[0] not in groups), key=lambda g: (g is None, g))
+    rows = [_row(group, by, counts.get((group,)), ranks.get((group,), {}), missed.get((group,), {}), threshold)
+            for group in known]
+    suppress(rows, threshold)
+    total = found[()]
+    region_row = _row(region, "region", total[0].get(()), total[1].get((), {}), total[2].get((), {}), threshold)
+    suppress([region_row], threshold)
+    return {"from": period.first.isoformat(), "to": period.last.isoformat(), "by": by,
+            "at": now.isoformat(timespec="seconds"), "min_group": threshold, "rows": rows + [region_row], **extra}
+
+
+def _row(group, level: str, counted: dict | None, ranks: dict, missed: dict, threshold: int) -> dict:
+    counted = counted or {"notices": 0, **{name: 0 for name in st.COUNTS}}
+    notices = counted["notices"]
+    row = {"group": group, **counted}
+    for share, count in st.SHARES.items():
+        row[share] = counted[count] / notices if notices else None
+    for duration in st.DURATIONS:
+        rank = ranks.get(duration)
+        shown = rank is not None and rank["n"] >= threshold  # a median of two children tells of them
+        row[f"{duration}_median"] = rank["median"] if shown else None
+        row[f"{duration}_p90"] = rank["p90"] if shown else None
+    for party in st.PARTIES:
+        row[f"breaches_{party}"] = missed.get(party, 0)
+    return {"group": group, **{name: row[name] for name in figure_names()}, "level": level, "suppressed": False}
+
+
+def suppress(rows: list[dict], threshold: int) -> None:
+    """Hide the figures of every group of 1 to threshold − 1 children; then, while the hidden
+    groups hold fewer than `threshold` children together (the region's total minus the shown
+    groups would give them away), hide the smallest shown group too."""
+    hidden = [row for row in rows if 0 < row["notices"] < threshold]
+    shown = sorted((row for row in rows if row["notices"] >= threshold), key=lambda row: row["notices"])
+    while hidden and shown and sum(row["notices"] for row in hidden) < threshold:
+        hidden.append(shown.pop(0))
+    for row in hidden:
+        row.update({name: None for name in figure_names()}, suppressed=True)

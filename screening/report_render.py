@@ -1,0 +1,100 @@
+"""The report for people: a rich table (figures down, groups across) and a CSV for a Swedish
+Excel (UTF-8 with BOM, semicolons, decimal comma). JSON needs nothing of this."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from screening.report import figure_names
+
+LABELS_SV = {
+    "notices": "Anmälningar (barn)",
+    "notified_same_day": "Underrättade samma dag",
+    "notified_same_day_share": "Andel underrättade samma dag",
+    "booked_in_time": "Bokade inom 5 arbetsdagar",
+    "booked_in_time_share": "Andel bokade inom 5 arbetsdagar",
+    "booking_pending": "Bokning ännu inom tidsgränsen",
+    "workdays_to_booking": "Arbetsdagar HC informerad → bokning",
+    "days_to_conversation": "Dagar ankomst → hälsosamtal",
+    "days_to_results": "Dagar ankomst → provsvar",
+    "days_to_examination": "Dagar ankomst → läkarundersökning",
+    "days_to_school_start": "Dagar ankomst → skolstart",
+    "days_to_preschool_start": "Dagar ankomst → förskolestart",
+    "offered": "Erbjudna hälsosamtal",
+    "offered_share": "Andel erbjudna",
+    "conversations_held": "Hälsosamtal hållna",
+    "examined": "Läkarundersökta",
+    "examined_share": "Andel läkarundersökta",
+    "declined": "Avböjt",
+    "results_late": "Provsvar försenade (> 14 dagar)",
+    "vaccination_plans_made": "Vaccinationsplaner gjorda",
+    "vaccinations_completed": "Kompletterande vaccinationer klara",
+    "breaches_reception_unit": "Missade tidsgränser: mottagningsenhet",
+    "breaches_health_centre": "Missade tidsgränser: hälsocentral",
+    "breaches_school": "Missade tidsgränser: skola",
+    "breaches_preschool": "Missade tidsgränser: förskola",
+    "breaches_bvc": "Missade tidsgränser: BVC",
+    "breaches_school_health": "Missade tidsgränser: elevhälsa",
+    "breaches_coordinator": "Missade tidsgränser: samordnare",
+}
+BY_SV = {"municipality": "Kommun", "health_centre": "Hälsocentral"}
+NO_GROUP = "(ingen)"
+REGION = "Hela regionen"
+HIDDEN = "–"
+
+
+def label(name: str) -> str:
+    if name.endswith("_median"):
+        return f"{LABELS_SV[name[:-7]]}, median"
+    if name.endswith("_p90"):
+        return f"{LABELS_SV[name[:-4]]}, 90:e percentil"
+    return LABELS_SV[name]
+
+
+def _cell(name: str, value) -> str:
+    if value is None:
+        return HIDDEN
+    if name.endswith("_share"):
+        return f"{value * 100:.0f} %".replace(".", ",")
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",").removesuffix(",0")
+    return str(value)
+
+
+def table(report: dict):
+    """A rich Table: one row per figure, one column per group and the region last."""
+    from rich.table import Table
+
+    caption = (f"Barn vars anmälan registrerades {report['from']}–{report['to']}, läget {report['at'][:16]}. "
+               f"{HIDDEN} : färre än {report['min_group']} barn (sekretess) eller inget att räkna.")
+    grid = Table(title=f"Uppföljning enligt § 10 per {BY_SV[report['by']].lower()}", title_justify="left",
+                 caption=caption, caption_justify="left")
+    grid.add_column("", max_width=36)
+    for row in report["rows"]:
+        grid.add_column(REGION if row["level"] == "region" else row["group"] or NO_GROUP, justify="right")
+    for name in figure_names():
+        grid.add_row(label(name), *(_cell(name, row[name]) for row in report["rows"]))
+    return grid
+
+
+def csv_bytes(report: dict) -> bytes:
+    """Opens in a Swedish Excel as it stands: a BOM so that it reads UTF-8, ';' between fields,
+    ',' before decimals; shares as fractions (0,75), hidden figures as empty cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([BY_SV[report["by"]], *(label(name) for name in figure_names()), "Dold (färre än "
+                     f"{report['min_group']} barn)"])
+    for row in report["rows"]:
+        group = row["group"] if row["level"] != "region" else f"{row['group']} (hela regionen)"
+        writer.writerow([group or NO_GROUP, *(_number(row[name]) for name in figure_names()),
+                         "ja" if row["suppressed"] else "nej"])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".").replace(".", ",")
+    return str(value)

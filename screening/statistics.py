@@ -1,0 +1,252 @@
+"""The follow-up statistics of § 10, aggregated in SQL. Definitions: docs/statistics.md.
+
+A child belongs to a period by the local date its notice was registered. Every figure is taken
+as things stand at `now`: a deadline not yet due counts as neither met nor missed.
+
+The database does the work. One pass writes each child of the period with the values the
+figures need into a temporary table `report_case`. Grouped queries over it give the counts,
+the percentiles (by window functions, so both backends compute the same number) and the missed
+deadlines by the party that answers for them. Python only fills in the two small calendar
+tables SQL cannot know and hides small groups (`suppress`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from screening.clock import STOCKHOLM
+from screening.workdays import WorkingDays
+
+PARTIES = ("reception_unit", "health_centre", "school", "preschool", "bvc", "school_health", "coordinator")
+COUNTS = ("notified_same_day", "booked_in_time", "booking_pending", "offered", "conversations_held", "examined",
+          "declined", "results_late", "vaccination_plans_made", "vaccinations_completed")
+SHARES = {"notified_same_day_share": "notified_same_day", "booked_in_time_share": "booked_in_time",
+          "offered_share": "offered", "examined_share": "examined"}
+# duration figure -> (the later step's stored time, the start): calendar days from the arrival
+# date, except the booking's, in working days from the day the HC was informed (step 3)
+DURATIONS = {
+    "workdays_to_booking": ("conversation_booked_at", "informed"),
+    "days_to_conversation": ("samples_taken_at", "arrival"),
+    "days_to_results": ("results_received_at", "arrival"),
+    "days_to_examination": ("examined_at", "arrival"),
+    "days_to_school_start": ("school_started_at", "arrival"),
+    "days_to_preschool_start": ("preschool_started_at", "arrival"),
+}
+GROUPINGS = {"municipality": "municipality", "health_centre": "health_centre", "month": "month"}
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) in UTC: from local midnight of the first day to that after the last."""
+        start = datetime.combine(self.first, time(0), STOCKHOLM)
+        end = datetime.combine(self.last + timedelta(days=1), time(0), STOCKHOLM)
+        return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+class Dialect:
+    """The few expressions the backends spell differently; days are whole days since 1970-01-01."""
+
+    def __init__(self, sqlite: bool):
+        self.sqlite = sqlite
+
+    def local_day(self, column: str) -> str:
+        if self.sqlite:  # Unix seconds; the offset in force then, from `report_zone`
+            return (f"(({column} + (SELECT z.shift FROM report_zone z WHERE z.since <= {column} "
+                    f"ORDER BY z.since DESC LIMIT 1)) / 86400)")
+        return f"(({column} AT TIME ZONE 'Europe/Stockholm')::date - DATE '1970-01-01')"
+
+    def day(self, column: str) -> str:
+        if self.sqlite:  # ISO text
+            return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+        return f"({column} - DATE '1970-01-01')"
+
+    def month(self, day: str) -> str:
+        if self.sqlite:
+            return f"strftime('%Y-%m', {day} * 86400, 'unixepoch')"
+        return f"to_char(DATE '1970-01-01' + {day}, 'YYYY-MM')"
+
+    def temp_table(self, name: str, columns: str = "") -> str:
+        """The start of a temporary table's CREATE, gone at the end of the report's transaction."""
+        return f"CREATE TEMP TABLE {name} {columns}" + ("" if self.sqlite else " ON COMMIT DROP")
+
+
+def missed(alias: str) -> str:
+    """A deadline done after its due, or past due and not done (stored open, shown breached)."""
+    return f"({alias}.status = 'late' OR ({alias}.status = 'open' AND {alias}.due < :now))"
+
+
+def build_cases(conn, period: Period, now: datetime) -> None:
+    """Write `report_case`: one row per child of the period, with what the figures need."""
+    sql = Dialect(conn.sqlite)
+    start, end = period.bounds()
+    notice_day = sql.local_day("c.notice_at")
+    arrival = sql.day("c.arrival")
+    flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
+    durations = ",\n".join(
+        f"{sql.local_day('c.' + column)} - {arrival} AS {name}"
+        for name, (column, since) in DURATIONS.items() if since == "arrival")
+    conn.execute(f"""{sql.temp_table('report_case')} AS
+        SELECT c.id, c.municipality, c.health_centre_id AS health_centre, {notice_day} AS notice_day,
+          {sql.month(notice_day)} AS month,
+          {flag("n.status = 'met'")} AS notified_same_day,
+          {flag("b.status = 'met'")} AS booked_in_time,
+          {flag("b.status = 'open' AND b.due >= :now")} AS booking_pending,
+          {flag("c.conversation_booked_at IS NOT NULL")} AS offered,
+          {flag("c.samples_taken_at IS NOT NULL")} AS conversations_held,
+          {flag("c.examined_at IS NOT NULL")} AS examined,
+          {flag("c.declined_at IS NOT NULL")} AS declined,
+          {flag(missed('r'))} AS results_late,
+          {flag("c.vaccination_plan_at IS NOT NULL")} AS vaccination_plans_made,
+          {flag("c.vaccinations_done_at IS NOT NULL")} AS vaccinations_completed,
+          {sql.local_day('c.parties_notified_at')} AS informed_day,
+          {sql.local_day('c.conversation_booked_at')} AS booked_day,
+          {durations}
+        FROM screening_case c
+        LEFT JOIN deadline n ON n.case_id = c.id AND n.rule = 'notify_parties'
+        LEFT JOIN deadline b ON b.case_id = c.id AND b.rule = 'book_health_conversation'
+        LEFT JOIN deadline r ON r.case_id = c.id AND r.rule = 'results_received'
+        WHERE c.notice_at >= :start AND c.notice_at < :end""",
+                 {"start": conn.timestamp(start), "end": conn.timestamp(end), "now": conn.timestamp(now)})
+
+
+def build_calendar(conn, calendar: WorkingDays) -> None:
+    """`report_workday`: for each day the booking figures touch, the working days up to it, so
+    that the working days in (informed, booked] are one subtraction (step 3: day 0 is the day
+    the HC is informed)."""
+    sql = Dialect(conn.sqlite)
+    span = conn.one("SELECT MIN(informed_day) AS a, MIN(booked_day) AS b, MAX(informed_day) AS c, "
+                    "MAX(booked_day) AS d FROM report_case WHERE informed_day IS NOT NULL AND booked_day IS NOT NULL")
+    conn.execute(sql.temp_table("report_workday", "(day INTEGER PRIMARY KEY, no INTEGER NOT NULL)"))
+    if span is None or span["a"] is None:
+        return
+    rows, count = [], 0
+    for number in range(min(span["a"], span["b"]), max(span["c"], span["d"]) + 1):
+        count += calendar.is_working_day(_EPOCH + timedelta(days=number))
+        rows.append({"day": number, "no": count})
+    conn.many("INSERT INTO report_workday (day, no) VALUES (:day, :no)", rows)
+
+
+def build_zone(conn) -> None:
+    """SQLite only: Europe/Stockholm's offsets from zoneinfo, as (since, shift) in seconds."""
+    conn.execute("CREATE TEMP TABLE report_zone (since INTEGER PRIMARY KEY, shift INTEGER NOT NULL)")
+    conn.many("INSERT INTO report_zone (since, shift) VALUES (:since, :shift)",
+              [{"since": since, "shift": shift} for since, shift in zone_shifts()])
+
+
+@functools.cache
+def zone_shifts(first_year: int = 1970, last_year: int = 2100) -> tuple[tuple[int, int], ...]:
+    """Every change of Stockholm's UTC offset from `first_year` to `last_year`, found by bisection
+    between month starts (the first entry holds the offset before them all)."""
+
+    def shift(second: int) -> int:
+        return int(datetime.fromtimestamp(second, STOCKHOLM).utcoffset().total_seconds())
+
+    starts = [int(datetime(year, month, 1, tzinfo=timezone.utc).timestamp())
+              for year in range(first_year, last_year + 1) for month in range(1, 13)]
+    changes = [(-(2 ** 62), shift(starts[0]))]
+    for lo, hi in zip(starts, starts[1:]):
+        if shift(lo) == shift(hi):
+            continue
+        while hi - lo > 1:  # the first second of the new offset
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if shift(mid) == shift(lo) else (lo, mid)
+        changes.append((hi, shift(hi)))
+    return tuple(changes)
+
+
+def workdays_to_booking() -> str:
+    """Working days in (informed, booked]; a booking made before the HC was told counts as 0."""
+    day = "(SELECT w.no FROM report_workday w WHERE w.day = {})".format
+    return f"CASE WHEN booked_day <= informed_day THEN 0 ELSE {day('booked_day')} - {day('informed_day')} END"
+
+
+def counts(conn, by: tuple[str, ...]) -> dict[tuple, dict]:
+    """The children and the counted figures per group (`by` empty: the whole region)."""
+    keys = ", ".join(by)
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in COUNTS)
+    rows = conn.all(f"SELECT {keys + ', ' if by else ''}COUNT(*) AS notices, {sums} FROM report_case"
+                    + (f" GROUP BY {keys}" if by else ""))
+    return {tuple(row[k] for k in by): {k: int(v or 0) for k, v in row.items() if k not in by} for row in rows}
+
+
+def percentiles(conn, by: tuple[str, ...]) -> dict[tuple, dict]:
+    """Median and 90th percentile of every duration per group, interpolated between the two
+    nearest ranks (as PERCENTILE.INC in a spreadsheet): rank h = p·(n − 1) counted from 0. Whole
+    numbers of tenths throughout, so that both backends give the same exact result."""
+    keys = "".join(f"{k}, " for k in by)
+    values = " UNION ALL ".join(
+        f"SELECT {keys}'{name}' AS figure, {workdays_to_booking() if since == 'informed' else name} AS x "
+        f"FROM report_case WHERE {'informed_day IS NOT NULL AND booked_day' if since == 'informed' else name} "
+        "IS NOT NULL" for name, (_column, since) in DURATIONS.items())
+    rows = conn.all(f"""
+        WITH v AS ({values}),
+        r AS (SELECT {keys}figure, x, ROW_NUMBER() OVER (PARTITION BY {keys}figure ORDER BY x) - 1 AS i,
+                     COUNT(*) OVER (PARTITION BY {keys}figure) AS n FROM v),
+        q AS (SELECT {keys}figure, x, i, n, (n - 1) / 2 AS m, (n - 1) % 2 AS mf,
+                     9 * (n - 1) / 10 AS t, 9 * (n - 1) % 10 AS tf FROM r)
+        SELECT {keys}figure, MAX(n) AS n,
+          SUM(CASE WHEN i = m THEN x * (2 - mf) WHEN i = m + 1 THEN x * mf ELSE 0 END) AS median2,
+          SUM(CASE WHEN i = t THEN x * (10 - tf) WHEN i = t + 1 THEN x * tf ELSE 0 END) AS p90x10
+        FROM q WHERE i BETWEEN m AND m + 1 OR i BETWEEN t AND t + 1
+        GROUP BY {keys}figure""")
+    found: dict[tuple, dict] = {}
+    for row in rows:
+        figures = found.setdefault(tuple(row[k] for k in by), {})
+        figures[row["figure"]] = {"n": int(row["n"]), "median": int(row["median2"]) / 2,
+                                  "p90": int(row["p90x10"]) / 10}
+    return found
+
+
+def breaches(conn, by: tuple[str, ...], upstream: dict[str, str], now_param) -> dict[tuple, dict]:
+    """Missed deadlines of the period's children by the party that answers for each (§ 10): a
+    late or breached step is counted against the owner of a late or breached step upstream of it,
+    as far up as the chain goes, else against its own owner (as `case show` attributes)."""
+    depth = _depth(upstream)
+    joins = "".join(
+        f" LEFT JOIN deadline u{level} ON u{level}.case_id = d.case_id AND u{level}.rule = "
+        f"{_upstream_of('d' if level == 1 else f'u{level - 1}', upstream)}" for level in range(1, depth + 1))
+    answer = "NULL"
+    for level in range(depth, 0, -1):
+        u = f"u{level}"
+        answer = (f"CASE WHEN {u}.attributed_to IS NOT NULL THEN {u}.attributed_to "
+                  f"WHEN {missed(u)} THEN COALESCE({answer}, {u}.owner) END")
+    party = f"COALESCE(d.attributed_to, {answer}, d.owner)"
+    keys = "".join(f"rc.{k}, " for k in by)
+    rows = conn.all(f"SELECT {keys}{party} AS party, COUNT(*) AS missed FROM report_case rc "
+                    f"JOIN deadline d ON d.case_id = rc.id{joins} WHERE {missed('d')} "
+                    f"GROUP BY {keys}{party}", {"now": now_param})
+    found: dict[tuple, dict] = {}
+    for row in rows:
+        found.setdefault(tuple(row[k] for k in by), {})[row["party"]] = int(row["missed"])
+    return found
+
+
+def _upstream_of(alias: str, upstream: dict[str, str]) -> str:
+    cases = " ".join(f"WHEN '{rule}' THEN '{before}'" for rule, before in sorted(upstream.items()))
+    return f"CASE {alias}.rule {cases} END" if cases else "NULL"
+
+
+def _depth(upstream: dict[str, str]) -> int:
+    """The longest chain of upstream steps (a rule file's cycle is cut where it closes)."""
+    longest = 0
+    for rule in upstream:
+        seen = {rule}
+        while rule in upstream and upstream[rule] not in seen:
+            rule = upstream[rule]
+            seen.add(rule)
+        longest = max(longest, len(seen) - 1)
+    return longest
+
+
+def arrival_to_examination(conn) -> dict[int, int]:
+    """Children by whole weeks from arrival to the doctor's examination (week 0: days 0–6)."""
+    rows = conn.all("SELECT days_to_examination / 7 AS weeks, COUNT(*) AS children FROM report_case "
+                    "WHERE days_to_examination >= 0 GROUP BY days_to_examination / 7")
+    return {int(row["weeks"]): int(row["children"]) for row in rows}

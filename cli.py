@@ -605,6 +605,32 @@ def scheduler_run(
     raise typer.Exit(scheduler.run(settings.url, policy, every_minutes=every, standby_poll=standby_poll))
 
 
+@app.command()
+def backup(out_file: str = typer.Option(..., "--out", metavar="FILE", help="The backup file to write.")) -> None:
+    """A consistent copy of the whole database while it is in use (admin): SQLite's online backup,
+    or pg_dump's custom format on PostgreSQL. The file holds medical content: it is made readable
+    by its owner only; keep it as carefully as the database."""
+    from screening import access, backup as copies
+
+    with read_model() as rm:
+        access.require_command(rm.actor(settings.user), "backup")
+    done = copies.backup(settings.url, out_file)
+    out.result(done, lambda: out.line(f"Backed up to {out_file}" + (
+        f": {done['cases']} cases, {done['audit_rows']} audit rows" if "cases" in done else "")))
+
+
+@app.command()
+def restore(source: str = typer.Argument(..., metavar="FILE", help="A file made by `screening backup`.")) -> None:
+    """Restore a backup into a new, empty database (--db): a SQLite file that does not exist yet, or a
+    PostgreSQL database without the product's tables. All of it or nothing; then run `init` to
+    upgrade it if the backup is of an older version."""
+    from screening import backup as copies
+
+    done = copies.restore(source, settings.url)
+    out.result(done, lambda: out.line(f"Restored {done['cases']} cases and {done['audit_rows']} audit rows into "
+                                      f"{done['restored']}"))
+
+
 # --- the edge ----------------------------------------------------------------------------
 
 

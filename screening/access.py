@@ -26,6 +26,7 @@ COMMANDS = {
     "outbox": ("coordinator", "admin"),  # follow and retry the messages (their texts are not shown)
     "report": ("coordinator", "admin"),  # § 10: the follow-up statistics (aggregates only)
     "overview": ("coordinator", "admin"),  # the coordinator's screen of what is late and waiting
+    "backup": ("admin",),  # a copy of everything, medical content included
 }
 # the party kind whose alerts a role receives (a deadline's and an alert's `owner`)
 OWNER_OF_ROLE = {"reception": "reception_unit"}

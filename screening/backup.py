@@ -1,0 +1,157 @@
+"""`screening backup` and `screening restore`: a consistent copy of the whole database, and
+back into a new, empty one.
+
+SQLite uses its online backup API: one consistent copy while staff keep working. PostgreSQL
+uses `pg_dump --format=custom` and `pg_restore --single-transaction`, so a restore happens in
+full or not at all. A backup holds medical content, so its file is readable by its owner only.
+Both write to a file beside the target and move it into place, so a failed run leaves no
+half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from screening import db
+from screening.errors import BadInput, ScreeningError
+
+
+class BackupFailed(ScreeningError):
+    code, exit_code = "backup", 2
+
+
+def backup(url: str, target: str) -> dict:
+    """Copy the database at `url` to the file `target`; returns what it holds."""
+    path = Path(target)
+    partial = _partial(path)
+    try:
+        if db.is_sqlite(url):
+            source = sqlite3.connect(db.sqlite_path(url))
+            try:
+                copy = sqlite3.connect(_private(partial))
+                with copy:
+                    source.backup(copy)
+                copy.close()
+            finally:
+                source.close()
+        else:
+            schema = _schema(url)
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={_private(partial)}",
+                  *([f"--schema={schema}"] if schema else []), f"--dbname={_conninfo(url)}"], "pg_dump")
+        partial.replace(path)
+    except OSError as error:
+        raise BadInput(f"cannot write the backup {target}: {error.strerror or error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return {"backup": str(path), **(_counts(path) if db.is_sqlite(url) else {})}
+
+
+def restore(source: str, url: str) -> dict:
+    """Restore the backup file `source` into the database at `url`, which must be new and empty."""
+    path = Path(source)
+    if not path.is_file():
+        raise BadInput(f"no backup file at {source}")
+    if db.is_sqlite(url):
+        target = Path(db.sqlite_path(url))
+        if target.exists() and target.stat().st_size > 0:
+            raise BadInput(f"{target} exists: restore into a new database (a file that does not exist yet)")
+        _check_sqlite_backup(path)
+        partial = _partial(target)
+        try:
+            backup_conn, copy = sqlite3.connect(path), sqlite3.connect(_private(partial))
+            with copy:
+                backup_conn.backup(copy)
+            backup_conn.close()
+            copy.close()
+            partial.replace(target)
+        except OSError as error:
+            raise BadInput(f"cannot write {target}: {error.strerror or error}") from None
+        finally:
+            partial.unlink(missing_ok=True)
+        return {"restored": str(target), **_counts(target)}
+    if _has_tables(url):
+        raise BadInput("the database already holds the product's tables: restore into a new, empty database")
+    _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
+          f"--dbname={_conninfo(url)}", str(path)], "pg_restore")
+    conn = db.connect_raw(url)
+    try:
+        return {"restored": db.redact(url), "cases": conn.scalar("SELECT COUNT(*) FROM screening_case"),
+                "audit_rows": conn.scalar("SELECT COUNT(*) FROM audit")}
+    finally:
+        conn.close()
+
+
+def _counts(path: Path) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        return {"cases": conn.execute("SELECT COUNT(*) FROM screening_case").fetchone()[0],
+                "audit_rows": conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]}
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+
+
+def _check_sqlite_backup(path: Path) -> None:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            has_cases = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'screening_case'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        ok, has_cases = False, None
+    if not ok or not has_cases:
+        raise BadInput(f"{path} is not a backup of a screening database")
+
+
+def _has_tables(url: str) -> bool:
+    conn = db.connect_raw(url)
+    try:
+        return conn.scalar("SELECT to_regclass('screening_case') IS NOT NULL") is True
+    finally:
+        conn.close()
+
+
+def _run(command: list[str], tool: str) -> None:
+    if shutil.which(tool) is None:
+        raise BackupFailed(f"{tool} is not installed here: install the PostgreSQL client tools "
+                           "(the same major version as the server, or newer)")
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
+        raise BackupFailed(f"{tool}: {detail[:300]}")
+
+
+def _conninfo(url: str) -> str:
+    """The libpq URI of a psycopg URL, without the search_path option (given as --schema)."""
+    parts = urlsplit(db.psycopg_conninfo(url))
+    query = "&".join(f"{k}={v}" for k, values in parse_qs(parts.query).items() for v in values
+                     if not (k == "options" and "search_path" in v))
+    return parts._replace(query=query).geturl()
+
+
+def _schema(url: str) -> str | None:
+    """The schema a URL's `options=-csearch_path=…` names, if any (one schema per database user)."""
+    for option in parse_qs(urlsplit(url).query).get("options", []):
+        for word in unquote(option).split():
+            if word.startswith("-csearch_path="):
+                return word.split("=", 1)[1].split(",")[0]
+    return None
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial")
+
+
+def _private(path: Path) -> str:
+    """Create the file empty, readable and writable by its owner only (it holds medical content)."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return str(path)

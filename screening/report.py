@@ -51,12 +51,13 @@ def compute(conn, *, period: Period, by: str, now: datetime, calendar: WorkingDa
         if conn.sqlite:
             conn.execute("PRAGMA temp_store = MEMORY")
             st.build_zone(conn)
+        else:  # sorts and hashes of a few hundred thousand small rows: in memory, not on disk
+            conn.execute("SET LOCAL work_mem = '64MB'")
         st.build_cases(conn, period, now)
         st.build_calendar(conn, calendar)
-        now_param = conn.timestamp(now)
-        grouped = [(by,), ()]
-        found = {key: (st.counts(conn, key), st.percentiles(conn, key), st.breaches(conn, key, upstream, now_param))
-                 for key in grouped}
+        counts = st.counts(conn, (by,))
+        ranks = st.percentiles(conn, (by,))
+        missed = st.breaches(conn, (by,), upstream, conn.timestamp(now))
         extra = {}
         if monthly:
             extra["monthly"] = [{"month": month, "group": group, "notices": c["notices"],
@@ -67,20 +68,27 @@ def compute(conn, *, period: Period, by: str, now: datetime, calendar: WorkingDa
                                      in sorted(st.arrival_to_examination(conn).items())]
     finally:
         conn.rollback()  # nothing was written but the temporary tables, which go with it
-    counts, ranks, missed = found[(by,)]
     known = list(groups) + sorted((key[0] for key in counts if key[0] not in groups), key=lambda g: (g is None, g))
     rows = [_row(group, by, counts.get((group,)), ranks.get((group,), {}), missed.get((group,), {}), threshold)
             for group in known]
     suppress(rows, threshold)
-    total = found[()]
-    region_row = _row(region, "region", total[0].get(()), total[1].get((), {}), total[2].get((), {}), threshold)
+    region_row = _row(region, "region", _sum(counts.values()), ranks.get((), {}), _sum(missed.values()), threshold)
     suppress([region_row], threshold)
     return {"from": period.first.isoformat(), "to": period.last.isoformat(), "by": by,
             "at": now.isoformat(timespec="seconds"), "min_group": threshold, "rows": rows + [region_row], **extra}
 
 
+def _sum(groups) -> dict:
+    """The region's counts: every child is in exactly one group, so counts add up."""
+    total: dict[str, int] = {}
+    for figures in groups:
+        for name, value in figures.items():
+            total[name] = total.get(name, 0) + value
+    return total
+
+
 def _row(group, level: str, counted: dict | None, ranks: dict, missed: dict, threshold: int) -> dict:
-    counted = counted or {"notices": 0, **{name: 0 for name in st.COUNTS}}
+    counted = {"notices": 0, **{name: 0 for name in st.COUNTS}, **(counted or {})}
     notices = counted["notices"]
     row = {"group": group, **counted}
     for share, count in st.SHARES.items():

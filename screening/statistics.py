@@ -24,17 +24,17 @@ COUNTS = ("notified_same_day", "booked_in_time", "booking_pending", "offered", "
           "declined", "results_late", "vaccination_plans_made", "vaccinations_completed")
 SHARES = {"notified_same_day_share": "notified_same_day", "booked_in_time_share": "booked_in_time",
           "offered_share": "offered", "examined_share": "examined"}
-# duration figure -> (the later step's stored time, the start): calendar days from the arrival
-# date, except the booking's, in working days from the day the HC was informed (step 3)
+# duration figure -> (the later step's stored time, its local day in `report_case`, the start's
+# day): calendar days from the arrival date, except the booking's, in working days from the day
+# the HC was informed (step 3)
 DURATIONS = {
-    "workdays_to_booking": ("conversation_booked_at", "informed"),
-    "days_to_conversation": ("samples_taken_at", "arrival"),
-    "days_to_results": ("results_received_at", "arrival"),
-    "days_to_examination": ("examined_at", "arrival"),
-    "days_to_school_start": ("school_started_at", "arrival"),
-    "days_to_preschool_start": ("preschool_started_at", "arrival"),
+    "workdays_to_booking": ("conversation_booked_at", "booked_day", "informed_day"),
+    "days_to_conversation": ("samples_taken_at", "conversation_day", "arrival_day"),
+    "days_to_results": ("results_received_at", "results_day", "arrival_day"),
+    "days_to_examination": ("examined_at", "examination_day", "arrival_day"),
+    "days_to_school_start": ("school_started_at", "school_day", "arrival_day"),
+    "days_to_preschool_start": ("preschool_started_at", "preschool_day", "arrival_day"),
 }
-GROUPINGS = {"municipality": "municipality", "health_centre": "health_centre", "month": "month"}
 _EPOCH = date(1970, 1, 1)
 
 
@@ -86,15 +86,11 @@ def build_cases(conn, period: Period, now: datetime) -> None:
     """Write `report_case`: one row per child of the period, with what the figures need."""
     sql = Dialect(conn.sqlite)
     start, end = period.bounds()
-    notice_day = sql.local_day("c.notice_at")
-    arrival = sql.day("c.arrival")
     flag = "CASE WHEN {} THEN 1 ELSE 0 END".format
-    durations = ",\n".join(
-        f"{sql.local_day('c.' + column)} - {arrival} AS {name}"
-        for name, (column, since) in DURATIONS.items() if since == "arrival")
+    days = ",\n".join(f"{sql.local_day('c.' + column)} AS {day}" for column, day, _since in DURATIONS.values())
     conn.execute(f"""{sql.temp_table('report_case')} AS
-        SELECT c.id, c.municipality, c.health_centre_id AS health_centre, {notice_day} AS notice_day,
-          {sql.month(notice_day)} AS month,
+        SELECT c.id, c.municipality, c.health_centre_id AS health_centre,
+          {sql.local_day('c.notice_at')} AS notice_day,
           {flag("n.status = 'met'")} AS notified_same_day,
           {flag("b.status = 'met'")} AS booked_in_time,
           {flag("b.status = 'open' AND b.due >= :now")} AS booking_pending,
@@ -106,14 +102,16 @@ def build_cases(conn, period: Period, now: datetime) -> None:
           {flag("c.vaccination_plan_at IS NOT NULL")} AS vaccination_plans_made,
           {flag("c.vaccinations_done_at IS NOT NULL")} AS vaccinations_completed,
           {sql.local_day('c.parties_notified_at')} AS informed_day,
-          {sql.local_day('c.conversation_booked_at')} AS booked_day,
-          {durations}
+          {sql.day('c.arrival')} AS arrival_day,
+          {days}
         FROM screening_case c
         LEFT JOIN deadline n ON n.case_id = c.id AND n.rule = 'notify_parties'
         LEFT JOIN deadline b ON b.case_id = c.id AND b.rule = 'book_health_conversation'
         LEFT JOIN deadline r ON r.case_id = c.id AND r.rule = 'results_received'
         WHERE c.notice_at >= :start AND c.notice_at < :end""",
                  {"start": conn.timestamp(start), "end": conn.timestamp(end), "now": conn.timestamp(now)})
+    if not conn.sqlite:
+        conn.execute("ANALYZE report_case")  # a temporary table has no statistics for the planner
 
 
 def build_calendar(conn, calendar: WorkingDays) -> None:
@@ -161,46 +159,66 @@ def zone_shifts(first_year: int = 1970, last_year: int = 2100) -> tuple[tuple[in
     return tuple(changes)
 
 
-def workdays_to_booking() -> str:
-    """Working days in (informed, booked]; a booking made before the HC was told counts as 0."""
-    day = "(SELECT w.no FROM report_workday w WHERE w.day = {})".format
-    return f"CASE WHEN booked_day <= informed_day THEN 0 ELSE {day('booked_day')} - {day('informed_day')} END"
+def duration(name: str) -> tuple[str, str]:
+    """(`FROM …` of its values, the value's SQL): one row per child of `report_case` that has one.
+
+    Working days in (informed, booked] are a subtraction of `report_workday`'s running counts (a
+    join, not a lookup per row); a booking made before the HC was told counts as 0."""
+    _column, day, since = DURATIONS[name]
+    if since == "informed_day":
+        return ("report_case JOIN report_workday wb ON wb.day = booked_day "
+                "JOIN report_workday wi ON wi.day = informed_day",
+                "CASE WHEN booked_day <= informed_day THEN 0 ELSE wb.no - wi.no END")
+    return f"report_case WHERE {day} IS NOT NULL AND {since} IS NOT NULL", f"{day} - {since}"
 
 
 def counts(conn, by: tuple[str, ...]) -> dict[tuple, dict]:
     """The children and the counted figures per group (`by` empty: the whole region)."""
-    keys = ", ".join(by)
+    month = Dialect(conn.sqlite).month("notice_day")  # the notice's month, for the charts
+    keys = ", ".join(month + " AS month" if key == "month" else key for key in by)
     sums = ", ".join(f"SUM({name}) AS {name}" for name in COUNTS)
     rows = conn.all(f"SELECT {keys + ', ' if by else ''}COUNT(*) AS notices, {sums} FROM report_case"
-                    + (f" GROUP BY {keys}" if by else ""))
+                    + (f" GROUP BY {', '.join(month if key == 'month' else key for key in by)}" if by else ""))
     return {tuple(row[k] for k in by): {k: int(v or 0) for k, v in row.items() if k not in by} for row in rows}
 
 
 def percentiles(conn, by: tuple[str, ...]) -> dict[tuple, dict]:
-    """Median and 90th percentile of every duration per group, interpolated between the two
-    nearest ranks (as PERCENTILE.INC in a spreadsheet): rank h = p·(n − 1) counted from 0. Whole
-    numbers of tenths throughout, so that both backends give the same exact result."""
+    """Median and 90th percentile of every duration per group and (key `()`) for the region,
+    interpolated between the two nearest ranks (as PERCENTILE.INC in a spreadsheet): rank
+    h = p·(n − 1) counted from 0. The durations are whole days, so the database counts the
+    children at each value (a histogram per group) and finds the ranks by running sums over it;
+    whole numbers of tenths throughout, so both backends give the same exact result."""
     keys = "".join(f"{k}, " for k in by)
-    values = " UNION ALL ".join(
-        f"SELECT {keys}'{name}' AS figure, {workdays_to_booking() if since == 'informed' else name} AS x "
-        f"FROM report_case WHERE {'informed_day IS NOT NULL AND booked_day' if since == 'informed' else name} "
-        "IS NOT NULL" for name, (_column, since) in DURATIONS.items())
+    values = " UNION ALL ".join(f"SELECT {keys}'{name}' AS figure, {value} AS x FROM {source}"
+                                for name, (source, value) in ((name, duration(name)) for name in DURATIONS))
+    conn.execute(f"{Dialect(conn.sqlite).temp_table('report_hist')} AS "
+                 f"SELECT {keys}figure, x, COUNT(*) AS c FROM ({values}) v GROUP BY {keys}figure, x")
+    found = {key + (): ranks for key, ranks in _ranks(conn, "report_hist", by).items()}
+    region = _ranks(conn, "(SELECT figure, x, SUM(c) AS c FROM report_hist GROUP BY figure, x)", ())
+    found[()] = region.get((), {})
+    return found
+
+
+def _ranks(conn, histogram: str, by: tuple[str, ...]) -> dict[tuple, dict]:
+    """The k-th smallest value of a group is the first x whose running count passes k."""
+    keys = "".join(f"{k}, " for k in by)
     rows = conn.all(f"""
-        WITH v AS ({values}),
-        r AS (SELECT {keys}figure, x, ROW_NUMBER() OVER (PARTITION BY {keys}figure ORDER BY x) - 1 AS i,
-                     COUNT(*) OVER (PARTITION BY {keys}figure) AS n FROM v),
-        q AS (SELECT {keys}figure, x, i, n, (n - 1) / 2 AS m, (n - 1) % 2 AS mf,
-                     9 * (n - 1) / 10 AS t, 9 * (n - 1) % 10 AS tf FROM r)
-        SELECT {keys}figure, MAX(n) AS n,
-          SUM(CASE WHEN i = m THEN x * (2 - mf) WHEN i = m + 1 THEN x * mf ELSE 0 END) AS median2,
-          SUM(CASE WHEN i = t THEN x * (10 - tf) WHEN i = t + 1 THEN x * tf ELSE 0 END) AS p90x10
-        FROM q WHERE i BETWEEN m AND m + 1 OR i BETWEEN t AND t + 1
-        GROUP BY {keys}figure""")
+        WITH r AS (SELECT {keys}figure, x, SUM(c) OVER (PARTITION BY {keys}figure ORDER BY x
+                                                        ROWS UNBOUNDED PRECEDING) AS upto,
+                          SUM(c) OVER (PARTITION BY {keys}figure) AS n FROM {histogram} h),
+        q AS (SELECT {keys}figure, x, upto, n, (n - 1) / 2 AS m, 9 * (n - 1) / 10 AS t FROM r)
+        SELECT {keys}figure, MAX(n) AS n, MIN(CASE WHEN upto > m THEN x END) AS m0,
+               MIN(CASE WHEN upto > m + 1 THEN x END) AS m1, MIN(CASE WHEN upto > t THEN x END) AS t0,
+               MIN(CASE WHEN upto > t + 1 THEN x END) AS t1
+        FROM q GROUP BY {keys}figure""")
     found: dict[tuple, dict] = {}
     for row in rows:
-        figures = found.setdefault(tuple(row[k] for k in by), {})
-        figures[row["figure"]] = {"n": int(row["n"]), "median": int(row["median2"]) / 2,
-                                  "p90": int(row["p90x10"]) / 10}
+        n = int(row["n"])
+        mf, tf = (n - 1) % 2, 9 * (n - 1) % 10
+        median2 = row["m0"] * (2 - mf) + (row["m1"] * mf if mf else 0)
+        p90x10 = row["t0"] * (10 - tf) + (row["t1"] * tf if tf else 0)
+        found.setdefault(tuple(row[k] for k in by), {})[row["figure"]] = {
+            "n": n, "median": int(median2) / 2, "p90": int(p90x10) / 10}
     return found
 
 
@@ -247,6 +265,7 @@ def _depth(upstream: dict[str, str]) -> int:
 
 def arrival_to_examination(conn) -> dict[int, int]:
     """Children by whole weeks from arrival to the doctor's examination (week 0: days 0–6)."""
-    rows = conn.all("SELECT days_to_examination / 7 AS weeks, COUNT(*) AS children FROM report_case "
-                    "WHERE days_to_examination >= 0 GROUP BY days_to_examination / 7")
+    source, days = duration("days_to_examination")
+    rows = conn.all(f"SELECT ({days}) / 7 AS weeks, COUNT(*) AS children FROM {source} "
+                    f"AND {days} >= 0 GROUP BY ({days}) / 7")
     return {int(row["weeks"]): int(row["children"]) for row in rows}

@@ -41,10 +41,10 @@ def test_the_offsets_change_on_the_last_sundays_of_march_and_october_at_one_utc(
 
 def percentile_table(values: list[int]) -> RawConnection:
     conn = memory()
-    columns = ", ".join(f"{name} INTEGER" for name in stats.DURATIONS if name != "workdays_to_booking")
-    conn.execute(f"CREATE TABLE report_case (municipality TEXT, informed_day INTEGER, booked_day INTEGER, {columns})")
+    columns = ", ".join(f"{day} INTEGER" for _column, day, _since in stats.DURATIONS.values())
+    conn.execute(f"CREATE TABLE report_case (municipality TEXT, informed_day INTEGER, arrival_day INTEGER, {columns})")
     conn.execute("CREATE TABLE report_workday (day INTEGER PRIMARY KEY, no INTEGER)")
-    conn.many("INSERT INTO report_case (municipality, days_to_conversation) VALUES ('X', :x)",
+    conn.many("INSERT INTO report_case (municipality, arrival_day, conversation_day) VALUES ('X', 20000, 20000 + :x)",
               [{"x": x} for x in values])
     return conn
 
@@ -76,7 +76,8 @@ def test_a_booking_in_time_is_at_most_five_working_days_and_one_after_more_is_la
     conn.execute("INSERT INTO report_case VALUES (:i, :b)",
                  {"i": (informed - EPOCH).days, "b": (booked - EPOCH).days})
     stats.build_calendar(conn, calendar)
-    workdays = conn.scalar(f"SELECT {stats.workdays_to_booking()} FROM report_case")
+    source, value = stats.duration("workdays_to_booking")
+    workdays = conn.scalar(f"SELECT {value} FROM {source}")
     assert workdays == calendar.between(informed, booked)
     in_time = booked <= calendar.add(informed, 5)
     assert workdays <= 5 if in_time else (workdays > 5 or not calendar.is_working_day(booked))

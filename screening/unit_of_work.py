@@ -43,6 +43,8 @@ class SqlUnitOfWork:
         self._release()
         if _is_integrity_error(exc):  # a constraint met a concurrent writer: a refusal
             raise ConflictOnCommit(_integrity_message(exc)) from None
+        if _is_concurrency_failure(exc):  # PostgreSQL gave up one of two writers: a refusal too
+            raise ConflictOnCommit("the write met a concurrent one and was not saved; read again and retry") from None
 
     def _release(self) -> None:
         try:
@@ -88,6 +90,12 @@ def _is_integrity_error(exc) -> bool:
     if isinstance(exc, sqlite3.IntegrityError):
         return True
     return type(exc).__module__.startswith("psycopg") and "IntegrityError" in [c.__name__ for c in type(exc).__mro__]
+
+
+def _is_concurrency_failure(exc) -> bool:
+    """A serialization failure (40001) or a deadlock (40P01) on PostgreSQL."""
+    return exc is not None and type(exc).__module__.startswith("psycopg") and getattr(exc, "sqlstate", None) in (
+        "40001", "40P01")
 
 
 def _integrity_message(error) -> str:

@@ -97,13 +97,16 @@ def apply_event(uow, acting_user: str | None, case_id: str, event: str, raw_para
     if actor.role not in spec.roles:
         raise Refused(f"the role '{actor.role}' may not {event} (only {', '.join(spec.roles)})")
     params = spec.parse(event, raw_params)
-    at = at or now
+    given_at, at = at, at or now
     if at > now:
         raise BadInput("--at is in the future")
     if at < case.notice_at:
         raise BadInput("--at is before the arrival notice was registered")
     track = EVENT_TRACK[event]
     latest = latest_step(case, track)
+    if at < latest and given_at is None:  # the clock was read before someone else recorded a later step
+        raise StaleWrite(f"case {case.id} was changed by someone else meanwhile: its {track} track has a step at "
+                         f"{clock.local(latest):%Y-%m-%d %H:%M:%S}, after the clock; read it again and retry")
     if at < latest:
         raise BadInput(f"--at is before the {track} track's latest step "
                        f"({clock.local(latest):%Y-%m-%d %H:%M}); steps are recorded in order")

@@ -63,6 +63,48 @@ def test_a_write_based_on_a_stale_read_is_refused(demo_db):
     assert (stored.language, stored.version) == ("so", 2)
 
 
+@pytest.mark.postgres
+def test_a_deadlock_between_two_writers_is_a_conflict_for_one_of_them(request):
+    """PostgreSQL breaks a deadlock by failing one transaction (40P01): that writer is refused
+    (exit 1, read again and retry), never an internal or database error."""
+    import threading
+
+    from tests.conftest import pg_schema_url
+
+    schema = pg_schema_url()
+    url = next(schema)
+    request.addfinalizer(schema.close)
+    from screening import migrate
+
+    migrate.upgrade(url)
+    with SqlUnitOfWork(url) as uow:
+        services.load_directory(uow, load_directory(None), demo_users=True)
+        uow.cases.add(a_case("SC-TEST0001"))
+        uow.cases.add(a_case("SC-TEST0002"))
+        uow.commit()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def writer(first: str, second: str) -> None:
+        try:
+            with SqlUnitOfWork(url) as uow:
+                update = "UPDATE screening_case SET language = 'so' WHERE id = :id"
+                uow.conn.execute(update, {"id": first})
+                barrier.wait(timeout=30)
+                uow.conn.execute(update, {"id": second})
+                uow.commit()
+            outcomes.append("saved")
+        except ConflictOnCommit as error:
+            outcomes.append(f"conflict: {error.message}")
+
+    threads = [threading.Thread(target=writer, args=pair) for pair in
+               (("SC-TEST0001", "SC-TEST0002"), ("SC-TEST0002", "SC-TEST0001"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "saved"], outcomes
+
+
 def test_two_cases_cannot_share_an_identity_number(demo_db):
     with SqlUnitOfWork(demo_db) as uow:
         uow.cases.add(a_case("SC-TEST0001", personnummer="201904022389"))

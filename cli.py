@@ -491,6 +491,8 @@ def _write_file(path: str, body: bytes) -> None:
     from screening.errors import BadInput
 
     target = Path(path)
+    if not target.name:
+        raise BadInput(f"--out: '{path}' names no file")
     partial = target.with_name(f".{target.name}.partial")
     try:
         partial.write_bytes(body)
@@ -659,7 +661,7 @@ class out:
     def json(data) -> None:
         import json
 
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(json.dumps(data, ensure_ascii=_narrow_stdout(), default=str) + "\n")
 
     @staticmethod
     def line(text: str) -> None:
@@ -673,12 +675,22 @@ class out:
 
 
 def fail(code: str, message: str, exit_code: int) -> int:
+    from screening.errors import one_line
+
+    message = one_line(message)  # usage errors quote what was typed: a newline or an undecodable byte in it
     if settings.json:
         import json
 
-        sys.stdout.write(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False) + "\n")
+        error = {"error": {"code": code, "message": message}}
+        sys.stdout.write(json.dumps(error, ensure_ascii=_narrow_stdout()) + "\n")
     sys.stderr.write(f"screening: {message}\n")
     return exit_code
+
+
+def _narrow_stdout() -> bool:
+    """Standard output in a Latin-1 or ASCII locale: not every character can be written to it."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
+    return not encoding.startswith("utf")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -688,10 +700,14 @@ def main(argv: list[str] | None = None) -> int:
     from screening.errors import ScreeningError
 
     global settings
+    if _narrow_stdout() and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")  # a name the locale cannot show becomes '?', not a crash
     args = list(sys.argv[1:] if argv is None else argv)
     settings = Settings(json="--json" in args)  # known before parsing, so a usage error answers in JSON
     if settings.json:  # --json is global, but staff type it last too: `case list --json`
         args = ["--json"] + [arg for arg in args if arg != "--json"]
+    if any("\ud800" <= ch <= "\udfff" for arg in args for ch in arg):  # bytes that were not UTF-8
+        return fail("bad_input", "an argument is not valid UTF-8 (check the terminal's encoding)", 2)
     try:
         code = app(args=args, prog_name="screening", standalone_mode=False)
         return code if isinstance(code, int) else 0

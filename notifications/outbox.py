@@ -221,7 +221,8 @@ def listing(conn, status: str | None = None) -> list[dict]:
 
 def retry(conn, message_id: int) -> None:
     """A dead message queued again, with all its attempts before it (after the cause was fixed)."""
-    row = conn.one("SELECT status FROM outbox WHERE id = :id", {"id": message_id})
+    in_range = 0 < message_id < 2**63  # ids are 64-bit: none beyond
+    row = conn.one("SELECT status FROM outbox WHERE id = :id", {"id": message_id}) if in_range else None
     if row is None:
         raise NotFound(f"unknown message '{message_id}'")
     if row["status"] != "dead":

@@ -49,6 +49,8 @@ def draw(path: str | Path, *, period: tuple[date, date], monthly: list[dict], br
          distribution: list[dict], threshold: int) -> None:
     """Draw the three follow-up charts into one PNG at `path`, atomically (all or nothing)."""
     target = Path(path)
+    if not target.name:
+        raise BadInput(f"--chart: '{path}' names no file")
     fig = figure(period=period, monthly=monthly, breaches=breaches, distribution=distribution, threshold=threshold)
     temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:

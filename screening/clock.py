@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 from screening.errors import BadInput
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# The dates a person can mean here (birth dates, arrivals, bookings, the clock). Python's own limits (years
+# 1-9999) are reached by the arithmetic on them (deadlines, working days, time zones), which then fails.
+YEARS = range(1900, 2200)
 
 
 def parse_datetime(text: str, what: str = "time") -> datetime:
@@ -16,14 +19,22 @@ def parse_datetime(text: str, what: str = "time") -> datetime:
         value = datetime.fromisoformat(text.strip())
     except (ValueError, AttributeError):
         raise BadInput(f"{what}: '{text}' is not an ISO 8601 date and time (e.g. 2026-11-23T10:00)") from None
+    _in_range(value.date(), what)
     return value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value
 
 
 def parse_date(text: str, what: str = "date") -> date:
     try:
-        return date.fromisoformat(text.strip())
+        value = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
         raise BadInput(f"{what}: '{text}' is not a date (YYYY-MM-DD)") from None
+    return _in_range(value, what)
+
+
+def _in_range(value: date, what: str) -> date:
+    if value.year not in YEARS:
+        raise BadInput(f"{what}: {value.isoformat()} is outside the years {YEARS.start}-{YEARS.stop - 1}")
+    return value
 
 
 def to_epoch(value: datetime) -> int:

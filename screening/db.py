@@ -239,5 +239,7 @@ def engine(url: str):
 
 
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
-    dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+    # SQLAlchemy's "begin" event issues BEGIN itself, so DDL runs inside the transaction too: pysqlite's own
+    # handling begins only before DML, and would leave an upgrade's first DDL committed at once
+    dbapi_conn.isolation_level = None
     sqlite_pragmas(dbapi_conn)

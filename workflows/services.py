@@ -38,6 +38,8 @@ def add_user(uow, acting_user: str | None, user_id: str, role: str, org_id: str)
     """Add a user; needs an admin, except while no user exists."""
     if uow.directory.any_user():
         access.require_command(load_actor(uow, acting_user), "user_admin")
+    if not user_id or len(user_id) > 64 or not user_id.isprintable() or any(ch.isspace() for ch in user_id):
+        raise BadInput(f"user '{user_id[:64]}': an id is 1-64 characters, without spaces or control characters")
     if role not in ROLES:
         raise BadInput(f"unknown role '{role}'; one of: {', '.join(ROLES)}")
     org = uow.directory.organisation(org_id)
@@ -175,7 +177,7 @@ def acknowledge_alert(uow, acting_user: str | None, alert_id: int, *, now: datet
                       recorded_at: datetime) -> None:
     """Mark an alert seen; a breach still unresolved is raised again to the coordinators weekly."""
     actor = load_actor(uow, acting_user)
-    alert = uow.alerts.get(alert_id)
+    alert = uow.alerts.get(alert_id) if 0 < alert_id < 2**63 else None  # ids are 64-bit: none beyond
     if alert is None or not access.may_see_alert(actor, alert, uow.cases.get(alert["case_id"])):
         raise NotFound(f"unknown alert '{alert_id}'")
     uow.alerts.acknowledge(alert_id, actor.user_id, now)

@@ -1,13 +1,14 @@
 """`make bench` runs this: the benchmarks; --small is CI's smoke-test size.
 
     .venv/bin/python benchmarks/run.py --small         # cli_latency.py --cases 2000 --runs 3,
-                                                        # then events_bench.py --small (SQLite)
+                                                        # then events_bench.py --small (SQLite),
+                                                        # sweep_bench.py --small, report_bench.py --small
     .venv/bin/python benchmarks/run.py [ARGS…]          # = cli_latency.py ARGS…
     .venv/bin/python benchmarks/run.py events [ARGS…]   # = events_bench.py ARGS…
 
 With --small, other arguments go to the CLI latency benchmark only (as before); the events
 benchmark always runs at its smoke size on SQLite files under benchmarks/out/. The exit code is
-1 when either benchmark is broken, never because a figure misses its goal.
+1 when any benchmark is broken, never because a figure misses its goal.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cli_latency  # noqa: E402
 import events_bench  # noqa: E402
+import report_bench  # noqa: E402
 import sweep_bench  # noqa: E402
 
 SMALL = ["--cases", "2000", "--runs", "3"]
@@ -35,7 +37,10 @@ def main(args: list[str]) -> int:
     code = max(code, events_bench.main(["--small"]))
     sys.stdout.flush()
     print()
-    return max(code, sweep_bench.main(["--small"]))
+    code = max(code, sweep_bench.main(["--small"]))
+    sys.stdout.flush()
+    print()
+    return max(code, report_bench.main(["--small"]))
 
 
 if __name__ == "__main__":

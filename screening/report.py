@@ -53,6 +53,7 @@ def compute(conn, *, period: Period, by: str, now: datetime, calendar: WorkingDa
             st.build_zone(conn)
         else:  # sorts and hashes of a few hundred thousand small rows: in memory, not on disk
             conn.execute("SET LOCAL work_mem = '64MB'")
+            conn.execute("SET LOCAL jit = off")  # compiling costs more than these short queries gain
         st.build_cases(conn, period, now)
         st.build_calendar(conn, calendar)
         counts = st.counts(conn, (by,))

@@ -111,10 +111,10 @@ def build_cases(conn, period: Period, now: datetime) -> None:
           {sql.day('c.arrival')} AS arrival_day,
           {days}
         FROM screening_case c {_three_deadlines(conn.sqlite)}
-        WHERE c.notice_at >= :start AND c.notice_at < :end""",
+        WHERE c.notice_at >= :start AND c.notice_at < :end{" ORDER BY c.id" if conn.sqlite else ""}""",
                  {"start": conn.timestamp(start), "end": conn.timestamp(end), "now": conn.timestamp(now)})
     if not conn.sqlite:
-        conn.execute("ANALYZE report_case")  # a temporary table has no statistics for the planner
+        conn.execute("ANALYZE report_case (id)")  # a temporary table has no row count for the planner
 
 
 def _three_deadlines(sqlite: bool) -> str:

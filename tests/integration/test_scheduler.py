@@ -144,6 +144,24 @@ def test_the_digest_counts_new_and_open_breaches_per_municipality_and_health_cen
     assert [row["key"] for row in digest_outbox(demo_db)] == ["digest:2026-11-24", "digest:2026-11-25"]
 
 
+def test_a_closed_case_and_a_declined_childs_health_steps_leave_the_digest(demo_db):
+    """They are no longer owed (as the sweep and the overview count): the digest shows what is."""
+    monday = at(2026, 11, 23, 9)
+    closed = register(demo_db, "krokom-reception", "Krokom", monday, health_centre="hc-krokom")
+    declined = register(demo_db, "krokom-reception", "Krokom", monday, health_centre="hc-krokom")
+    open_one = register(demo_db, "krokom-reception", "Krokom", monday, health_centre="hc-krokom")
+    sweep(demo_db, at(2026, 11, 24, 6, 0))  # three notifications past due: three breaches
+    later = at(2026, 11, 24, 7, 0)
+    with SqlUnitOfWork(demo_db) as uow:
+        services.apply_event(uow, "krokom-reception", closed, "close", {"reason": "flyttat (påhittat)"},
+                             policy=POLICY, now=later, recorded_at=later)
+    with SqlUnitOfWork(demo_db) as uow:
+        services.apply_event(uow, "krokom-reception", declined, "decline", {"reason": "avböjer (påhittat)"},
+                             policy=POLICY, now=later, recorded_at=later)
+    summary = scheduler.digest_job(demo_db, POLICY, now=at(2026, 11, 24, 7, 30))
+    assert counts(summary) == {("Krokom", "hc-krokom"): (1, 1)} and open_one
+
+
 def test_a_breach_raised_at_the_weekend_is_new_in_mondays_digest(demo_db):
     register(demo_db, "ostersund-reception", "Östersund", at(2026, 11, 20, 10, 0), health_centre="hc-lugnvik")
     assert scheduler.digest_job(demo_db, POLICY, now=at(2026, 11, 20, 7, 30))["new_breaches"] == 0  # Friday

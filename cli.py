@@ -435,23 +435,12 @@ def report(
 
     Aggregates only: a group of fewer children than SCREENING_MIN_GROUP (default 5) shows no figures."""
     from screening import access, clock, report as follow_up
-    from screening.errors import BadInput
-    from screening.statistics import Period
     from screening.workdays import default_calendar
 
-    if fmt not in ("table", "csv", "json"):
-        raise BadInput(f"--format must be table, csv or json, not '{fmt}'")
-    fmt = "json" if settings.json else fmt
-    if out_file is not None and fmt == "table":
-        raise BadInput("--out writes a CSV or JSON file: give --format csv or json")
-    if by not in follow_up.BY:
-        raise BadInput(f"--by must be municipality or health_centre, not '{by}'")
+    fmt = follow_up.output_format(fmt, as_json=settings.json, out_file=out_file)
+    follow_up.check_grouping(by)
     now = settings.now
-    today = clock.local_date(now)
-    period = Period(clock.parse_date(since, "--from") if since else today.replace(month=1, day=1),
-                    clock.parse_date(until, "--to") if until else today)
-    if period.last < period.first:
-        raise BadInput(f"--to {period.last} is before --from {period.first}")
+    period = follow_up.period(since, until, today=clock.local_date(now))
     threshold = follow_up.min_group()
     with read_model() as rm:
         access.require_command(rm.actor(settings.user), "report")
@@ -460,12 +449,9 @@ def report(
                                  upstream=_upstream(), threshold=threshold, groups=groups, region=region,
                                  monthly=chart is not None)
     if chart is not None:
-        from screening import charts
+        from screening.report_render import draw_chart
 
-        region_row = data["rows"][-1]
-        charts.draw(chart, period=(period.first, period.last), monthly=data.pop("monthly"),
-                    breaches={party: region_row[f"breaches_{party}"] for party in follow_up.PARTIES},
-                    distribution=data.pop("distribution"), threshold=threshold)
+        draw_chart(data, chart)
     if fmt == "table" and out_file is None:
         from screening.report_render import table
 

@@ -9,9 +9,9 @@ worked out from the region's total. Definitions of every figure: docs/statistics
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 
-from screening import statistics as st
+from screening import clock, statistics as st
 from screening.errors import BadInput
 from screening.statistics import Period
 from screening.workdays import WorkingDays
@@ -29,6 +29,30 @@ def min_group() -> int:
     return int(text)
 
 
+def output_format(fmt: str, *, as_json: bool, out_file: str | None) -> str:
+    """table, csv or json (`--json` wins); `--out` writes a file, so not a table."""
+    if fmt not in ("table", "csv", "json"):
+        raise BadInput(f"--format must be table, csv or json, not '{fmt}'")
+    fmt = "json" if as_json else fmt
+    if out_file is not None and fmt == "table":
+        raise BadInput("--out writes a CSV or JSON file: give --format csv or json")
+    return fmt
+
+
+def check_grouping(by: str) -> None:
+    if by not in BY:
+        raise BadInput(f"--by must be municipality or health_centre, not '{by}'")
+
+
+def period(since: str | None, until: str | None, *, today: date) -> Period:
+    """--from and --to, both days included; by default 1 January of `today`'s year to `today`."""
+    chosen = Period(clock.parse_date(since, "--from") if since else today.replace(month=1, day=1),
+                    clock.parse_date(until, "--to") if until else today)
+    if chosen.last < chosen.first:
+        raise BadInput(f"--to {chosen.last} is before --from {chosen.first}")
+    return chosen
+
+
 def figure_names() -> list[str]:
     """The figures of a row, in the contract's order (after `group`)."""
     names = ["notices", "notified_same_day", "notified_same_day_share", "booked_in_time", "booked_in_time_share",
@@ -44,8 +68,7 @@ def compute(conn, *, period: Period, by: str, now: datetime, calendar: WorkingDa
             threshold: int, groups: list[str | None], region: str, monthly: bool = False) -> dict:
     """The report at `now`. `groups` are the directory's municipalities or health centres, shown
     even without children; `monthly` adds the figures the charts draw."""
-    if by not in BY:
-        raise BadInput(f"--by must be municipality or health_centre, not '{by}'")
+    check_grouping(by)
     conn.execute("BEGIN" if conn.sqlite else "BEGIN ISOLATION LEVEL REPEATABLE READ")  # one snapshot
     try:
         if conn.sqlite:

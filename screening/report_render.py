@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from screening.report import figure_names
+from screening.report import figure_names, PARTIES
 
 LABELS_SV = {
     "notices": "Anmälningar (barn)",
@@ -98,3 +98,15 @@ def _number(value) -> str:
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".").replace(".", ",")
     return str(value)
+
+
+def draw_chart(report: dict, path: str) -> None:
+    """The yearly follow-up's charts of a report computed with `monthly=True` (which they consume)."""
+    from datetime import date
+
+    from screening import charts
+
+    region = report["rows"][-1]
+    charts.draw(path, period=(date.fromisoformat(report["from"]), date.fromisoformat(report["to"])),
+                monthly=report.pop("monthly"), breaches={party: region[f"breaches_{party}"] for party in PARTIES},
+                distribution=report.pop("distribution"), threshold=report["min_group"])

@@ -43,19 +43,7 @@ class DeliveringScheduler(SchedulerProcess):
     """`screening scheduler run` delivering to a folder of .eml files, its connections named APP."""
 
     def __init__(self, url: str, outbox: Path):
-        import threading
-
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
-        env.update(SCREENING_OUTBOX_DIR=str(outbox), PGAPPNAME=APP)
-        self.proc = subprocess.Popen(
-            [str(SCRIPT), "--db", url, "--as", "admin", "scheduler", "run", "--every", "0.05",
-             "--standby-poll", "0.3"],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
-        self.lines: list[str] = []
-        self.changed = threading.Condition()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        super().__init__(url, SCREENING_OUTBOX_DIR=str(outbox), PGAPPNAME=APP)
 
 
 @pytest.fixture

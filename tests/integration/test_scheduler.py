@@ -404,8 +404,8 @@ def test_one_file_lock_holder_beside_the_sqlite_file_and_takeover_when_the_holde
 class SchedulerProcess:
     """`screening scheduler run` in its own process; its stderr lines are read by a thread."""
 
-    def __init__(self, url: str):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
+    def __init__(self, url: str, **environment: str):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")} | environment
         self.proc = subprocess.Popen(
             [str(SCRIPT), "--db", url, "--as", "admin", "scheduler", "run", "--every", "0.05",
              "--standby-poll", "0.3"],

@@ -147,6 +147,17 @@ def audit_numbers(url: str) -> tuple[int, dict[str, int]]:
         conn.close()
 
 
+def upgraded_with(url: str, n_cases: int) -> bool:
+    """Whether the database holds exactly `n_cases` cases, once upgraded to this checkout's schema
+    by the migrations (as a region's database would be): a bulk database worth reusing."""
+    from screening import migrate
+
+    if count_cases(url) != n_cases:
+        return False
+    migrate.upgrade(url)
+    return schema_current(url)
+
+
 def schema_current(url: str) -> bool:
     """Whether the database at `url` has this checkout's schema: the newest revision, and every
     table with exactly the columns of `screening.tables` (a migration may change while its

@@ -457,12 +457,9 @@ def _params(n_cases: int, seed: int, now: datetime) -> dict:
 def ready(url: str, n_cases: int, seed: int, now: datetime = NOW) -> bool:
     """Whether the database at `url` is this builder's population of `n_cases`, `seed`, `now`, on
     this checkout's schema (the migrations are applied first, as a region's database would be)."""
-    from screening import db, migrate
+    from screening import db
 
-    if build_db.count_cases(url) != n_cases:
-        return False
-    migrate.upgrade(url)
-    if not build_db.schema_current(url):
+    if not build_db.upgraded_with(url, n_cases):
         return False
     conn = db.connect_raw(url)
     try:

@@ -602,12 +602,9 @@ def settle_reminders(url: str, query_at: datetime) -> int:
 def deadline_db_ready(url: str, n_cases: int) -> bool:
     """A bulk database of (b) with exactly `n_cases` cases and its deadlines (reusable; one built
     on an older schema is upgraded by the migrations, as a region's database would be)."""
-    from screening import db, migrate
+    from screening import db
 
-    if build_db.count_cases(url) != n_cases:
-        return False
-    migrate.upgrade(url)
-    if not build_db.schema_current(url):
+    if not build_db.upgraded_with(url, n_cases):
         return False
     conn = db.connect_raw(url)
     try:

@@ -56,10 +56,16 @@ def require_visible(actor: Actor, case, case_id: str) -> None:
         raise NotFound(f"unknown case '{case_id}'")
 
 
+# how a refusal names what was asked for (otherwise the command's own name)
+COMMAND_WORDS = {"user_admin": "add or list users", "outbox": "follow the outbox", "report": "run the report",
+                 "overview": "see the overview", "backup": "back up the database"}
+
+
 def require_command(actor: Actor, command: str) -> None:
     allowed = COMMANDS[command]
     if actor.role not in allowed:
-        raise Refused(f"the role '{actor.role}' may not {command.replace('_', ' ')} (only {', '.join(allowed)})")
+        raise Refused(f"the role '{actor.role}' may not {COMMAND_WORDS.get(command, command)} "
+                      f"(only {', '.join(allowed)})")
 
 
 VACCINATORS = ("health_centre", "bvc", "school_health")  # vacc 2: their own records of doses and referrals

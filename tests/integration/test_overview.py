@@ -175,7 +175,7 @@ def test_each_listed_case_is_audited_once_per_view_and_a_watching_screen_audits_
 @pytest.mark.parametrize("user", [RECEPTION, HC, "ostersund-school-health", KROKOM_HC])
 def test_other_roles_are_refused_and_nothing_is_audited(demo_db, user):
     register(demo_db, at(2026, 11, 23, 9))  # a breached case the screen would list
-    with pytest.raises(Refused, match="may not overview"):
+    with pytest.raises(Refused, match="may not see the overview"):
         gather_for(demo_db, user, now=VIEW, recorded_at=VIEW, oldest=10)
     assert list_reads(demo_db) == []
 

@@ -167,11 +167,16 @@ def compute_once(url: str, period, by: str, now, *, timed: bool = False, explain
     return time.perf_counter() - started, result, (conn.statements if timed else None)
 
 
+def command_argv(url: str, period, by: str, now) -> list[str]:
+    """The coordinator's `screening … --json report` command for the period (also used by suite.py)."""
+    screening = Path(sys.executable).with_name("screening")
+    return [str(screening), "--db", url, "--as", USER, "--now", now.replace(tzinfo=None).isoformat(timespec="minutes"),
+            "--json", "report", "--from", period.first.isoformat(), "--to", period.last.isoformat(), "--by", by]
+
+
 def command_once(url: str, period, by: str, now) -> tuple[float, dict]:
     """The whole `screening … report` command as a subprocess: (wall seconds, its JSON)."""
-    screening = Path(sys.executable).with_name("screening")
-    args = [str(screening), "--db", url, "--as", USER, "--now", now.replace(tzinfo=None).isoformat(timespec="minutes"),
-            "--json", "report", "--from", period.first.isoformat(), "--to", period.last.isoformat(), "--by", by]
+    args = command_argv(url, period, by, now)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
     started = time.perf_counter()
     done = subprocess.run(args, capture_output=True, env=env)

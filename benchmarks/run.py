@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/run.py --small         # cli_latency.py --cases 2000 --runs 3,
                                                         # then events_bench.py --small (SQLite),
-                                                        # sweep_bench.py --small, report_bench.py --small
+                                                        # sweep_bench.py --small, report_bench.py --small,
+                                                        # suite.py --small
     .venv/bin/python benchmarks/run.py [ARGS…]          # = cli_latency.py ARGS…
     .venv/bin/python benchmarks/run.py events [ARGS…]   # = events_bench.py ARGS…
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cli_latency  # noqa: E402
 import events_bench  # noqa: E402
 import report_bench  # noqa: E402
+import suite  # noqa: E402
 import sweep_bench  # noqa: E402
 
 SMALL = ["--cases", "2000", "--runs", "3"]
@@ -40,7 +42,10 @@ def main(args: list[str]) -> int:
     code = max(code, sweep_bench.main(["--small"]))
     sys.stdout.flush()
     print()
-    return max(code, report_bench.main(["--small"]))
+    code = max(code, report_bench.main(["--small"]))
+    sys.stdout.flush()
+    print()
+    return max(code, suite.main(["--small"]))
 
 
 if __name__ == "__main__":

@@ -589,6 +589,7 @@ def scheduler_run(
         access.require_command(rm.actor(settings.user), "user_admin")
     policy = services.Policy.default(os.environ.get("SCREENING_RULES"))
     channel_from_environment()  # a mail configuration in error stops it now, not at every sweep
+    scheduler.digest_time()
     templates.language()
     raise typer.Exit(scheduler.run(settings.url, policy, every_minutes=every, standby_poll=standby_poll))
 

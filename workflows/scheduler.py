@@ -10,6 +10,7 @@ the active one notices within one standby poll, stops its work and becomes a sta
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -22,6 +23,22 @@ from workflows.leadership import FENCE_KEY, LOCK_KEY, LeaderLock, first_line, sw
 
 log = logging.getLogger("screening.scheduler")
 DIGEST_AT = dt_time(7, 30)
+
+
+def digest_time() -> dt_time | None:
+    """When the coordinators' digest goes out on working days: SCREENING_DIGEST_AT (HH:MM, local
+    time; default 07:30), or `off` for a scheduler that sends none."""
+    from screening.errors import BadInput
+
+    text = os.environ.get("SCREENING_DIGEST_AT", "").strip()
+    if not text:
+        return DIGEST_AT
+    if text == "off":
+        return None
+    try:
+        return dt_time.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"SCREENING_DIGEST_AT must be HH:MM or off, not '{text}'") from None
 
 
 def sweep_job(url: str, policy, lock: LeaderLock, scheduler) -> None:
@@ -98,7 +115,7 @@ def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
     previous = today - timedelta(days=1)
     while not policy.calendar.is_working_day(previous):  # new since the last digest, over weekends too
         previous -= timedelta(days=1)
-    since = datetime.combine(previous, DIGEST_AT, STOCKHOLM)
+    since = datetime.combine(previous, digest_time() or DIGEST_AT, STOCKHOLM)
     with SqlUnitOfWork(url) as uow:
         summary = digest(uow.conn, now, since)
         uow.commit()
@@ -170,12 +187,14 @@ def schedule(url: str, policy, lock: LeaderLock, every_minutes: float):
     # after downtime: one catch-up sweep now, not one per missed run (coalesce)
     scheduler.add_job(sweep_job, IntervalTrigger(minutes=every_minutes), id="sweep", replace_existing=True,
                       args=[url, policy, lock, scheduler], next_run_time=datetime.now(STOCKHOLM))
-    scheduler.add_job(digest_job, CronTrigger(day_of_week="mon-fri", hour=DIGEST_AT.hour,
-                                              minute=DIGEST_AT.minute, timezone=STOCKHOLM),
-                      id="digest", replace_existing=True, args=[url, policy])
-    now = datetime.now(STOCKHOLM)
-    if now.time() >= DIGEST_AT:  # started after 07:30: today's digest, once (the outbox key)
-        scheduler.add_job(digest_job, id="digest-catch-up", args=[url, policy], next_run_time=now)
+    at = digest_time()
+    if at is not None:
+        scheduler.add_job(digest_job, CronTrigger(day_of_week="mon-fri", hour=at.hour, minute=at.minute,
+                                                  timezone=STOCKHOLM), id="digest", replace_existing=True,
+                          args=[url, policy])
+        now = datetime.now(STOCKHOLM)
+        if now.time() >= at:  # started after the digest's time: today's digest, once (the outbox key)
+            scheduler.add_job(digest_job, id="digest-catch-up", args=[url, policy], next_run_time=now)
     return scheduler, executor
 
 

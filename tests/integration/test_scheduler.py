@@ -239,6 +239,7 @@ def test_a_sigterm_during_a_sweep_lets_it_finish_before_the_lock_is_released(tmp
         return []
 
     monkeypatch.setattr(services, "run_sweep", slow_sweep)
+    monkeypatch.setenv("SCREENING_DIGEST_AT", "off")  # after 07:30 a catch-up digest would run beside the sweep
     monkeypatch.setattr(signal, "signal", lambda signum, handler: handlers.__setitem__(signum, handler))
     runner = threading.Thread(target=lambda: result.append(scheduler.run(url, POLICY, every_minutes=60)))
     runner.start()

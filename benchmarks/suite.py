@@ -1,7 +1,8 @@
 """The benchmark suite: every figure, on SQLite and PostgreSQL, at several sizes, in one table.
 
     .venv/bin/python benchmarks/suite.py [--sizes 10000,100000,1000000] [--backends sqlite,postgresql]
-                                         [--events 5000] [--small] [--json] [--pg-url URL]
+                                         [--events 5000] [--processes 8] [--runs 2] [--cli-runs 5]
+                                         [--small] [--json] [--save FILE] [--pg-url URL]
 
 Per backend and size N: the progressed population of build_population.py (built once, reused while
 it has the same N and seed: benchmarks/out/population-N.db, shared with report_bench.py; on
@@ -12,9 +13,9 @@ PostgreSQL the schema bench_suite_N, kept), then
   report    the § 10 report over the whole two years by municipality: report_bench.compute_once
             in a worker process (first and best run, then one under tracemalloc), and the
             coordinator's command (report_bench.command_argv) as a subprocess;
-  sweep     sweep_bench.sweep_once at the population's `now` in a fresh worker, then again
-            (nothing new to raise); on SQLite on a fresh copy per run, on PostgreSQL undone after
-            each run (sweep_bench._fresh_copy / _reset);
+  sweep     sweep_bench.sweep_once a day after the scheduler's last sweep (the alerts of one day)
+            in a fresh worker, then again (nothing new to raise); on SQLite on a fresh copy per run
+            (sweep_bench._fresh_copy), on PostgreSQL undone after each run;
   cli       `case show` (ostersund-reception, a random Östersund case each run), `case list
             --municipality Berg` as berg-reception and the health centre's own `case list` as
             hc-svenstavik, each --json, as subprocesses (cli_latency's approach: warm-up, median);
@@ -22,13 +23,15 @@ PostgreSQL the schema bench_suite_N, kept), then
             examination; introduction, plan, school or preschool start), one
             services.apply_event per unit of work, in one worker process; on PostgreSQL also the
             same events split over 8 worker processes by case (disjoint cases, started together).
-            Bookings get free quarter-hour-aligned times per health centre, so none is refused.
+            Bookings get times one after another per health centre, so none is refused. Also the
+            CPU per event of the workers and (PostgreSQL on this machine) of their server backends.
 
-Peak memory: the peak RSS of every measuring process (os.wait4's ru_maxrss), and Python's
-allocation peak (tracemalloc) of the sweep and the report's compute. The reads and events run on
-a copy (SQLite) or are undone afterwards (PostgreSQL: the touched cases' rows restored, the rows
-added since deleted), so the cached population stays as built. Each figure carries the 1-minute
-load average when it was taken. --small is CI's smoke test: 2,000 cases, SQLite, one run each.
+Peak memory: the peak RSS of every measuring process (its ru_maxrss, taken by a small launcher:
+see LAUNCHER), and Python's allocation peak (tracemalloc) of the sweep and the report's compute.
+The reads and events run on a copy (SQLite) or are undone afterwards (PostgreSQL: the touched
+cases' rows restored, the rows added since deleted), so the cached population stays as built.
+Each figure carries the 1-minute load average when it was taken. --small is CI's smoke test:
+2,000 cases, SQLite, one run each.
 
 A benchmark reports; the exit code is 1 only when something breaks (a command fails, an event is
 refused, a phase raises), never because a figure is slow.
@@ -39,9 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -198,7 +199,8 @@ def work_events(spec: dict) -> dict:
 
     url, policy = spec["url"], services.Policy.default()
     _warm(url)
-    events = [(case, user, event, params, datetime.fromisoformat(now)) for case, user, event, params, now in spec["events"]]
+    events = [(case, user, event, params, datetime.fromisoformat(now))
+              for case, user, event, params, now in spec["events"]]
     server = _server_cpu(url)
     print("ready", flush=True)
     if sys.stdin.readline().strip() != "go":  # the parent gave up
@@ -346,7 +348,8 @@ class _Slots:
         day, slot = divmod(k, self.per_day)
         while len(self.days) <= day:
             self.days.append(self.calendar.add(self.days[-1], 1))
-        return datetime.combine(self.days[day], datetime.min.time(), NOW.tzinfo) + timedelta(hours=8) + slot * self.length
+        opens = datetime.combine(self.days[day], datetime.min.time(), NOW.tzinfo) + timedelta(hours=8)
+        return opens + slot * self.length
 
 
 def run_events(url: str, events: list[list], processes: int) -> dict:
@@ -685,7 +688,8 @@ ROWS = [
     ("peak RSS: report compute", lambda r: _f(_get(r, "report", "rss_mib"), " MiB")),
     ("peak RSS: report command", lambda r: _f(_get(r, "report", "command_rss_mib"), " MiB")),
     ("peak RSS: case show / list", lambda r: None if not r.get("cli") else
-     f"{r['cli']['show']['rss_mib']:.0f} / {max(r['cli']['list_reception']['rss_mib'], r['cli']['list_centre']['rss_mib']):.0f} MiB"),
+     f"{r['cli']['show']['rss_mib']:.0f} / "
+     f"{max(r['cli']['list_reception']['rss_mib'], r['cli']['list_centre']['rss_mib']):.0f} MiB"),
     ("tracemalloc: sweep / report", lambda r: None if not (r.get("sweep") and r.get("report")) else
      f"{r['sweep']['tracemalloc_mib']:.1f} / {r['report']['tracemalloc_mib']:.1f} MiB"),
     ("1-min load (min–max)", lambda r: f"{min(r['load'].values()):.1f}–{max(r['load'].values()):.1f}"

@@ -20,7 +20,7 @@ from typing import Iterable, Mapping, Sequence
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from screening import clock
-from screening.directory import Directory, Organisation
+from screening.directory import Organisation
 from screening.errors import BadInput
 
 PRODID = "-//screening//Bokningar halsoundersokning//SV"  # ASCII: some clients are strict here
@@ -176,8 +176,9 @@ def case_appointment(conn, case_id: str, kind: str) -> Appointment | None:
     return None if row is None else Appointment.from_row(row)
 
 
-def centre_feed(conn, directory: Directory, health_centre_id: str) -> bytes:
-    """The feed of one health centre straight from the database (`screening calendar export`)."""
+def centre_feed(conn, directory, health_centre_id: str) -> bytes:
+    """The feed of one health centre straight from the database (`screening calendar export`);
+    `directory` is anything with `get(id)`: the stored directory's repository or a `Directory`."""
     centre = directory.get(health_centre_id)
     if centre.kind != "health_centre":
         raise BadInput(f"'{health_centre_id}' is not a health centre")

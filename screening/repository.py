@@ -212,6 +212,31 @@ class SqlDirectoryRepository:
             raise NotFound(f"unknown organisation '{org_id}'")
         return organisation_from_dict(json.loads(row["details"]))
 
+    def get(self, org_id: str):
+        """One organisation, as `Directory.get`: NotFound if the directory has none of that id."""
+        return self.organisation_record(org_id)
+
+    def municipality(self, name: str) -> str:
+        """The municipality's name as the directory spells it, as `Directory.municipality`."""
+        region = self.conn.one("SELECT municipalities FROM region")
+        if region is None:
+            raise NotFound("the database holds no directory: run `screening init --demo` or `init --directory FILE`")
+        return Directory("", "", tuple(json.loads(region["municipalities"])), ()).municipality(name)
+
+    def default_health_centre(self, municipality: str):
+        """The first health centre (in the directory's order) serving the municipality, as
+        `Directory.default_health_centre` for a name the directory spells; only the centres whose
+        stored details name it are read, not the whole directory (a country's holds thousands)."""
+        quoted = json.dumps(municipality, ensure_ascii=False)
+        pattern = "%" + quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.conn.all("SELECT details FROM organisation WHERE kind = 'health_centre' "
+                             "AND details LIKE :pattern ESCAPE '\\' ORDER BY position", {"pattern": pattern})
+        for row in rows:
+            details = json.loads(row["details"])
+            if municipality in details.get("serves", ()):
+                return organisation_from_dict(details)
+        return None
+
     def region_id(self) -> str:
         return self.conn.scalar("SELECT id FROM region")
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from screening import access, clock
-from screening.directory import Directory
 from screening.errors import BadInput, Refused
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 from screening.model import Actor, Case, IdentityConflict
@@ -64,7 +63,7 @@ def register_case(uow, acting_user: str | None, reg: Registration, *, now: datet
 
     actor = load_actor(uow, acting_user)
     access.require_command(actor, "register")
-    directory = uow.directory.load()
+    directory = uow.directory  # the municipality and the named organisations only, never the whole directory
     municipality = directory.municipality(reg.municipality)
     if actor.municipality != municipality:
         raise Refused(f"{actor.org_id} registers the children of {actor.municipality} only")
@@ -122,14 +121,14 @@ def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Reg
     return case.id
 
 
-def _health_centre(directory: Directory, org_id: str | None, municipality: str) -> str | None:
+def _health_centre(directory, org_id: str | None, municipality: str) -> str | None:
     if org_id is None:
         default = directory.default_health_centre(municipality)
         return default.id if default else None
     return _assigned(directory, org_id, "health_centre", municipality)
 
 
-def _assigned(directory: Directory, org_id: str | None, kind: str, municipality: str) -> str | None:
+def _assigned(directory, org_id: str | None, kind: str, municipality: str) -> str | None:
     if org_id is None:
         return None
     org = directory.get(org_id)

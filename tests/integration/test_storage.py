@@ -126,6 +126,66 @@ def test_the_directory_reads_back_in_the_regions_order(demo_db):
         assert stored.default_health_centre(municipality) == bundled.default_health_centre(municipality)
 
 
+AWKWARD_DIRECTORY = """
+[region]
+id = "r"
+name = "R"
+municipalities = ["Ås", "Åsele", "100%_By", "Back\\\\slash", "Quo\\"te", "Ödsby"]
+
+[[organisations]]
+id = "coord"
+kind = "coordinator"
+name = "Åsele"
+""" + "".join(f"""
+[[organisations]]
+id = "{oid}"
+kind = "health_centre"
+name = "{name}"
+serves = [{serves}]
+[organisations.appointments]
+capacity = 1
+conversation_minutes = 60
+conversation_minutes_interpreter = 90
+examination_minutes = 30
+examination_minutes_interpreter = 45
+[organisations.appointments.hours]
+mon = ["08:30-11:30"]
+""" for oid, name, serves in [
+    ("hc-z", "Ås", '"Åsele", "Quo\\"te"'),          # named like a municipality it does not serve
+    ("hc-a", "A", '"Ås", "Åsele"'),                  # second in order for Åsele: not its default
+    ("hc-pct", "P", '"100%_By", "Back\\\\slash"'),
+    ("hc-odd", "O", '"Ödsby"'),
+])
+
+
+def test_registration_lookups_agree_with_the_whole_directory(db_url):
+    """Registration reads the municipality and the named organisations only (a country's directory
+    holds thousands); what it finds must be what the whole directory says, whatever the names hold."""
+    from screening import migrate
+    from screening.directory import parse_directory
+    from screening.errors import BadInput, NotFound
+
+    directory = parse_directory(AWKWARD_DIRECTORY, "awkward.toml")
+    migrate.upgrade(db_url)
+    with SqlUnitOfWork(db_url) as uow:
+        services.load_directory(uow, directory, demo_users=True)
+    with SqlUnitOfWork(db_url) as uow:
+        stored = uow.directory
+        for name in directory.municipalities:
+            for spelling in (name, name.upper(), f"  {name.lower()} "):
+                assert stored.municipality(spelling) == directory.municipality(spelling) == name
+            assert stored.default_health_centre(name) == directory.default_health_centre(name)
+        assert stored.default_health_centre("Åsele").id == "hc-z"
+        assert stored.default_health_centre("Ås").id == "hc-a"
+        for org in directory.organisations:
+            assert stored.get(org.id) == directory.get(org.id)
+        for unknown in ("Asel", "100%", "%", "_"):
+            with pytest.raises(BadInput, match="unknown municipality"):
+                stored.municipality(unknown)
+        with pytest.raises(NotFound, match="unknown organisation 'hc-nope'"):
+            stored.get("hc-nope")
+
+
 def test_loading_the_directory_again_changes_nothing(demo_db):
     with SqlUnitOfWork(demo_db) as uow:
         services.load_directory(uow, load_directory(None), demo_users=True)

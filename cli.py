@@ -211,9 +211,12 @@ def _upstream() -> dict[str, str]:
 def case_list(
     municipality: Optional[str] = typer.Option(None, "--municipality", help="Only this municipality's children."),
     health_centre: Optional[str] = typer.Option(None, "--health-centre", help="Only the children of this health centre."),
-    overdue: bool = typer.Option(False, "--overdue", help="Only cases with a deadline past due."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cases with a step past due and still owed."),
+    open_only: bool = typer.Option(False, "--open", help="Only cases not closed or moved out."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, max=100_000, help="At most this many cases (a page)."),
+    after: Optional[str] = typer.Option(None, "--after", metavar="ID", help="The cases after this one (the next page)."),
 ) -> None:
-    """The cases the acting user may see."""
+    """The cases the acting user may see, oldest notice first."""
     from screening import render, views
     from screening.errors import BadInput
 
@@ -225,10 +228,11 @@ def case_list(
         if health_centre is not None and rm.organisation(health_centre)["kind"] != "health_centre":
             raise BadInput(f"'{health_centre}' is not a health centre")
         rows = rm.cases(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
-                        at=now, recorded_at=settings.recorded_at)
+                        open_only=open_only, limit=limit, after=after, at=now, recorded_at=settings.recorded_at)
     upstream = _upstream()
     cases = [views.case_view(row, actor, now, upstream) for row in rows]
-    out.result(cases, lambda: render.cases(cases))
+    more = limit is not None and len(cases) == limit
+    out.result(cases, lambda: render.cases(cases, next_after=cases[-1]["id"] if more else None))
 
 
 @case_app.command("event")
@@ -317,7 +321,7 @@ def calendar_free(
     until = start + timedelta(days=days)
     with SqlUnitOfWork(settings.url) as uow:
         load_actor(uow, settings.user)
-        centre = uow.directory.load().get(health_centre)
+        centre = uow.directory.get(health_centre)
         if centre.kind != "health_centre":
             raise BadInput(f"'{health_centre}' is not a health centre")
         booked = uow.bookings.overlapping(centre.id, start, until + timedelta(days=1))
@@ -345,7 +349,7 @@ def calendar_export(
         actor = load_actor(uow, settings.user)
         if actor.role not in ("coordinator", "admin") and actor.org_id != health_centre:
             raise Refused(f"{actor.org_id} may export its own calendar only")
-        data = centre_feed(uow.conn, uow.directory.load(), health_centre)
+        data = centre_feed(uow.conn, uow.directory, health_centre)
     if out_file:
         Path(out_file).write_bytes(data)
     else:
@@ -566,6 +570,28 @@ def outbox_retry(message_id: int = typer.Argument(..., metavar="ID")) -> None:
     out.result({"id": message_id, "status": "queued"}, lambda: out.line(f"Message {message_id} queued again"))
 
 
+@outbox_app.command("prune")
+def outbox_prune(
+    keep_days: Optional[int] = typer.Option(None, "--keep-days", min=2, max=36_500, help="Keep the messages sent "
+                                            "in the last N days (default: SCREENING_OUTBOX_KEEP_DAYS, else 90)."),
+) -> None:
+    """Delete the messages sent longer ago than that; queued and dead ones stay (admin). The
+    active scheduler does this every night."""
+    from datetime import timedelta
+
+    from notifications.outbox import keep_sent, prune
+    from screening import access
+    from screening.unit_of_work import SqlUnitOfWork
+    from workflows import services
+
+    keep = timedelta(days=keep_days) if keep_days is not None else keep_sent()
+    with SqlUnitOfWork(settings.url) as uow:
+        access.require_command(services.load_actor(uow, settings.user), "prune")
+        pruned = prune(uow, settings.now, keep) if keep is not None else 0
+    out.result({"pruned": pruned}, lambda: out.line(f"Deleted {pruned} sent message(s)" if keep is not None else
+                                                    "SCREENING_OUTBOX_KEEP_DAYS is off: every message is kept"))
+
+
 @scheduler_app.command("run")
 def scheduler_run(
     every: float = typer.Option(5.0, "--every", help="Minutes between sweeps."),
@@ -579,7 +605,7 @@ def scheduler_run(
     import logging
 
     from notifications import templates
-    from notifications.outbox import channel_from_environment
+    from notifications.outbox import channel_from_environment, keep_sent
     from screening import access
     from workflows import scheduler, services
 
@@ -590,6 +616,7 @@ def scheduler_run(
     policy = services.Policy.default(os.environ.get("SCREENING_RULES"))
     channel_from_environment()  # a mail configuration in error stops it now, not at every sweep
     scheduler.digest_time()
+    keep_sent()
     templates.language()
     raise typer.Exit(scheduler.run(settings.url, policy, every_minutes=every, standby_poll=standby_poll))
 

@@ -29,7 +29,7 @@ from screening.overview_render import renderable  # noqa: F401 - the CLI's names
 from screening.queries import ReadModel
 
 COUNTS = ("breaches", "missed_targets", "reminders", "unacknowledged_alerts")
-WAITING = "d.status = 'open' AND c.ended_at IS NULL AND (c.declined_at IS NULL OR d.rule NOT IN ({health}))"
+WAITING = "{owed}"  # workflows.deadlines.still_owed_sql: open, on a case still open, not a declined health step
 REMINDED = ("EXISTS (SELECT 1 FROM alert a WHERE a.due = d.due AND a.case_id = d.case_id AND a.rule = d.rule "
             "AND a.kind = 'reminder' AND a.raised_at <= :now)")
 GROUPS = (
@@ -107,15 +107,15 @@ def watch(url: str, user_id: str | None, *, clock, recorded_at, oldest: int, eve
 
 
 def _read(conn, now: datetime, oldest: int) -> dict:
-    from workflows.deadlines import load_rules
+    from workflows.deadlines import load_rules, still_owed_sql
 
     rules = load_rules(os.environ.get("SCREENING_RULES"))
     params = {"now": conn.timestamp(now), "oldest": oldest}
     lists = {}
-    for name, names in (("warning", [n for n, r in rules.items() if r.kind == "warning"]),
-                        ("health", [n for n, r in rules.items() if r.track == "health"])):
-        params.update({f"{name}{i}": rule for i, rule in enumerate(names)})
-        lists[name] = ", ".join(f":{name}{i}" for i in range(len(names))) or "''"
+    warnings = [n for n, r in rules.items() if r.kind == "warning"]
+    params.update({f"warning{i}": rule for i, rule in enumerate(warnings)})
+    lists["warning"] = ", ".join(f":warning{i}" for i in range(len(warnings))) or "''"
+    lists["owed"] = still_owed_sql(rules)
     today = local_date(now)
     day = {"day_starts": conn.timestamp(datetime.combine(today, day_time(0), STOCKHOLM)),
            "day_ends": conn.timestamp(datetime.combine(today + timedelta(days=1), day_time(0), STOCKHOLM))}

@@ -6,6 +6,7 @@ written to the audit trail (patientdatalagen 4 kap. 3 §) before anything is sho
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from screening import access, clock, db
@@ -55,13 +56,9 @@ class ReadModel:
 
     def municipality(self, name: str) -> str:
         """The canonical name of a municipality of the region (as the directory spells it)."""
-        import json
+        from screening.repository import SqlDirectoryRepository
 
-        from screening.directory import Directory
-
-        region = self.conn.one("SELECT id, name, municipalities FROM region")
-        names = tuple(json.loads(region["municipalities"])) if region else ()
-        return Directory(region["id"] if region else "", "", names, ()).municipality(name)
+        return SqlDirectoryRepository(self.conn).municipality(name)
 
     def report_groups(self, by: str) -> tuple[str, list[str]]:
         """The region's name and its municipalities (in the region's order) or health centres."""
@@ -85,7 +82,12 @@ class ReadModel:
         return row
 
     def cases(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
-              overdue: bool = False, at: datetime, recorded_at: datetime) -> list[dict]:
+              overdue: bool = False, open_only: bool = False, limit: int | None = None, after: str | None = None,
+              at: datetime, recorded_at: datetime) -> list[dict]:
+        """The cases in the actor's scope, by notice and id. `overdue`: with a past-due step still
+        owed (as the sweep counts: not on a case that ended, not a declined child's health step);
+        `open_only`: not closed or moved out; `limit` and `after` (a case id): one page, the cases
+        after that one; only the page is read, attached and recorded as read."""
         where, params = [], {}
         scope = access.scope_filter(actor)
         if scope is not None:
@@ -98,10 +100,24 @@ class ReadModel:
             where.append("health_centre_id = :health_centre")
             params["health_centre"] = health_centre
         if overdue:
-            where.append("id IN (SELECT case_id FROM deadline WHERE status = 'open' AND next_alert_at < :now "
-                         "AND due < :now)")  # past due and not done (next_alert_at: the index)
+            from workflows.deadlines import load_rules, still_owed_sql
+
+            owed = still_owed_sql(load_rules(os.environ.get("SCREENING_RULES")), "d", "owner_case")
+            where.append("id IN (SELECT d.case_id FROM deadline d JOIN screening_case owner_case "
+                         "ON owner_case.id = d.case_id WHERE d.next_alert_at < :now AND d.due < :now "
+                         f"AND {owed})")  # past due and still owed (next_alert_at: the index)
             params["now"] = self.conn.timestamp(at)
+        if open_only:
+            where.append("ended_at IS NULL")
+        if after is not None:
+            mark = self.conn.one("SELECT * FROM screening_case WHERE id = :after", {"after": after})
+            access.require_visible(actor, mark, after)
+            where.append("(notice_at > :after_notice OR (notice_at = :after_notice AND id > :after))")
+            params.update(after=after, after_notice=mark["notice_at"])
         condition = " AND ".join(where) or "1 = 1"
+        if limit is not None:
+            condition = f"id IN (SELECT id FROM screening_case WHERE {condition} ORDER BY notice_at, id LIMIT :limit)"
+            params["limit"] = limit
         rows = [_coerce(row) for row in self.conn.all(
             f"SELECT * FROM screening_case WHERE {condition} ORDER BY notice_at, id", params)]
         self._record_reads(actor, [row["id"] for row in rows], "list", at, recorded_at)

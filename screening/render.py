@@ -96,8 +96,11 @@ def deadlines(items: list[dict]) -> None:
     console().print(table)
 
 
-def cases(views: list[dict]) -> None:
+def cases(views: list[dict], next_after: str | None = None) -> None:
+    """The cases as a table; `next_after`: the page is full, and the next one starts after that case."""
     table = _table(f"Ärenden ({len(views)})", "id", "kommun", "född", "hälsa", "skola", "vaccination", "HC")
+    if next_after is not None:
+        table.caption = f"Fler ärenden kan finnas: nästa sida med --after {next_after}"
     for view in views:
         tracks = view["tracks"]
         table.add_row(view["id"], view["municipality"], view["birth_date"],

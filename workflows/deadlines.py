@@ -205,6 +205,15 @@ def _cancelled(rule: Rule, case: Case, due: datetime) -> bool:
     return rule.name == "notify_parties" and case.already_in_sweden and case.previous_screening == "yes"
 
 
+def still_owed_sql(rules: dict[str, Rule], deadline: str = "d", case: str = "c") -> str:
+    """SQL: the open deadline `deadline` is still owed on its case `case` (joined by the caller):
+    the case has not ended and, for a health step, the child has not declined. The sweep, the
+    digest, the overview and `case list --overdue` all count with it, as `_cancelled` decides."""
+    health = ", ".join(f"'{name}'" for name, rule in rules.items() if rule.track == "health") or "''"
+    return (f"{deadline}.status = 'open' AND {case}.ended_at IS NULL "
+            f"AND ({case}.declined_at IS NULL OR {deadline}.rule NOT IN ({health}))")
+
+
 def evaluate(case: Case, rules: dict[str, Rule], calendar: WorkingDays, now: datetime) -> list[Deadline]:
     today = now.astimezone(STOCKHOLM).date()
     found: dict[str, Deadline] = {}

@@ -13,17 +13,15 @@ def digest(conn, now: datetime, since: datetime | None = None) -> dict:
 
     A breach is new if raised since `since`, the previous digest (default: a day before)."""
     since = since or now - timedelta(days=1)
-    from workflows.deadlines import load_rules
+    from workflows.deadlines import load_rules, still_owed_sql
 
-    health = ", ".join(f"'{name}'" for name, rule in load_rules(os.environ.get("SCREENING_RULES")).items()
-                       if rule.track == "health") or "''"
+    owed = still_owed_sql(load_rules(os.environ.get("SCREENING_RULES")))
     groups = conn.all(
         "SELECT c.municipality, c.health_centre_id, "
         "SUM(CASE WHEN a.raised_at >= :since THEN 1 ELSE 0 END) AS new, COUNT(*) AS still_open "
         "FROM alert a JOIN deadline d ON d.case_id = a.case_id AND d.rule = a.rule "
         "JOIN screening_case c ON c.id = a.case_id "
-        "WHERE a.kind = 'breach' AND d.due = a.due AND d.status = 'open' AND d.due < :now "  # still not done,
-        f"AND c.ended_at IS NULL AND (c.declined_at IS NULL OR d.rule NOT IN ({health})) "  # and still owed
+        f"WHERE a.kind = 'breach' AND d.due = a.due AND d.due < :now AND {owed} "  # still not done, still owed
         "GROUP BY c.municipality, c.health_centre_id ORDER BY c.municipality, c.health_centre_id",
         {"since": conn.timestamp(since), "now": conn.timestamp(now)})
     from notifications.outbox import queue

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from screening.codec import alerts_from_db
+from workflows.deadlines import still_owed_sql
 
 RERAISE_AFTER = timedelta(days=7)
 
@@ -66,11 +67,9 @@ def sweep(conn, rules: dict, now: datetime) -> SweepResult:
     to_remind = f"{came_up} AND d.next_alert_at < d.due AND d.due >= :now"
     raised += alerts(insert.format(kind="'reminder'", where=to_remind))
     run(f"UPDATE deadline SET next_alert_at = due WHERE {to_remind.replace('d.', '')}")  # next: the due
-    health_rules = ", ".join(f"'{n}'" for n, r in rules.items() if r.track == "health") or "''"
     unresolved = (  # the deadline as it was raised, still not done, on a case still open
         "EXISTS (SELECT 1 FROM deadline d JOIN screening_case c ON c.id = d.case_id WHERE d.case_id = alert.case_id "
-        "AND d.rule = alert.rule AND d.due = alert.due AND d.status = 'open' AND c.ended_at IS NULL "
-        f"AND (c.declined_at IS NULL OR d.rule NOT IN ({health_rules})))")
+        f"AND d.rule = alert.rule AND d.due = alert.due AND {still_owed_sql(rules)})")
     stale = "kind = 'breach' AND resolved_at IS NULL AND last_raised_at <= :week_ago"  # ix_alert_unresolved_breach
     run(f"UPDATE alert SET resolved_at = :now WHERE {stale} AND NOT {unresolved}")  # once: never looked at again
     raised += alerts(

@@ -96,9 +96,10 @@ COMMAND_USERS = {
     "book": [HC], "free": [HC], "export": [HC, COORDINATOR], "user add": [ADMIN], "user list": [ADMIN],
     "sweep": [COORDINATOR, ADMIN], "send": [COORDINATOR, ADMIN], "outbox list": [COORDINATOR, ADMIN],
     "retry": [COORDINATOR, ADMIN], "report": [COORDINATOR, ADMIN], "overview": [COORDINATOR, ADMIN],
+    "prune": [ADMIN],
 }
 COMMANDS = ["register", "show", "list", "event", "history", "book", "org", "user add", "user list", "alerts", "ack",
-            "sweep", "send", "outbox list", "retry", "free", "export", "report", "overview", "init"]
+            "sweep", "send", "outbox list", "retry", "prune", "free", "export", "report", "overview", "init"]
 
 # --- values: valid, near-valid, hostile ------------------------------------------------------------
 
@@ -330,7 +331,8 @@ def arguments(pick: Chooser, which: str) -> list:
         return ["case", which, pick("case"), *(["--reads"] if which == "history" and draw(st.booleans()) else [])]
     if which == "list":
         return ["case", "list", *pick.options({"--municipality": "municipality", "--health-centre": "centre",
-                                               "--overdue": None})]
+                                               "--overdue": None, "--open": None, "--limit": "int",
+                                               "--after": "case"})]
     if which == "event":
         if pick.bad():
             case, event = pick("case"), draw(st.sampled_from(sorted(EVENT_KEYS)) | TEXT)
@@ -365,6 +367,8 @@ def arguments(pick: Chooser, which: str) -> list:
         return ["outbox", "list", *pick.options({"--status": "status"})]
     if which == "retry":
         return ["outbox", "retry", pick("message")]
+    if which == "prune":
+        return ["outbox", "prune", *pick.options({"--keep-days": "int"})]
     if which == "free":
         return ["calendar", "free", *pick.options({"--health-centre": "centre", "--from": "future", "--days": "int",
                                                    "--examination": None, "--interpreter": None},

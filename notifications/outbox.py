@@ -219,6 +219,45 @@ def listing(conn, status: str | None = None) -> list[dict]:
     return rows
 
 
+KEEP_SENT = timedelta(days=90)  # how long a sent message's row is kept (SCREENING_OUTBOX_KEEP_DAYS)
+PRUNE_BATCH = 5_000  # rows a transaction: a writer never waits long behind the pruning
+
+
+def keep_sent() -> timedelta | None:
+    """How long sent messages are kept: SCREENING_OUTBOX_KEEP_DAYS (whole days, at least 2; default
+    90), or `off` to keep them all. A queued or dead message is kept whatever this says."""
+    import os
+
+    from screening.errors import BadInput
+
+    text = os.environ.get("SCREENING_OUTBOX_KEEP_DAYS", "").strip()
+    if not text:
+        return KEEP_SENT
+    if text == "off":
+        return None
+    if not text.isdigit() or not 2 <= int(text) <= 36_500:
+        raise BadInput(f"SCREENING_OUTBOX_KEEP_DAYS must be a number of days from 2 to 36500, or off, not '{text}'")
+    return timedelta(days=int(text))
+
+
+def prune(uow, now: datetime, keep: timedelta) -> int:
+    """Delete the messages sent before `now - keep`, a batch a transaction; returns how many.
+
+    A sent row is kept only so that its key is not queued twice, and every key names a version, an
+    alert's raising, a booking's sequence or a day: none is queued again after two days. Queued and
+    dead messages are never pruned. The audit trail, not the outbox, is the record of what happened."""
+    cutoff = uow.conn.timestamp(now - keep)
+    pruned = 0
+    while True:
+        done = uow.conn.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < :cutoff "
+            "ORDER BY id LIMIT :batch)", {"cutoff": cutoff, "batch": PRUNE_BATCH}).rowcount
+        uow.commit()
+        pruned += done
+        if done < PRUNE_BATCH:
+            return pruned
+
+
 def retry(conn, message_id: int) -> None:
     """A dead message queued again, with all its attempts before it (after the cause was fixed)."""
     in_range = 0 < message_id < 2**63  # ids are 64-bit: none beyond

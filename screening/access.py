@@ -27,6 +27,7 @@ COMMANDS = {
     "report": ("coordinator", "admin"),  # § 10: the follow-up statistics (aggregates only)
     "overview": ("coordinator", "admin"),  # the coordinator's screen of what is late and waiting
     "backup": ("admin",),  # a copy of everything, medical content included
+    "prune": ("admin",),  # deletes the outbox's old sent messages
 }
 # the party kind whose alerts a role receives (a deadline's and an alert's `owner`)
 OWNER_OF_ROLE = {"reception": "reception_unit"}
@@ -58,7 +59,8 @@ def require_visible(actor: Actor, case, case_id: str) -> None:
 
 # how a refusal names what was asked for (otherwise the command's own name)
 COMMAND_WORDS = {"user_admin": "add or list users", "outbox": "follow the outbox", "report": "run the report",
-                 "overview": "see the overview", "backup": "back up the database"}
+                 "overview": "see the overview", "backup": "back up the database",
+                 "prune": "prune the outbox"}
 
 
 def require_command(actor: Actor, command: str) -> None:

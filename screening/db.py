@@ -147,6 +147,9 @@ class RawConnection:
             self.conn.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
 
     def commit(self) -> None:
+        if self._begin_on_use:  # begun lazily and nothing done since: there is nothing to commit
+            self._begin_on_use = False
+            return
         self.conn.execute("COMMIT")
 
     def rollback(self) -> None:

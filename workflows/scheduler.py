@@ -1,4 +1,5 @@
-"""APScheduler wiring: the sweep every few minutes and the coordinators' digest at 07:30 on working days.
+"""APScheduler wiring: the sweep every few minutes, the coordinators' digest at 07:30 on working days
+and the outbox's nightly pruning of sent messages.
 
 Only one scheduler is active against a database: it holds a leader lock (`workflows.leadership`: a PostgreSQL advisory
 lock, or a file lock beside a SQLite database); another one waits as a standby and takes over
@@ -123,6 +124,23 @@ def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
     return summary
 
 
+PRUNE_AT = dt_time(2, 30)  # local: the quietest hour
+
+
+def prune_job(url: str, now: datetime | None = None) -> int:
+    """Delete the outbox's sent messages older than SCREENING_OUTBOX_KEEP_DAYS (nightly)."""
+    from notifications.outbox import keep_sent, prune
+    from screening.unit_of_work import SqlUnitOfWork
+
+    keep = keep_sent()
+    if keep is None:
+        return 0
+    with SqlUnitOfWork(url) as uow:
+        pruned = prune(uow, now or datetime.now(STOCKHOLM), keep)
+    log.info("outbox: %d sent message(s) older than %d days deleted", pruned, keep.days)
+    return pruned
+
+
 def run(url: str, policy, *, every_minutes: float = 5.0, standby_poll: float = 5.0) -> int:
     """Run until SIGTERM or Ctrl-C: wait as a standby until the leader lock is ours, then schedule;
     back to standby if the lock is lost (its connection cut), so that another scheduler takes over."""
@@ -181,6 +199,8 @@ def schedule(url: str, policy, lock: LeaderLock, every_minutes: float):
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
+    from notifications.outbox import keep_sent
+
     executor = ThreadPoolExecutor()  # kept, so that run() can wait for its jobs after a step-down
     scheduler = BlockingScheduler(timezone=STOCKHOLM, executors={"default": executor}, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
@@ -195,6 +215,9 @@ def schedule(url: str, policy, lock: LeaderLock, every_minutes: float):
         now = datetime.now(STOCKHOLM)
         if now.time() >= at:  # started after the digest's time: today's digest, once (the outbox key)
             scheduler.add_job(digest_job, id="digest-catch-up", args=[url, policy], next_run_time=now)
+    if keep_sent() is not None:
+        scheduler.add_job(prune_job, CronTrigger(hour=PRUNE_AT.hour, minute=PRUNE_AT.minute, timezone=STOCKHOLM),
+                          id="prune-outbox", replace_existing=True, args=[url])
     return scheduler, executor
 
 

@@ -78,3 +78,23 @@ def test_bad_outbox_input_is_one_line_and_exit_2(run, cli_db):
     notified(run, cli_db)
     [first, _] = json.loads(run("outbox", "list", db=cli_db, user=COORDINATOR, now=NOW).out)
     assert_one_line_error(run("outbox", "retry", str(first["id"]), db=cli_db, user=COORDINATOR, now=NOW), 1)
+
+
+def test_the_admin_prunes_the_messages_sent_long_ago_and_no_one_else_may(run, cli_db, tmp_path):
+    notified(run, cli_db)
+    assert run("outbox", "send", "--dir", str(tmp_path / "eml"), db=cli_db, user=COORDINATOR, now=NOW).code == 0
+    notified(run, cli_db)  # two more, still queued
+    before = snapshot(cli_db)
+
+    for user in (COORDINATOR, RECEPTION, HC):
+        assert_one_line_error(run("outbox", "prune", db=cli_db, user=user, now=NOW), 1)
+    for days in ("1", "0", "many"):
+        assert_one_line_error(run("outbox", "prune", "--keep-days", days, db=cli_db, user=ADMIN, now=NOW), 2)
+    assert snapshot(cli_db) == before
+
+    kept = run("outbox", "prune", db=cli_db, user=ADMIN, now="2027-02-13T10:00")  # 89 days on: default 90 kept
+    assert json.loads(kept.out) == {"pruned": 0}
+    pruned = run("outbox", "prune", "--keep-days", "30", db=cli_db, user=ADMIN, now="2027-02-13T10:00")
+    assert json.loads(pruned.out) == {"pruned": 2}
+    statuses = [r["status"] for r in json.loads(run("outbox", "list", db=cli_db, user=ADMIN, now=NOW).out)]
+    assert statuses == ["queued", "queued"]

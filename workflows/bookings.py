@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from screening.errors import Refused
+from screening.errors import BadInput, Refused
 from workflows import slots
 
 KIND_OF_EVENT = {"book_health_conversation": "conversation", "book_examination": "examination"}
@@ -52,8 +52,13 @@ def publish(uow, case_id: str, kinds: tuple[str, ...], now: datetime) -> None:
 
 
 def book(uow, case, kind: str, starts: datetime, recorded_at: datetime) -> None:
+    """The appointment at `starts`: not before the notice, and where the centre has room. A time given
+    is trusted outside the centre's usual hours too (an evening or weekend clinic in a surge);
+    `calendar free` and `case book` without a start offer only times within them."""
     if case.health_centre_id is None:
         raise Refused(f"case {case.id} has no health centre to book at")
+    if starts < case.notice_at:
+        raise BadInput("start is before the arrival notice was registered")
     centre = uow.directory.organisation_record(case.health_centre_id)
     ends = starts + duration(centre.appointments, kind, case.interpreter)
     uow.bookings.lock_centre(centre.id)

@@ -58,6 +58,7 @@ def test_free_times_follow_the_hours_and_leave_out_what_is_full(run, cli_db):
     (("--auto", "--start", "2026-11-25T09:00"), 2),
     ((), 2),
     (("--start", "next tuesday"), 2),
+    (("--start", "2026-11-23T08:45"), 2),  # before the notice (09:00) was registered
 ])
 def test_bad_booking_input_is_one_line_and_changes_nothing(run, cli_db, args, code):
     case_id = notified(run, cli_db)
@@ -95,3 +96,12 @@ def test_only_the_centres_own_staff_and_the_coordinators_export_its_calendar(run
                               now="2026-11-24T09:00"), 1)
     assert run("calendar", "export", "--health-centre", "hc-lugnvik", "--out", "/dev/null", db=cli_db,
                user=COORDINATOR, now="2026-11-24T09:00").code == 0
+
+
+def test_a_booking_event_before_the_notice_is_refused_and_changes_nothing(run, cli_db):
+    case_id = notified(run, cli_db)
+    before = snapshot(cli_db)
+    error = assert_one_line_error(run("case", "event", case_id, "book_health_conversation",
+                                      "--set", "start=2026-11-20T10:00", db=cli_db, user=HC, now="2026-11-24T09:00"), 2)
+    assert error["message"] == "start is before the arrival notice was registered"
+    assert snapshot(cli_db) == before

@@ -8,14 +8,32 @@ from screening.directory import KIND_LABELS_SV
 from screening.labels import STATUS_SV, TRACKS_SV, UNITS_SV, state_label
 
 
+# Control characters in stored free text (a name, a note, a reason) could move the cursor, retitle
+# the window or worse in a staff member's terminal: every string shown loses them, but a line break.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], "\N{REPLACEMENT CHARACTER}")
+_CONTROLS.pop(ord("\n"))
+
+
+def printable(text: str) -> str:
+    """The text with every control character but a line break shown as U+FFFD."""
+    return text.translate(_CONTROLS)
+
+
 @cache
 def console():
     import sys
 
     from rich.console import Console
 
+    class PlainConsole(Console):
+        """Strings are shown as they are, never read as markup ([red]) or emoji codes (:x:), and
+        without control characters (`printable`): stored text is shown, not obeyed."""
+
+        def render_str(self, text: str, **options):
+            return super().render_str(printable(text), **options)
+
     # Piped to a file or another program: wide enough that tables are not cut.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    return PlainConsole(highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 160)
 
 
 def _table(title: str, *columns: str):

@@ -307,3 +307,19 @@ def test_a_clock_given_in_utc_counts_the_stockholm_date_for_the_age(run, cli_db)
     case = show(run, cli_db, case_id, now="2026-04-01T23:30:00+00:00")
 
     assert case["age"] == 7
+
+
+def test_free_text_is_shown_not_obeyed_by_the_terminal(run, cli_db):
+    """A name or note holding escape codes, rich markup or emoji codes is shown as text: no control
+    character reaches the terminal, markup is not applied; JSON keeps the text exactly as stored."""
+    name = "Test\x1b]0;ny titel\x07barn [bold red]Påhittad[/] :smile: \x1b[2J\x9b31m"
+    case_id = register(run, cli_db, "--name", name)
+
+    shown = run("case", "show", case_id, db=cli_db, user=RECEPTION, now=NOW, json_output=False)
+    listed = run("case", "history", case_id, db=cli_db, user="region-coordinator", now=NOW, json_output=False)
+
+    assert shown.code == 0 and listed.code == 0
+    for out in (shown.out, listed.out):
+        assert not any(ord(ch) < 0x20 and ch != "\n" or 0x7F <= ord(ch) < 0xA0 for ch in out), repr(out)
+    assert "[bold red]Påhittad[/]" in shown.out and ":smile:" in shown.out
+    assert run("case", "show", case_id, db=cli_db, user=RECEPTION, now=NOW).data["name"] == name

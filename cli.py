@@ -722,6 +722,9 @@ def main(argv: list[str] | None = None) -> int:
         args = ["--json"] + [arg for arg in args if arg != "--json"]
     if any("\ud800" <= ch <= "\udfff" for arg in args for ch in arg):  # bytes that were not UTF-8
         return fail("bad_input", "an argument is not valid UTF-8 (check the terminal's encoding)", 2)
+    from screening import db
+
+    commits_before = db.commits
     try:
         code = app(args=args, prog_name="screening", standalone_mode=False)
         return code if isinstance(code, int) else 0
@@ -741,7 +744,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("SCREENING_DEBUG"):
             raise
-        code, message, exit_code = describe_unexpected(error)
+        code, message, exit_code = describe_unexpected(error, committed=db.commits > commits_before)
         return fail(code, message, exit_code)
 
 

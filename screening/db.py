@@ -21,6 +21,7 @@ from screening.errors import BadInput, ScreeningError
 
 # The newest migration; `init` upgrades to it and every other command checks for it.
 SCHEMA_REVISION = "0011"
+commits = 0  # transactions this process committed: an error after one must not say "nothing was changed"
 
 
 class SchemaOutdated(ScreeningError):
@@ -151,6 +152,8 @@ class RawConnection:
             self._begin_on_use = False
             return
         self.conn.execute("COMMIT")
+        global commits
+        commits += 1
 
     def rollback(self) -> None:
         self._begin_on_use = False

@@ -51,8 +51,9 @@ DISK_FULL = ("database error: the database or its disk is full; the change under
              "Free some space, then run the command again.")
 
 
-def describe_unexpected(error: Exception) -> tuple[str, str, int]:
-    """(code, one-line message, exit code) for a failure that is not ours: never a traceback."""
+def describe_unexpected(error: Exception, committed: bool = False) -> tuple[str, str, int]:
+    """(code, one-line message, exit code) for a failure that is not ours: never a traceback.
+    `committed`: the command had already saved something when it failed."""
     kind = type(error).__name__
     module = type(error).__module__
     first_line = (str(error).strip().splitlines() or [""])[0][:200]
@@ -65,6 +66,9 @@ def describe_unexpected(error: Exception) -> tuple[str, str, int]:
     if isinstance(error, UnicodeEncodeError) and _surrogate(error):
         # bytes that are not UTF-8 (a command line, a variable or a file name in another encoding)
         return "bad_input", "text that is not valid UTF-8 was given (check the terminal's encoding)", 2
+    if committed:
+        return "internal", (f"internal error ({kind}) after the command had saved its change; check the case "
+                            "(case show, case history) before doing it again. Please report it."), 3
     return "internal", f"internal error ({kind}); nothing was changed. Please report it.", 3
 
 

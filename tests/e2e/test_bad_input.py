@@ -177,3 +177,28 @@ def test_case_list_by_an_organisation_that_is_not_a_health_centre_is_bad_input(r
     result = run("case", "list", "--health-centre", "ostersund-school-norrby", db=db, user="admin", now=NOW)
 
     assert_one_line_error(result, 2)
+
+
+def test_an_internal_error_says_whether_the_change_was_saved(run, cli_db, monkeypatch):
+    """Exit 3 says "nothing was changed" only when nothing was: a failure after the command's commit
+    (here: showing the case after the event) tells the user to look before doing it again."""
+    from screening import render
+
+    case_id = register(run, cli_db)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(render, "organisations", broken)
+    monkeypatch.setattr(render, "case", broken)
+    before = snapshot(cli_db)
+    unsaved = run("org", "list", db=cli_db, user=RECEPTION, now=NOW, json_output=False)
+    assert snapshot(cli_db) == before
+    saved = run("case", "event", case_id, "notify_parties", db=cli_db, user=RECEPTION, now=NOW, json_output=False)
+
+    assert_one_line_error(unsaved, 3, json_output=False)
+    assert "nothing was changed" in unsaved.err
+    assert_one_line_error(saved, 3, json_output=False)
+    assert "after the command had saved its change" in saved.err and "nothing was changed" not in saved.err
+    history = call(cli_db, "case", "history", case_id, user="region-coordinator")
+    assert [entry["event"] for entry in history] == ["register", "notify_parties"]

@@ -690,6 +690,9 @@ class out:
 
 def fail(code: str, message: str, exit_code: int) -> int:
     from screening.errors import one_line
+    from screening.render import console
+
+    console.cache_clear()  # a write that failed leaves rich's buffer full: the next command starts afresh
 
     message = one_line(message)  # usage errors quote what was typed: a newline or an undecodable byte in it
     if settings.json:

@@ -202,3 +202,24 @@ def test_an_internal_error_says_whether_the_change_was_saved(run, cli_db, monkey
     assert "after the command had saved its change" in saved.err and "nothing was changed" not in saved.err
     history = call(cli_db, "case", "history", case_id, user="region-coordinator")
     assert [entry["event"] for entry in history] == ["register", "notify_parties"]
+
+
+def test_after_a_failed_write_the_next_command_in_the_process_shows_only_its_own_output(run, cli_db, monkeypatch):
+    """A long-lived process (overview --watch, a test run) goes on after stdout refused a write:
+    what could not be written then is not written before the next command's output."""
+    import io
+    import sys
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sys, "stdout", Full())
+        failed = run("user", "list", db=cli_db, user="admin", now=NOW, json_output=False)
+    assert failed.code == 2 and "No space left on device" in failed.err
+
+    shown = run("org", "list", db=cli_db, user="admin", now=NOW, json_output=False)
+
+    assert shown.code == 0, shown.err
+    assert "Organisationer" in shown.out and "Användare" not in shown.out

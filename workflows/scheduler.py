@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, time as dt_time, timedelta
 
 from screening import db
@@ -42,8 +43,20 @@ def digest_time() -> dt_time | None:
         raise BadInput(f"SCREENING_DIGEST_AT must be HH:MM or off, not '{text}'") from None
 
 
+@contextmanager
+def database_failure_logged(job: str, then: str):
+    """A job cut off by the database (a restart, a cut connection, a full disk) logs one line: what
+    failed and what happens `then`; any other failure is a bug and keeps its traceback in the log."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - sorted below
+        if not type(error).__module__.startswith(("psycopg", "sqlite3", "sqlalchemy")):
+            raise
+        log.error("%s: the database failed (%s: %s); %s", job, type(error).__name__, first_line(error), then)
+
+
 def sweep_job(url: str, policy, lock: LeaderLock, scheduler) -> None:
-    with sweep_fence(url) as alone:
+    with database_failure_logged("sweep", "the next sweep catches up"), sweep_fence(url) as alone:
         if not lock.still_held():
             step_down(lock, scheduler)
         elif not alone:
@@ -117,9 +130,13 @@ def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
     while not policy.calendar.is_working_day(previous):  # new since the last digest, over weekends too
         previous -= timedelta(days=1)
     since = datetime.combine(previous, digest_time() or DIGEST_AT, STOCKHOLM)
-    with SqlUnitOfWork(url) as uow:
+    summary = None
+    failed = database_failure_logged("digest", "today's digest was not queued: a scheduler started after its time does")
+    with failed, SqlUnitOfWork(url) as uow:
         summary = digest(uow.conn, now, since)
         uow.commit()
+    if summary is None:
+        return None
     log.info("digest for %s: %d open breach(es)", now.date(), summary["open_breaches"])
     return summary
 
@@ -135,8 +152,12 @@ def prune_job(url: str, now: datetime | None = None) -> int:
     keep = keep_sent()
     if keep is None:
         return 0
-    with SqlUnitOfWork(url) as uow:
+    pruned = None
+    failed = database_failure_logged("prune-outbox", "the next night's run deletes what this one did not")
+    with failed, SqlUnitOfWork(url) as uow:
         pruned = prune(uow, now or datetime.now(STOCKHOLM), keep)
+    if pruned is None:
+        return 0
     log.info("outbox: %d sent message(s) older than %d days deleted", pruned, keep.days)
     return pruned
 

@@ -532,3 +532,35 @@ def test_a_standby_takes_over_when_the_lock_is_released_and_stops_on_ctrl_c(cli_
         if proc is not None:
             proc.kill()
         held.release()
+
+
+class _Held:
+    """A leader lock that is held (the sweep job asks before it sweeps)."""
+
+    def still_held(self) -> bool:
+        return True
+
+
+def test_a_job_the_database_cuts_off_logs_one_line_and_a_bug_keeps_its_traceback(demo_db, monkeypatch, caplog):
+    import sqlite3
+
+    def cut(*_args, **_kwargs):
+        raise sqlite3.OperationalError("disk I/O error\nmore detail")
+
+    monkeypatch.setattr(services, "run_sweep", cut)
+    monkeypatch.setattr("workflows.digest.digest", cut)
+    caplog.set_level("INFO", logger="screening.scheduler")
+
+    scheduler.sweep_job(demo_db, POLICY, _Held(), scheduler=None)  # no exception: logged
+    assert scheduler.digest_job(demo_db, POLICY, at(2026, 11, 23, 7, 30)) is None
+
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [
+        "sweep: the database failed (OperationalError: disk I/O error); the next sweep catches up",
+        "digest: the database failed (OperationalError: disk I/O error); today's digest was not queued: "
+        "a scheduler started after its time does"]
+    assert all(r.exc_info is None for r in caplog.records)
+
+    monkeypatch.setattr(services, "run_sweep", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # a bug: APScheduler logs it with its traceback
+        scheduler.sweep_job(demo_db, POLICY, _Held(), scheduler=None)

@@ -10,6 +10,7 @@ from screening.directory import load_directory
 from screening.errors import Refused, StaleWrite
 from screening.model import Case
 from screening.unit_of_work import ConflictOnCommit, SqlUnitOfWork
+from tests.unit.test_directory import APPOINTMENTS
 from workflows import services
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
@@ -142,15 +143,7 @@ id = "{oid}"
 kind = "health_centre"
 name = "{name}"
 serves = [{serves}]
-[organisations.appointments]
-capacity = 1
-conversation_minutes = 60
-conversation_minutes_interpreter = 90
-examination_minutes = 30
-examination_minutes_interpreter = 45
-[organisations.appointments.hours]
-mon = ["08:30-11:30"]
-""" for oid, name, serves in [
+""" + APPOINTMENTS for oid, name, serves in [
     ("hc-z", "Ås", '"Åsele", "Quo\\"te"'),          # named like a municipality it does not serve
     ("hc-a", "A", '"Ås", "Åsele"'),                  # second in order for Åsele: not its default
     ("hc-pct", "P", '"100%_By", "Back\\\\slash"'),

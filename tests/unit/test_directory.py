@@ -98,12 +98,7 @@ def test_constants():
 
 REGION = '[region]\nid = "r"\nname = "R"\nmunicipalities = ["Alby", "Öby"]\n'
 COORD = '[[organisations]]\nid = "coord"\nkind = "coordinator"\nname = "C"\n'
-HC = """[[organisations]]
-id = "hc-a"
-kind = "health_centre"
-name = "HC A"
-serves = ["Alby", "Öby"]
-[organisations.appointments]
+APPOINTMENTS = """[organisations.appointments]
 capacity = 1
 conversation_minutes = 60
 conversation_minutes_interpreter = 90
@@ -112,6 +107,12 @@ examination_minutes_interpreter = 45
 [organisations.appointments.hours]
 mon = ["08:30-11:30"]
 """
+HC = """[[organisations]]
+id = "hc-a"
+kind = "health_centre"
+name = "HC A"
+serves = ["Alby", "Öby"]
+""" + APPOINTMENTS
 RECEPTION = '[[organisations]]\nid = "alby-reception"\nkind = "reception_unit"\nname = "M"\nmunicipality = "Alby"\n'
 
 

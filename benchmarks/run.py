@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/run.py --small         # cli_latency.py --cases 2000 --runs 3,
                                                         # then events_bench.py --small (SQLite),
                                                         # sweep_bench.py --small, report_bench.py --small,
-                                                        # suite.py --small
+                                                        # suite.py --small, population.py --small
     .venv/bin/python benchmarks/run.py [ARGS…]          # = cli_latency.py ARGS…
     .venv/bin/python benchmarks/run.py events [ARGS…]   # = events_bench.py ARGS…
 
@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cli_latency  # noqa: E402
 import events_bench  # noqa: E402
+import population  # noqa: E402
 import report_bench  # noqa: E402
 import suite  # noqa: E402
 import sweep_bench  # noqa: E402
@@ -45,7 +46,11 @@ def main(args: list[str]) -> int:
     code = max(code, report_bench.main(["--small"]))
     sys.stdout.flush()
     print()
-    return max(code, suite.main(["--small"]))
+    code = max(code, suite.main(["--small"]))
+    sys.stdout.flush()
+    print()
+    country = Path(__file__).resolve().parent / "out" / "country-small.db"
+    return max(code, population.main([f"sqlite:///{country}", "--small", "--reset"]))
 
 
 if __name__ == "__main__":

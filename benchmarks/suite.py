@@ -18,7 +18,8 @@ PostgreSQL the schema bench_suite_N, kept), then
             (sweep_bench._fresh_copy), on PostgreSQL undone after each run;
   cli       `case show` (ostersund-reception, a random Östersund case each run), `case list
             --municipality Berg` as berg-reception and the health centre's own `case list` as
-            hc-svenstavik, each --json, as subprocesses (cli_latency's approach: warm-up, median);
+            hc-svenstavik, and the centre's first page of open cases (`--open --limit 50`), each
+            --json, as subprocesses (cli_latency's approach: warm-up, median);
   events    --events next steps of the cases still on their way (notify, book, hold, results,
             examination; introduction, plan, school or preschool start), one
             services.apply_event per unit of work, in one worker process; on PostgreSQL also the
@@ -71,7 +72,8 @@ SEED = 1
 NOW = build_population.NOW
 PROCESSES = 8
 SHOW_USER, SHOW_MUNICIPALITY = "ostersund-reception", "Östersund"
-LISTS = {"list_reception": ("berg-reception", ["--municipality", "Berg"]), "list_centre": ("hc-svenstavik", [])}
+LISTS = {"list_reception": ("berg-reception", ["--municipality", "Berg"]), "list_centre": ("hc-svenstavik", []),
+         "list_page": ("hc-svenstavik", ["--open", "--limit", "50"])}  # the centre's first page of open cases
 REASON = "Påhittat skäl"
 SWEEP_AFTER = timedelta(days=1)  # the measured sweep: a day after the scheduler's last (its mark)
 HEALTH_STEPS = ("notify_parties", "book_health_conversation", "hold_health_conversation", "record_results",
@@ -683,13 +685,16 @@ ROWS = [
      f"{r['cli']['list_reception']['median_s']:.2f} s ({r['cli']['list_reception']['listed']:,})"),
     ("case list, health centre", lambda r: None if not _get(r, "cli", "list_centre") else
      f"{r['cli']['list_centre']['median_s']:.2f} s ({r['cli']['list_centre']['listed']:,})"),
+    ("case list, centre, a page of 50 open", lambda r: None if not _get(r, "cli", "list_page") else
+     f"{r['cli']['list_page']['median_s']:.2f} s ({r['cli']['list_page']['listed']:,})"),
     ("peak RSS: events worker", lambda r: _f(_get(r, "events", "rss_mib"), " MiB")),
     ("peak RSS: sweep worker", lambda r: _f(_get(r, "sweep", "rss_mib"), " MiB")),
     ("peak RSS: report compute", lambda r: _f(_get(r, "report", "rss_mib"), " MiB")),
     ("peak RSS: report command", lambda r: _f(_get(r, "report", "command_rss_mib"), " MiB")),
-    ("peak RSS: case show / list", lambda r: None if not r.get("cli") else
+    ("peak RSS: case show / list / a page", lambda r: None if not r.get("cli") else
      f"{r['cli']['show']['rss_mib']:.0f} / "
-     f"{max(r['cli']['list_reception']['rss_mib'], r['cli']['list_centre']['rss_mib']):.0f} MiB"),
+     f"{max(r['cli']['list_reception']['rss_mib'], r['cli']['list_centre']['rss_mib']):.0f} / "
+     f"{r['cli']['list_page']['rss_mib']:.0f} MiB"),
     ("tracemalloc: sweep / report", lambda r: None if not (r.get("sweep") and r.get("report")) else
      f"{r['sweep']['tracemalloc_mib']:.1f} / {r['report']['tracemalloc_mib']:.1f} MiB"),
     ("1-min load (min–max)", lambda r: f"{min(r['load'].values()):.1f}–{max(r['load'].values()):.1f}"

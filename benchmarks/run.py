@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/run.py --small         # cli_latency.py --cases 2000 --runs 3,
                                                         # then events_bench.py --small (SQLite),
                                                         # sweep_bench.py --small, report_bench.py --small,
-                                                        # suite.py --small, population.py --small
+                                                        # suite.py --small, population.py --small,
+                                                        # prune_bench.py --small
     .venv/bin/python benchmarks/run.py [ARGS…]          # = cli_latency.py ARGS…
     .venv/bin/python benchmarks/run.py events [ARGS…]   # = events_bench.py ARGS…
 
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cli_latency  # noqa: E402
 import events_bench  # noqa: E402
 import population  # noqa: E402
+import prune_bench  # noqa: E402
 import report_bench  # noqa: E402
 import suite  # noqa: E402
 import sweep_bench  # noqa: E402
@@ -50,7 +52,10 @@ def main(args: list[str]) -> int:
     sys.stdout.flush()
     print()
     country = Path(__file__).resolve().parent / "out" / "country-small.db"
-    return max(code, population.main([f"sqlite:///{country}", "--small", "--reset"]))
+    code = max(code, population.main([f"sqlite:///{country}", "--small", "--reset"]))
+    sys.stdout.flush()
+    print()
+    return max(code, prune_bench.main(["--small"]))
 
 
 if __name__ == "__main__":

@@ -227,12 +227,16 @@ def case_list(
             municipality = rm.municipality(municipality)
         if health_centre is not None and rm.organisation(health_centre)["kind"] != "health_centre":
             raise BadInput(f"'{health_centre}' is not a health centre")
-        rows = rm.cases(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
-                        open_only=open_only, limit=limit, after=after, at=now, recorded_at=settings.recorded_at)
-    upstream = _upstream()
-    cases = [views.case_view(row, actor, now, upstream) for row in rows]
+        rows = rm.each_case(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
+                            open_only=open_only, limit=limit, after=after, at=now, recorded_at=settings.recorded_at)
+        upstream = _upstream()
+        shown = (views.case_view(row, actor, now, upstream) for row in rows)
+        if settings.json:  # written as read: a long list needs the memory of one chunk, not of the list
+            out.json_list(shown)
+            return
+        cases = list(shown)
     more = limit is not None and len(cases) == limit
-    out.result(cases, lambda: render.cases(cases, next_after=cases[-1]["id"] if more else None))
+    render.cases(cases, next_after=cases[-1]["id"] if more else None)
 
 
 @case_app.command("event")
@@ -677,6 +681,29 @@ class out:
 
         sys.stdout.write(json.dumps(data, ensure_ascii=_narrow_stdout(), default=str) + "\n")
 
+    streaming = False  # an array begun on stdout and not ended: no error document may follow it
+
+    @staticmethod
+    def json_list(items) -> None:
+        """A JSON array written item by item: the same text as `json` of the list. The first item
+        is made before anything is written, so a refusal or bad input (found before the first case)
+        still leaves stdout to the error document. A failure later (the database gone mid-list)
+        leaves the array unended, the error on stderr and a non-zero exit."""
+        import json
+
+        ascii_only = _narrow_stdout()
+        items = iter(items)
+        first = next(items, None)
+        if first is None:
+            sys.stdout.write("[]\n")
+            return
+        out.streaming = True
+        sys.stdout.write("[" + json.dumps(first, ensure_ascii=ascii_only, default=str))
+        for item in items:
+            sys.stdout.write(", " + json.dumps(item, ensure_ascii=ascii_only, default=str))
+        sys.stdout.write("]\n")
+        out.streaming = False
+
     @staticmethod
     def line(text: str) -> None:
         out.console().print(text)
@@ -695,7 +722,7 @@ def fail(code: str, message: str, exit_code: int) -> int:
     console.cache_clear()  # a write that failed leaves rich's buffer full: the next command starts afresh
 
     message = one_line(message)  # usage errors quote what was typed: a newline or an undecodable byte in it
-    if settings.json:
+    if settings.json and not out.streaming:
         import json
 
         error = {"error": {"code": code, "message": message}}
@@ -717,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
     from screening.errors import ScreeningError
 
     global settings
+    out.streaming = False
     if _narrow_stdout() and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a name the locale cannot show becomes '?', not a crash
     args = list(sys.argv[1:] if argv is None else argv)

@@ -122,8 +122,8 @@ class RawConnection:
         cur.execute(self._named(sql), params or {})
         return cur
 
-    def many(self, sql: str, rows: list[dict]) -> None:
-        if rows:
+    def many(self, sql: str, rows) -> None:
+        if not isinstance(rows, list) or rows:  # an iterable of rows (a generator) is taken as it comes
             if self._begin_on_use:
                 self.begin()
             self.conn.cursor().executemany(self._named(sql), rows)
@@ -163,9 +163,9 @@ class RawConnection:
         elif not self.conn.closed and self.conn.info.transaction_status != 0:  # 0: idle
             self.conn.execute("ROLLBACK")
 
-    def insert_many(self, sql: str, rows: list[dict]) -> None:
-        """Insert rows in one transaction of their own."""
-        if not rows:
+    def insert_many(self, sql: str, rows) -> None:
+        """Insert rows (a list, or any iterable of them) in one transaction of their own."""
+        if isinstance(rows, list) and not rows:
             return
         self.begin()
         try:

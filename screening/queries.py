@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import Iterator
 
 from screening import access, clock, db
 from screening.codec import alerts_from_db, audit_kind, case_from_db as _coerce, user_number
 from screening.errors import NotFound
 from screening.model import Actor
+LIST_CHUNK = 1000  # cases read at a time by a list (their rows, deadlines and notes in memory at once)
 DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
 
 
@@ -81,13 +83,26 @@ class ReadModel:
         self._attach(actor, [row], "d.case_id = :id", {"id": case_id})
         return row
 
-    def cases(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
-              overdue: bool = False, open_only: bool = False, limit: int | None = None, after: str | None = None,
-              at: datetime, recorded_at: datetime) -> list[dict]:
+    def cases(self, actor: Actor, **filters) -> list[dict]:
+        """The cases in the actor's scope, as `each_case` gives them, in a list."""
+        return list(self.each_case(actor, **filters))
+
+    def each_case(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
+                  overdue: bool = False, open_only: bool = False, limit: int | None = None, after: str | None = None,
+                  at: datetime, recorded_at: datetime) -> Iterator[dict]:
         """The cases in the actor's scope, by notice and id. `overdue`: with a past-due step still
         owed (as the sweep counts: not on a case that ended, not a declined child's health step);
         `open_only`: not closed or moved out; `limit` and `after` (a case id): one page, the cases
-        after that one; only the page is read, attached and recorded as read."""
+        after that one. Every case listed is recorded as read before the first is given; then they
+        are read LIST_CHUNK at a time, so that a long list needs the memory of one chunk."""
+        ids = self._case_ids(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
+                             open_only=open_only, limit=limit, after=after, at=at)
+        self._record_reads(actor, ids, "list", at, recorded_at)
+        for first in range(0, len(ids), LIST_CHUNK):
+            yield from self._read_cases(actor, ids[first:first + LIST_CHUNK])
+
+    def _case_ids(self, actor: Actor, *, municipality: str | None, health_centre: str | None, overdue: bool,
+                  open_only: bool, limit: int | None, after: str | None, at: datetime) -> list[str]:
         where, params = [], {}
         scope = access.scope_filter(actor)
         if scope is not None:
@@ -114,14 +129,22 @@ class ReadModel:
             access.require_visible(actor, mark, after)
             where.append("(notice_at > :after_notice OR (notice_at = :after_notice AND id > :after))")
             params.update(after=after, after_notice=mark["notice_at"])
-        condition = " AND ".join(where) or "1 = 1"
+        page = ""
         if limit is not None:
-            condition = f"id IN (SELECT id FROM screening_case WHERE {condition} ORDER BY notice_at, id LIMIT :limit)"
+            page = " LIMIT :limit"
             params["limit"] = limit
-        rows = [_coerce(row) for row in self.conn.all(
-            f"SELECT * FROM screening_case WHERE {condition} ORDER BY notice_at, id", params)]
-        self._record_reads(actor, [row["id"] for row in rows], "list", at, recorded_at)
-        self._attach(actor, rows, f"d.case_id IN (SELECT id FROM screening_case WHERE {condition})", params)
+        condition = " AND ".join(where) or "1 = 1"
+        cursor = self.conn.execute(f"SELECT id FROM screening_case WHERE {condition} ORDER BY notice_at, id{page}", params)
+        return [case_id for (case_id,) in cursor]  # ids only, as they come: a country's list holds a million
+
+    def _read_cases(self, actor: Actor, ids: list[str]) -> list[dict]:
+        """These cases, in this order, with their deadlines and the notes the actor may read."""
+        params = {f"c{i}": case_id for i, case_id in enumerate(ids)}
+        listed = ", ".join(f":{name}" for name in params) or "NULL"
+        found = {row["id"]: _coerce(row) for row in self.conn.all(
+            f"SELECT * FROM screening_case WHERE id IN ({listed})", params)}
+        rows = [found[case_id] for case_id in ids if case_id in found]
+        self._attach(actor, rows, f"d.case_id IN ({listed})", params)
         return rows
 
     def _attach(self, actor: Actor, rows: list[dict], condition: str, params: dict) -> None:
@@ -182,8 +205,9 @@ class ReadModel:
         stamp = self.conn.timestamp
         base = {"kind": audit_kind(self.conn, action, None), "at": stamp(at), "recorded_at": stamp(recorded_at),
                 "user_no": user_number(self.conn, actor.user_id)}
-        self.conn.insert_many(
-            "INSERT INTO audit (case_id, kind, at, recorded_at, user_no) "
-            "VALUES (:case_id, :kind, :at, :recorded_at, :user_no)",
-            [dict(base, case_id=case_id) for case_id in case_ids],
-        )
+        if case_ids:  # one row a case, made as they are inserted: a country's list is a million rows
+            self.conn.insert_many(
+                "INSERT INTO audit (case_id, kind, at, recorded_at, user_no) "
+                "VALUES (:case_id, :kind, :at, :recorded_at, :user_no)",
+                (dict(base, case_id=case_id) for case_id in case_ids),
+            )

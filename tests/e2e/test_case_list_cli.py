@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -122,3 +124,49 @@ def test_overdue_counts_only_steps_still_owed(run, cli_db):
 
     assert listed_ids(run, cli_db, COORDINATOR, "--overdue", now=LATER) == [waiting]
     assert listed_ids(run, cli_db, COORDINATOR, "--overdue", "--open", "--limit", "1", now=LATER) == [waiting]
+
+
+def test_a_list_read_a_few_cases_at_a_time_is_the_same_text(run, cli_db, monkeypatch):
+    """A long list is read and written a chunk at a time: the JSON is the same to the byte, and
+    every case is recorded as read once, before the first is shown."""
+    from screening import queries
+
+    ids = children(run, cli_db, 5)
+    event(run, cli_db, ids[1], "notify_parties")
+    whole = run("case", "list", db=cli_db, user=RECEPTION, now=NOW)
+    monkeypatch.setattr(queries, "LIST_CHUNK", 2)
+
+    chunked = run("case", "list", db=cli_db, user=RECEPTION, now=NOW)
+
+    assert chunked.code == 0, chunked.err
+    assert chunked.out == whole.out and len(chunked.data) == 5
+    for case_id in ids:
+        trail = run("case", "history", case_id, "--reads", db=cli_db, user=COORDINATOR, now=NOW).data
+        assert sum(entry["event"] == "list" for entry in trail) == 2, case_id  # one for each list
+
+
+def test_a_list_cut_off_midway_ends_unfinished_and_says_so(run, cli_db, monkeypatch):
+    """The database gone after the first chunk: exit 2, one line on stderr, and the array left
+    unended (no second JSON document after it): a reader cannot take it for the whole list."""
+    import sqlite3
+
+    from screening import queries
+
+    children(run, cli_db, 5)
+    monkeypatch.setattr(queries, "LIST_CHUNK", 2)
+    real, calls = queries.ReadModel._read_cases, []
+
+    def gone_after_one(self, actor, ids):
+        calls.append(ids)
+        if len(calls) > 1:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(self, actor, ids)
+
+    monkeypatch.setattr(queries.ReadModel, "_read_cases", gone_after_one)
+    result = run("case", "list", db=cli_db, user=RECEPTION, now=NOW)
+
+    assert result.code == 2 and "Traceback" not in result.err and len(result.err.splitlines()) == 1
+    assert "database error: disk I/O error" in result.err
+    assert result.out.startswith("[{") and not result.out.rstrip().endswith("]")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(result.out)

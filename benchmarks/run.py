@@ -36,26 +36,17 @@ def main(args: list[str]) -> int:
         return events_bench.main(args[1:])
     if "--small" not in args:
         return cli_latency.main(args)
-    code = cli_latency.main(SMALL + [a for a in args if a != "--small"])
-    sys.stdout.flush()
-    print()
-    code = max(code, events_bench.main(["--small"]))
-    sys.stdout.flush()
-    print()
-    code = max(code, sweep_bench.main(["--small"]))
-    sys.stdout.flush()
-    print()
-    code = max(code, report_bench.main(["--small"]))
-    sys.stdout.flush()
-    print()
-    code = max(code, suite.main(["--small"]))
-    sys.stdout.flush()
-    print()
     country = Path(__file__).resolve().parent / "out" / "country-small.db"
-    code = max(code, population.main([f"sqlite:///{country}", "--small", "--reset"]))
-    sys.stdout.flush()
-    print()
-    return max(code, prune_bench.main(["--small"]))
+    runs = [(cli_latency, SMALL + [a for a in args if a != "--small"]), (events_bench, ["--small"]),
+            (sweep_bench, ["--small"]), (report_bench, ["--small"]), (suite, ["--small"]),
+            (population, [f"sqlite:///{country}", "--small", "--reset"]), (prune_bench, ["--small"])]
+    code = 0
+    for n, (bench, bench_args) in enumerate(runs):
+        if n:
+            sys.stdout.flush()
+            print()
+        code = max(code, bench.main(bench_args))
+    return code
 
 
 if __name__ == "__main__":

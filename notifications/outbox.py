@@ -13,10 +13,11 @@ marking it sent: the one at-least-once window) carries the same key.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timedelta
 
 from screening import clock
-from screening.errors import NotFound, Refused
+from screening.errors import BadInput, NotFound, Refused
 
 LEASE = timedelta(minutes=10)  # longer than any one delivery may take (the SMTP timeout is 30 s)
 FIRST_RETRY = timedelta(minutes=1)
@@ -226,10 +227,6 @@ PRUNE_BATCH = 5_000  # rows a transaction: a writer never waits long behind the 
 def keep_sent() -> timedelta | None:
     """How long sent messages are kept: SCREENING_OUTBOX_KEEP_DAYS (whole days, at least 2; default
     90), or `off` to keep them all. A queued or dead message is kept whatever this says."""
-    import os
-
-    from screening.errors import BadInput
-
     text = os.environ.get("SCREENING_OUTBOX_KEEP_DAYS", "").strip()
     if not text:
         return KEEP_SENT

@@ -140,7 +140,7 @@ class ReadModel:
     def _read_cases(self, actor: Actor, ids: list[str]) -> list[dict]:
         """These cases, in this order, with their deadlines and the notes the actor may read."""
         params = {f"c{i}": case_id for i, case_id in enumerate(ids)}
-        listed = ", ".join(f":{name}" for name in params) or "NULL"
+        listed = ", ".join(f":{name}" for name in params)
         found = {row["id"]: _coerce(row) for row in self.conn.all(
             f"SELECT * FROM screening_case WHERE id IN ({listed})", params)}
         rows = [found[case_id] for case_id in ids if case_id in found]

@@ -315,7 +315,7 @@ def test_a_step_recorded_after_the_clock_was_read_is_a_conflict_not_bad_input(de
     then the command's event (no --at given) was refused as bad input (exit 2) about an --at never given."""
     from screening.errors import StaleWrite
 
-    t0 = datetime.now(STOCKHOLM) - timedelta(minutes=5)
+    t0 = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)  # the clock is injected: the test means the same any day
     reg = services.Registration(birth_date=t0.date() - timedelta(days=9 * 365), municipality="Östersund",
                                 notice_at=t0)
     with SqlUnitOfWork(demo_db) as uow:
@@ -325,7 +325,7 @@ def test_a_step_recorded_after_the_clock_was_read_is_a_conflict_not_bad_input(de
     mine = t0 + timedelta(minutes=1)  # my command reads the clock ...
     theirs = mine + timedelta(seconds=1)  # ... a colleague books a moment later and commits first
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, "hc-lugnvik", case_id, "book_health_conversation", {"start": "2026-12-01T10:00"},
+        services.apply_event(uow, "hc-lugnvik", case_id, "book_health_conversation", {"start": (t0 + timedelta(days=3)).isoformat()},
                              policy=POLICY, now=theirs, recorded_at=theirs)
     with SqlUnitOfWork(demo_db) as uow, pytest.raises(StaleWrite, match="changed by someone else meanwhile") as refused:
         services.apply_event(uow, "hc-lugnvik", case_id, "cancel_booking", {}, policy=POLICY, now=mine,

@@ -15,7 +15,7 @@ $(BIN)/screening: pyproject.toml
 install: $(BIN)/screening
 
 demo: install
-	$(BIN)/python -m screening.demo --db $(DEMO_DB)
+	$(BIN)/python -m screening.cli.demo --db $(DEMO_DB)
 
 test: install
 	$(BIN)/python -m pytest -q

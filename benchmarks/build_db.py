@@ -3,7 +3,7 @@
     python benchmarks/build_db.py sqlite:///benchmarks/out/cases.db --cases 100000
 
 `build(url, n_cases, seed)` migrates the database to the newest schema with
-`screening.migrate.upgrade`, loads the bundled demo directory with its users, then inserts the
+`screening.storage.migrate.upgrade`, loads the bundled demo directory with its users, then inserts the
 cases and one `register` audit row per case with SQLAlchemy Core executemany, one transaction
 per batch. Every case is invented (no real identity numbers): ids like the product's, dossier
 numbers unique 8-digit strings, states as right after `case register`.
@@ -41,18 +41,18 @@ def build(url: str, n_cases: int, seed: int = 1) -> list[str]:
     """
     from sqlalchemy import func, insert, select
 
-    from screening import db, migrate
     from screening.directory import load_directory
     from screening.model import Case
-    from screening.codec import case_to_row
-    from screening.tables import AuditRow, CaseRow
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.users import store_directory
+    from screening.storage import db, migrate
+    from screening.storage.codec import case_to_row
+    from screening.storage.tables import AuditRow, CaseRow
+    from screening.storage.unit_of_work import SqlUnitOfWork
 
     migrate.upgrade(url)
     directory = load_directory(None)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, directory, demo_users=True)
+        store_directory(uow, directory, demo_users=True)
 
     engine = db.engine(url)
     case_table, audit_table = CaseRow.__table__, AuditRow.__table__
@@ -125,7 +125,7 @@ def count_cases(url: str) -> int | None:
     """The number of cases at `url`; None when there is no migrated database there."""
     from sqlalchemy import inspect, text
 
-    from screening import db
+    from screening.storage import db
 
     if db.is_sqlite(url) and not Path(db.sqlite_path(url)).exists():
         return None
@@ -137,7 +137,7 @@ def count_cases(url: str) -> int | None:
 
 def audit_numbers(url: str) -> tuple[int, dict[str, int]]:
     """The audit trail's number for `register`, and every user's number."""
-    from screening import db
+    from screening.storage import db
 
     conn = db.connect_raw(url)
     try:
@@ -150,7 +150,7 @@ def audit_numbers(url: str) -> tuple[int, dict[str, int]]:
 def upgraded_with(url: str, n_cases: int) -> bool:
     """Whether the database holds exactly `n_cases` cases, once upgraded to this checkout's schema
     by the migrations (as a region's database would be): a bulk database worth reusing."""
-    from screening import migrate
+    from screening.storage import migrate
 
     if count_cases(url) != n_cases:
         return False
@@ -160,13 +160,13 @@ def upgraded_with(url: str, n_cases: int) -> bool:
 
 def schema_current(url: str) -> bool:
     """Whether the database at `url` has this checkout's schema: the newest revision, and every
-    table with exactly the columns of `screening.tables` (a migration may change while its
+    table with exactly the columns of `screening.storage.tables` (a migration may change while its
     revision stays the same during development)."""
     from sqlalchemy import inspect, text
     from sqlmodel import SQLModel
 
-    import screening.tables  # noqa: F401  (registers the tables)
-    from screening import db
+    import screening.storage.tables  # noqa: F401  (registers the tables)
+    from screening.storage import db
 
     if db.is_sqlite(url) and not Path(db.sqlite_path(url)).exists():
         return False
@@ -187,8 +187,8 @@ def schema_current(url: str) -> bool:
 def case_ids(url: str, municipality: str | None = None) -> list[str]:
     from sqlalchemy import select
 
-    from screening import db
-    from screening.tables import CaseRow
+    from screening.storage import db
+    from screening.storage.tables import CaseRow
 
     table = CaseRow.__table__
     query = select(table.c.id).order_by(table.c.id)
@@ -202,7 +202,7 @@ def reset(url: str) -> None:
     """Empty the database at `url`: delete a SQLite file; drop the tables of a PostgreSQL schema."""
     from sqlalchemy import MetaData
 
-    from screening import db
+    from screening.storage import db
 
     db.dispose(url)  # pooled connections would go on writing to the file deleted below
     if db.is_sqlite(url):

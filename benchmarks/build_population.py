@@ -5,7 +5,7 @@ along its health, school and vaccination tracks as it would be at `now`, with it
     python benchmarks/build_population.py --reset \
         'postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dbench_report'
 
-`build(url, n_cases, seed, now)` migrates the database (`screening.migrate.upgrade`), loads the
+`build(url, n_cases, seed, now)` migrates the database (`screening.storage.migrate.upgrade`), loads the
 bundled demo directory with its users (`services.load_directory`), then for every child:
 
 - invents a plan: notice over the two years before `now` (office hours mostly, some after the
@@ -17,7 +17,7 @@ bundled demo directory with its users (`services.load_directory`), then for ever
   (`workflows.events.record`), so states and milestones are what the service layer would leave;
 - evaluates its deadlines with `workflows.deadlines.evaluate` at its last step (as the last
   event's unit of work did; one rule table and one calendar for all) and stores them through
-  `screening.repository.SqlDeadlineRepository.save` itself (a breached deadline stored `open`,
+  `screening.storage.repository.SqlDeadlineRepository.save` itself (a breached deadline stored `open`,
   `next_alert_at` from the reminder time, clamped to the sweep's mark, `attributed_to` kept),
   with the repository's statements collected and sent in batches;
 - and stores the case row (`codec.case_to_db`, the repository's INSERT) and its `register` audit
@@ -41,7 +41,8 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -319,11 +320,8 @@ class Applier:
 
     def apply(self, case, steps: list[tuple], place: Place, now: datetime) -> datetime:
         """Apply the steps up to `now` in time order; returns the time of the last one applied."""
-        from transitions import MachineError
-
         from screening.errors import Refused
-        from workflows.agreement import machine
-        from workflows.events import record
+        from workflows.events import happen
         from workflows.routing import responsible_unit
 
         last = case.created_at
@@ -333,17 +331,10 @@ class Applier:
             if not user:  # vacc 2: the unit the routing rule names then (BVC before school, else school health)
                 unit = responsible_unit(case, when.astimezone(STOCKHOLM).date()) or "bvc"
                 user = place.bvc if unit == "bvc" else place.school_health
-            actor = self.actors[user]
-            track = EVENT_TRACK[event]
             try:
-                moved = machine(track).events[event].trigger(case, params=params, at=when)
-            except (MachineError, Refused) as error:
+                happen(case, event, when, params, self.actors[user])
+            except Refused as error:
                 raise AssertionError(f"plan of {case.id}: {event} at {when} refused: {error}") from None
-            if not moved:
-                raise AssertionError(f"plan of {case.id}: {event} at {when} not allowed")
-            record(case, event, when, params, actor)
-            if event == "make_vaccination_plan":
-                case.vaccination_plan_unit = actor.role
             case.events.clear()
             case.version += 1
             case.updated_at = last = when
@@ -355,26 +346,27 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
 
     Returns what was built (cases, deadlines by status, health states, seconds). Refuses a
     database that already holds cases."""
-    from screening import db, migrate
-    from screening.codec import audit_kind, case_to_db, user_number
     from screening.directory import load_directory
     from screening.model import Case
-    from screening.repository import INSERT_CASE, SqlDeadlineRepository
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.users import store_directory
+    from screening.storage import db, migrate
+    from screening.storage.codec import audit_kind, case_to_db, user_number
+    from screening.storage.repository import INSERT_CASE, SqlDeadlineRepository
+    from screening.storage.unit_of_work import SqlUnitOfWork
     from workflows.deadlines import evaluate
+    from workflows.policy import Policy
 
     started = time.perf_counter()
     migrate.upgrade(url)
     directory = load_directory(None)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, directory, demo_users=True)
+        store_directory(uow, directory, demo_users=True)
     conn = db.connect_raw(url)
     try:
         existing = conn.scalar("SELECT count(*) FROM screening_case")
         if existing:
             raise SystemExit(f"{db.redact(url)} already holds {existing} cases: reset it first")
-        policy = services.Policy.default()
+        policy = Policy.default()
         rules, calendar = policy.rules, policy.calendar  # one rule table, one calendar: evaluate is pure
         all_places = places(directory)
         weights = [WEIGHTS.get(p.municipality, 5) for p in all_places]
@@ -457,7 +449,7 @@ def _params(n_cases: int, seed: int, now: datetime) -> dict:
 def ready(url: str, n_cases: int, seed: int, now: datetime = NOW) -> bool:
     """Whether the database at `url` is this builder's population of `n_cases`, `seed`, `now`, on
     this checkout's schema (the migrations are applied first, as a region's database would be)."""
-    from screening import db
+    from screening.storage import db
 
     if not build_db.upgraded_with(url, n_cases):
         return False

@@ -98,7 +98,7 @@ def prepare(url: str, n_cases: int, seed: int, rebuild: bool) -> tuple[bool, flo
 def audit_rows(url: str) -> int:
     from sqlalchemy import text
 
-    from screening import db
+    from screening.storage import db
 
     with db.engine(url).connect() as conn:
         return conn.execute(text("SELECT count(*) FROM audit")).scalar_one()
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1 or args.cases < 1:
         parser.error("--runs and --cases must be at least 1")
 
-    from screening import db
+    from screening.storage import db
 
     OUT.mkdir(exist_ok=True)
     url = args.db or f"sqlite:///{OUT / f'cases-{args.cases}.db'}"

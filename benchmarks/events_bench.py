@@ -57,7 +57,8 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -118,7 +119,7 @@ class Step:
 @dataclass
 class Plan:
     place: Place
-    registration: dict  # services.Registration's fields
+    registration: dict  # Registration's fields
     steps: list[Step]  # steps[0] is the registration
 
 
@@ -268,11 +269,15 @@ def run_timeline(url: str, plans: list[Plan], max_events: int, policy, sweeps: b
     """Apply the plans in time order: every registration, the first `max_events` events, and
     (if the product has one, and `sweeps`) a daily deadline sweep until the last of those events."""
     from screening.errors import ScreeningError
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.events import record_event
+    from screening.services.registration import Registration, register_in
+    from screening.services.users import actor_in
+    from screening.storage.unit_of_work import SqlUnitOfWork
 
     timeline = sorted(((s.when, i, k) for i, p in enumerate(plans) for k, s in enumerate(p.steps)))
-    run_sweep = getattr(services, "run_sweep", None) if sweeps else None
+    from screening.services.alerts import sweep_in
+
+    run_sweep = sweep_in if sweeps else None
     if run_sweep is not None:
         timeline = sorted(timeline + [(when, -1, 0) for when in sweep_times(plans)])
     ids: dict[int, str] = {}
@@ -289,16 +294,16 @@ def run_timeline(url: str, plans: list[Plan], max_events: int, policy, sweeps: b
                 continue
             started = clock()
             with SqlUnitOfWork(url) as uow:  # as the scheduler does: as itself, one transaction
-                alerts += len(run_sweep(uow, None, policy=policy, now=when))
+                alerts += len(run_sweep(uow, policy.rules, when))
             sweep_s.append(clock() - started)
             continue
         step = plans[i].steps[k]
         if k == 0:
-            reg = services.Registration(**plans[i].registration)
+            reg = Registration(**plans[i].registration)
             started = clock()
             try:
                 with SqlUnitOfWork(url) as uow:
-                    ids[i], _ = services.register_case(uow, step.user, reg, now=when, recorded_at=when,
+                    ids[i], _ = register_in(uow, actor_in(uow, step.user), reg, now=when, recorded_at=when,
                                                        policy=policy)
             except ScreeningError as error:
                 failures.append(f"register #{i}: {error.message}")
@@ -311,7 +316,7 @@ def run_timeline(url: str, plans: list[Plan], max_events: int, policy, sweeps: b
         started = clock()
         try:
             with SqlUnitOfWork(url) as uow:
-                services.apply_event(uow, step.user, ids[i], step.event, step.params, policy=policy,
+                record_event(uow, actor_in(uow, step.user), ids[i], step.event, step.params, policy=policy,
                                      now=when, recorded_at=when)
         except ScreeningError as error:
             failures.append(f"{step.event} on {ids[i]} by {step.user} at {when:%Y-%m-%d %H:%M}: {error.message}")
@@ -329,10 +334,10 @@ def run_timeline(url: str, plans: list[Plan], max_events: int, policy, sweeps: b
 
 
 def prepare_events_db(url: str) -> None:
-    from screening import migrate
     from screening.directory import load_directory
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.users import store_directory
+    from screening.storage import migrate
+    from screening.storage.unit_of_work import SqlUnitOfWork
 
     build_db.reset(url)
     migrate.upgrade(url)
@@ -342,16 +347,16 @@ def prepare_events_db(url: str) -> None:
     roomy = tuple(replace(org, appointments=replace(org.appointments, capacity=1000)) if org.appointments else org
                   for org in directory.organisations)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, replace(directory, organisations=roomy), demo_users=True)
+        store_directory(uow, replace(directory, organisations=roomy), demo_users=True)
 
 
 def bench_events(url: str, n_events: int, seed: int, profile_events: int, sweeps: bool = True) -> dict:
     from screening.clock import STOCKHOLM
     from screening.directory import load_directory
-    from workflows import services
+    from workflows.policy import Policy
 
     prepare_events_db(url)
-    policy = services.Policy.default()
+    policy = Policy.default()
     all_places = places(load_directory(None))
     rng = random.Random(seed)
     n_cases = max(1, n_events // 10)
@@ -371,7 +376,7 @@ def bench_events(url: str, n_events: int, seed: int, profile_events: int, sweeps
                            30, policy.calendar, dossiers)
         from sqlalchemy import event
 
-        from screening import db
+        from screening.storage import db
 
         statements = Counter()
 
@@ -393,7 +398,7 @@ def bench_events(url: str, n_events: int, seed: int, profile_events: int, sweeps
 def case_states(url: str) -> dict:
     from sqlalchemy import inspect, text
 
-    from screening import db
+    from screening.storage import db
 
     with db.engine(url).connect() as conn:
         health = dict(conn.execute(text("SELECT health_state, count(*) FROM screening_case GROUP BY health_state")).all())
@@ -456,21 +461,22 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
     """
     from sqlalchemy import insert
 
-    from screening import db, migrate
     from screening.directory import load_directory
     from screening.model import Actor, Case
-    from screening.codec import case_to_row
-    from screening.tables import AuditRow, CaseRow, DeadlineRow
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.users import store_directory
+    from screening.storage import db, migrate
+    from screening.storage.codec import case_to_row
+    from screening.storage.tables import AuditRow, CaseRow, DeadlineRow
+    from screening.storage.unit_of_work import SqlUnitOfWork
     from workflows.deadlines import evaluate
     from workflows.events import EVENTS, record
+    from workflows.policy import Policy
 
     migrate.upgrade(url)
     directory = load_directory(None)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, directory, demo_users=True)
-    policy = services.Policy.default()
+        store_directory(uow, directory, demo_users=True)
+    policy = Policy.default()
     rules, calendar = policy.rules, policy.calendar
     dest = _dest_table()
     all_places = places(directory)
@@ -520,8 +526,6 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
                     track, state = dest.get(step.event, (None, None))
                 if track:
                     setattr(case, f"{track}_state", state)
-                if step.event == "make_vaccination_plan":
-                    case.vaccination_plan_unit = step.role
                 case.updated_at = last = step.when
                 case.version += 1
                 case.events.clear()
@@ -584,7 +588,7 @@ def next_alert(deadline, query_at: datetime) -> datetime:
 def settle_reminders(url: str, query_at: datetime) -> int:
     """Put the sweep's mark where the scheduler's sweep five minutes before the query time left it,
     with the reminders whose time came before it raised. Returns the rows changed."""
-    from screening import db
+    from screening.storage import db
 
     conn = db.connect_raw(url)
     try:
@@ -602,7 +606,7 @@ def settle_reminders(url: str, query_at: datetime) -> int:
 def deadline_db_ready(url: str, n_cases: int) -> bool:
     """A bulk database of (b) with exactly `n_cases` cases and its deadlines (reusable; one built
     on an older schema is upgraded by the migrations, as a region's database would be)."""
-    from screening import db
+    from screening.storage import db
 
     if not build_db.upgraded_with(url, n_cases):
         return False
@@ -615,7 +619,7 @@ def deadline_db_ready(url: str, n_cases: int) -> bool:
 
 def time_query(url: str, query_at: datetime, runs: int) -> dict:
     """The sweep's query with the DB-API driver (as the read model runs its queries)."""
-    from screening import db
+    from screening.storage import db
 
     raw = db.connect_raw(url)
     conn = raw.conn
@@ -661,7 +665,7 @@ def time_query(url: str, query_at: datetime, runs: int) -> dict:
 
 def storage(url: str, n_cases: int, compact: bool = False) -> dict:
     """Bytes per table (with its indexes) and per case; with `compact`, after VACUUM (FULL)."""
-    from screening import db
+    from screening.storage import db
 
     if db.is_sqlite(url):
         db.engine(url).dispose()  # nothing of ours holds the file open
@@ -670,7 +674,7 @@ def storage(url: str, n_cases: int, compact: bool = False) -> dict:
 
 
 def _sqlite_storage(path: str, n_cases: int, compact: bool) -> dict:
-    from screening import db
+    pass
 
     conn = sqlite3.connect(path, isolation_level=None)
     if compact:
@@ -697,9 +701,9 @@ def _sqlite_storage(path: str, n_cases: int, compact: bool) -> dict:
 
 
 def _pg_storage(url: str, n_cases: int, compact: bool) -> dict:
-    from screening import db
-
     import psycopg
+
+    from screening.storage import db
 
     conn = psycopg.connect(db.psycopg_conninfo(url), autocommit=True)
     if compact:
@@ -744,9 +748,9 @@ def pg_schema(url: str) -> str:
 
 
 def pg_schema_sql(url: str, sql: str) -> None:
-    from screening import db
-
     import psycopg
+
+    from screening.storage import db
 
     with psycopg.connect(db.psycopg_conninfo(url), autocommit=True) as conn:
         conn.execute(sql)
@@ -779,8 +783,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.events < 10 or args.cases < 100 or args.runs < 1:
         parser.error("--events must be at least 10, --cases at least 100, --runs at least 1")
 
-    from screening import db
     from screening.clock import STOCKHOLM
+    from screening.storage import db
 
     OUT.mkdir(exist_ok=True)
     sqlite = args.db is None or db.is_sqlite(args.db)

@@ -15,7 +15,7 @@
   reception unit, social services for unaccompanied children, school health, a BVC, schools and
   preschools by size, and health centres with newly-arrived hours and a capacity scaled to the
   municipality's share of the year's children at the surge's peak week (`centres`). Loaded with
-  `services.load_directory(demo_users=True)`: an `admin` and one user per organisation, named
+  `load_directory(demo_users=True)`: an `admin` and one user per organisation, named
   like it. All contact data is invented (`.example`).
 - **Arrival waves** (`Waves`): notices over the year at a seasonal base rate (highest in late
   summer) plus a surge (as autumn 2015: up to four times the base rate for some weeks in
@@ -59,7 +59,8 @@ import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -449,8 +450,10 @@ class Driver:
 
     def _apply(self, child: Child) -> None:
         from screening.errors import ScreeningError
-        from screening.unit_of_work import SqlUnitOfWork
-        from workflows import services
+        from screening.services.events import record_event
+        from screening.services.registration import Registration, register_in
+        from screening.services.users import actor_in
+        from screening.storage.unit_of_work import SqlUnitOfWork
 
         step, policy, tally = child.steps[child.pos], self.policy, self.tally
         when = step.when
@@ -463,7 +466,7 @@ class Driver:
             with SqlUnitOfWork(self.url) as uow:
                 if step.event == "register":
                     reg = child.reg
-                    child.case_id, _ = services.register_case(uow, user, services.Registration(
+                    child.case_id, _ = register_in(uow, actor_in(uow, user), Registration(
                         birth_date=reg["birth_date"], municipality=child.place.municipality, notice_at=reg["notice_at"],
                         dossier=reg["dossier"], language=reg["language"], interpreter=reg["interpreter"],
                         unaccompanied=reg["unaccompanied"], permit=reg["permit"], arrival=reg["arrival"],
@@ -473,7 +476,7 @@ class Driver:
                 elif step.event in KIND_OF_EVENT:
                     self._book(uow, child, step, user)
                 else:
-                    services.apply_event(uow, user, child.case_id, step.event, _raw(step.params), policy=policy,
+                    record_event(uow, actor_in(uow, user), child.case_id, step.event, _raw(step.params), policy=policy,
                                          now=when, recorded_at=when, at=when)
         except ScreeningError as error:
             tally.refused[(step.event, error.message)] += 1
@@ -503,7 +506,9 @@ class Driver:
 
     def _book(self, uow, child: Child, step: Step, user: str) -> None:
         """Book the centre's first free time from the planned one; later steps move with it."""
-        from workflows import bookings, services, slots
+        from screening.services.events import record_event
+        from screening.services.users import actor_in
+        from workflows import bookings, slots
 
         kind, wanted = KIND_OF_EVENT[step.event], step.params["start"]
         centre = child.reg["health_centre"]
@@ -520,7 +525,7 @@ class Driver:
         if start is None:  # the product checks the capacity only: it refuses the planned time if full
             start = wanted
             self.tally.no_free_time += 1
-        services.apply_event(uow, user, child.case_id, step.event, {"start": start.isoformat()}, policy=self.policy,
+        record_event(uow, actor_in(uow, user), child.case_id, step.event, {"start": start.isoformat()}, policy=self.policy,
                              now=step.when, recorded_at=step.when, at=step.when)
         if start != wanted:
             self._move(child, HOLD[kind], wanted, start)
@@ -545,12 +550,12 @@ class Driver:
             s.when = previous = max(s.when, previous)  # never before the step before it
 
     def _sweep(self, when: datetime) -> None:
-        from screening.unit_of_work import SqlUnitOfWork
-        from workflows import services
+        from screening.services.alerts import sweep_in
+        from screening.storage.unit_of_work import SqlUnitOfWork
 
         started = time.perf_counter()
         with SqlUnitOfWork(self.url) as uow:  # as the scheduler does: as itself, one transaction
-            self.tally.alerts += len(services.run_sweep(uow, None, policy=self.policy, now=when))
+            self.tally.alerts += len(sweep_in(uow, self.policy.rules, when))
         self.tally.sweeps += 1
         self.tally.sweep_s += time.perf_counter() - started
 
@@ -567,11 +572,11 @@ def _raw(params: dict) -> dict[str, str]:
 def prepare(url: str, children: int, seed: int, year: int, reset: bool, directory_out: Path | None):
     """Make (or refuse) the database, write and load the country's directory. Returns the
     directory, the municipalities and the TOML's path."""
-    from screening import db, migrate
     from screening.directory import parse_directory
-    from screening.unit_of_work import SqlUnitOfWork
+    from screening.services.users import store_directory
+    from screening.storage import db, migrate
+    from screening.storage.unit_of_work import SqlUnitOfWork
     from screening.workdays import default_calendar
-    from workflows import services
 
     if not db.is_sqlite(url):
         events_bench.pg_schema_sql(url, f"CREATE SCHEMA IF NOT EXISTS {events_bench.pg_schema(url)}")
@@ -593,7 +598,7 @@ def prepare(url: str, children: int, seed: int, year: int, reset: bool, director
     directory = parse_directory(text, str(path))
     migrate.upgrade(url)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, directory, demo_users=True)
+        store_directory(uow, directory, demo_users=True)
     db.dispose(url)  # no connection crosses a fork
     db.engine(url).dispose()
     return directory, municipalities, path
@@ -618,14 +623,14 @@ _JOBS: list[tuple] = []  # set before the workers fork: they inherit it, nothing
 
 def _worker(k: int) -> Tally:
     url, population, directory, indices, sweep = _JOBS[k]
-    from workflows import services
+    from workflows.policy import Policy
 
     def progress(t: Tally, when: datetime, s: float) -> None:
         n = sum(t.events.values())
         print(f"  [{k}] {when:%Y-%m-%d}: {t.children:,} children, {n:,} events, {s:.0f} s "
               f"({n / max(s, 1e-9):.0f} events/s)", flush=True)
 
-    return Driver(url, population, services.Policy.default(), directory, sweep).run(indices, progress)
+    return Driver(url, population, Policy.default(), directory, sweep).run(indices, progress)
 
 
 def generate(url: str, children: int, seed: int = 1, year: int = 2025, workers: int = 1, reset: bool = False,
@@ -668,7 +673,7 @@ def _cpu_seconds() -> float:
 
 
 def print_summary(r: dict) -> None:
-    from screening import db
+    from screening.storage import db
 
     t: Tally = r["tally"]
     applied = sum(t.events.values())

@@ -25,7 +25,7 @@ PAYLOAD = '{"event": "notify_parties", "party": "health_centre", "municipality":
 
 
 def fill(url: str, n: int, now: datetime) -> None:
-    from screening.unit_of_work import SqlUnitOfWork
+    from screening.storage.unit_of_work import SqlUnitOfWork
 
     with SqlUnitOfWork(url) as uow:
         conn = uow.conn
@@ -40,9 +40,9 @@ def fill(url: str, n: int, now: datetime) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from notifications.outbox import KEEP_SENT, prune
-    from screening import db, migrate
     from screening.clock import STOCKHOLM
-    from screening.unit_of_work import SqlUnitOfWork
+    from screening.storage import db, migrate
+    from screening.storage.unit_of_work import SqlUnitOfWork
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", nargs="?", help="default: sqlite:///benchmarks/out/prune.db")

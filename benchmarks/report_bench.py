@@ -15,7 +15,7 @@ Then, per backend, for the last twelve months and the whole two years, by munici
 health centre:
 
   compute  screening.report.compute(conn, period=…, by=…, now=…, calendar=default_calendar(),
-           upstream=workflows.deadlines.upstream_map(), threshold=5, groups=…, region=…,
+           upstream=upstream_of(load_rules()), threshold=5, groups=…, region=…,
            monthly=True) on a fresh read-model connection per run (as the command opens one);
            --runs runs, the first and the best reported;
   command  `screening --db URL --as region-coordinator --now … --json report --from … --to …
@@ -59,7 +59,7 @@ THRESHOLD = 5
 
 def periods(now) -> list[tuple[str, object]]:
     """The last twelve months and the whole two years of notices, up to `now`'s day."""
-    from screening.statistics import Period
+    from screening.storage.statistics import Period
 
     today = now.date()
     year_ago = today.replace(year=today.year - 1)
@@ -69,7 +69,7 @@ def periods(now) -> list[tuple[str, object]]:
 
 def pg_answers(url: str) -> str | None:
     """None if a PostgreSQL server answers at `url`, else why not (one line)."""
-    from screening import db
+    from screening.storage import db
 
     try:
         import psycopg
@@ -83,7 +83,7 @@ def pg_answers(url: str) -> str | None:
 
 def prepare(url: str, n_cases: int, seed: int, now, rebuild: bool) -> dict:
     """The population at `url`: reused if built with these parameters, else built."""
-    from screening import db
+    from screening.storage import db
 
     if not rebuild and build_population.ready(url, n_cases, seed, now):
         print(f"  {db.redact(url)}: reusing {n_cases:,} cases", flush=True)
@@ -150,9 +150,9 @@ class Timed:
 def compute_once(url: str, period, by: str, now, *, timed: bool = False, explain: bool = False):
     """One report as the command computes it, on a fresh connection: (seconds, result, statements)."""
     from screening import report
-    from screening.queries import ReadModel
+    from screening.storage.queries import ReadModel
     from screening.workdays import default_calendar
-    from workflows.deadlines import upstream_map
+    from workflows.deadlines import load_rules, upstream_of
 
     started = time.perf_counter()
     rm = ReadModel(url)
@@ -160,7 +160,7 @@ def compute_once(url: str, period, by: str, now, *, timed: bool = False, explain
         region, groups = rm.report_groups(by)
         conn = Timed(rm.conn, explain) if timed else rm.conn
         result = report.compute(conn, period=period, by=by, now=now, calendar=default_calendar(),
-                                upstream=upstream_map(), threshold=THRESHOLD, groups=groups, region=region,
+                                upstream=upstream_of(load_rules()), threshold=THRESHOLD, groups=groups, region=region,
                                 monthly=True)
     finally:
         rm.close()
@@ -187,7 +187,7 @@ def command_once(url: str, period, by: str, now) -> tuple[float, dict]:
 
 
 def notices_in(url: str, period) -> int:
-    from screening import db
+    from screening.storage import db
 
     start, end = period.bounds()
     conn = db.connect_raw(url)
@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Report (§ 10) over {args.cases:,} cases at {now:%Y-%m-%d %H:%M} — {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; load {load:.2f}")
     if skipped is not None:
-        from screening import db
+        from screening.storage import db
 
         print(f"PostgreSQL: skipped, no server answers at {db.redact(args.pg_url)}: {skipped}")
     results: list[dict] = []

@@ -177,7 +177,7 @@ def work_sweep(spec: dict) -> dict:
 def work_report(spec: dict) -> dict:
     import tracemalloc
 
-    from screening import db
+    from screening.storage import db
 
     db.connect_raw(spec["url"]).close()  # the driver loaded (a coordinator's command pays it: see `command`)
     label, period = report_bench.periods(NOW)[-1]
@@ -196,10 +196,12 @@ def work_report(spec: dict) -> dict:
 def work_events(spec: dict) -> dict:
     """Apply the given events, each in its own unit of work, once the parent says go."""
     from screening.errors import ScreeningError
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.events import record_event
+    from screening.services.users import actor_in
+    from screening.storage.unit_of_work import SqlUnitOfWork
+    from workflows.policy import Policy
 
-    url, policy = spec["url"], services.Policy.default()
+    url, policy = spec["url"], Policy.default()
     _warm(url)
     events = [(case, user, event, params, datetime.fromisoformat(now))
               for case, user, event, params, now in spec["events"]]
@@ -213,7 +215,7 @@ def work_events(spec: dict) -> dict:
         begun = clock()
         try:
             with SqlUnitOfWork(url) as uow:
-                services.apply_event(uow, user, case, event, params, policy=policy, now=now, recorded_at=now)
+                record_event(uow, actor_in(uow, user), case, event, params, policy=policy, now=now, recorded_at=now)
         except ScreeningError as error:
             failures.append(f"{event} on {case} by {user}: {error.message}")
             continue
@@ -226,7 +228,7 @@ def work_events(spec: dict) -> dict:
 def _server_cpu(url: str):
     """A function giving the CPU seconds so far of the PostgreSQL backend serving this process's
     pooled connection (read from /proc: a server on this machine), or -1 where it cannot be read."""
-    from screening import db
+    from screening.storage import db
 
     conn = db.checkout(url)
     pid = None if conn.sqlite else conn.conn.info.backend_pid
@@ -252,7 +254,7 @@ def _warm(url: str) -> None:
     import workflows.deadlines  # noqa: F401
     import workflows.routing  # noqa: F401
     import workflows.sweep  # noqa: F401
-    from screening.unit_of_work import SqlUnitOfWork
+    from screening.storage.unit_of_work import SqlUnitOfWork
     from workflows.agreement import TRACKS, machine
 
     for track in TRACKS:
@@ -278,8 +280,8 @@ def worker_main(phase: str) -> int:
 def plan_events(url: str, n_events: int, seed: int) -> list[list]:
     """Up to `n_events` next steps, round-robin over the cases on their way (shuffled): every case's
     next step first, then the one after, … [case, user, event, params, now (ISO)] in time order."""
-    from screening import db
     from screening.directory import load_directory
+    from screening.storage import db
     from screening.workdays import default_calendar
 
     directory = load_directory(None)
@@ -356,7 +358,7 @@ class _Slots:
 
 def run_events(url: str, events: list[list], processes: int) -> dict:
     """The events in `processes` workers (disjoint cases), started together: events/s and latency."""
-    from screening import db
+    from screening.storage import db
 
     db.dispose(url)
     db.engine(url).dispose()
@@ -474,13 +476,13 @@ def swept_cases(url: str, at: datetime) -> list[str]:
 def _pg(url: str):
     import psycopg
 
-    from screening import db
+    from screening.storage import db
 
     return psycopg.connect(db.psycopg_conninfo(url), autocommit=True)
 
 
 def sqlite_copy(url: str, name: str) -> str:
-    from screening import db
+    from screening.storage import db
 
     db.dispose(url)
     db.engine(url).dispose()
@@ -488,7 +490,7 @@ def sqlite_copy(url: str, name: str) -> str:
 
 
 def drop_copy(url: str) -> None:
-    from screening import db
+    from screening.storage import db
 
     db.dispose(url)
     db.engine(url).dispose()
@@ -501,7 +503,7 @@ def drop_copy(url: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 def bench(backend: str, n: int, args, failures: list[str]) -> dict:
-    from screening import db
+    from screening.storage import db
 
     if backend == "sqlite":
         url = f"sqlite:///{OUT / f'population-{n}.db'}"
@@ -568,7 +570,7 @@ def size(url: str, n: int, built: bool) -> dict:
     """Bytes per case as built. A PostgreSQL schema is measured when built and the figure kept
     (out/suite-sizes.json): the undo of every later run leaves dead rows behind that a
     VACUUM marks free but does not give back."""
-    from screening import db
+    from screening.storage import db
 
     key = f"{db.redact(url)} {n} {SEED} {build_population.VERSION}"
     cache = OUT / "suite-sizes.json"
@@ -584,7 +586,7 @@ def size(url: str, n: int, built: bool) -> dict:
 
 
 def report(url: str, n: int, args) -> dict:
-    from screening import db
+    from screening.storage import db
 
     db.engine(url).dispose()
     found = worker("report", {"url": url, "runs": args.runs})
@@ -623,7 +625,7 @@ def sweep(url: str, n: int, args) -> dict:
 
 
 def cli(url: str, args) -> dict:
-    from screening import db
+    from screening.storage import db
 
     script, env = cli_latency.screening_script(), cli_latency.child_env()
     base = [script, "--db", url, "--now", NOW.replace(tzinfo=None).isoformat(timespec="minutes")]

@@ -29,7 +29,7 @@ OUT = Path(__file__).resolve().parent / "out"
 def _reset(url: str, query_at) -> None:
     """Undo a sweep on PostgreSQL: drop its alerts and outbox rows, put the sweep's mark back
     (the deadlines it read are as they were: a sweep rewrites none that it raises a breach for)."""
-    from screening import db
+    from screening.storage import db
 
     conn = db.connect_raw(url)
     try:
@@ -48,7 +48,7 @@ def _fresh_copy(source: str, copy: Path) -> str:
     """A consistent copy of the SQLite database (the online backup API, WAL included)."""
     import sqlite3
 
-    from screening import db
+    from screening.storage import db
 
     url = f"sqlite:///{copy}"
     db.dispose(url)
@@ -62,14 +62,15 @@ def _fresh_copy(source: str, copy: Path) -> str:
 
 def sweep_once(url: str, now) -> tuple[float, int, int]:
     """(seconds, alerts raised, Python allocation peak in bytes) of one sweep in one unit of work."""
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.alerts import sweep_in
+    from screening.storage.unit_of_work import SqlUnitOfWork
+    from workflows.policy import Policy
 
-    policy = services.Policy.default()
+    policy = Policy.default()
     tracemalloc.start()
     started = time.perf_counter()
     with SqlUnitOfWork(url) as uow:
-        raised = services.run_sweep(uow, None, policy=policy, now=now)
+        raised = sweep_in(uow, policy.rules, now)
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -86,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.small:
         args.cases, args.runs = 20_000, 1
-    from screening import migrate
     from screening.clock import STOCKHOLM
+    from screening.storage import migrate
 
     query_at = events_bench.QUERY_AT.replace(tzinfo=STOCKHOLM)
     OUT.mkdir(exist_ok=True)

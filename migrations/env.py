@@ -1,9 +1,9 @@
-"""Alembic environment: runs on the connection that `screening.migrate` hands over."""
+"""Alembic environment: runs on the connection that `screening.storage.migrate` hands over."""
 
 from alembic import context
-
-import screening.tables  # noqa: F401  (registers the tables on the metadata)
 from sqlmodel import SQLModel
+
+import screening.storage.tables  # noqa: F401  (registers the tables on the metadata)
 
 config = context.config
 connection = config.attributes["connection"]

@@ -1,7 +1,8 @@
-"""Which channel delivers the outbox, from the environment and an optional TOML file.
+"""Which channel delivers the outbox, from the settings (the process's environment, read once at
+start and passed in as `env`) and an optional TOML file.
 
-Order: a folder of .eml files where one is named (argument or SCREENING_OUTBOX_DIR), SMTP where it is
-configured (SCREENING_NOTIFY_CONFIG's [smtp] section and/or SCREENING_SMTP_* variables), else the console.
+Order: a folder of .eml files where one is named, SMTP where it is configured
+(SCREENING_NOTIFY_CONFIG's [smtp] section and/or SCREENING_SMTP_* variables), else the console.
 
 The SMTP password is read from SCREENING_SMTP_PASSWORD only: secrets are never kept in the project's files
 or its database, so a password in the TOML file is refused rather than ignored.
@@ -13,11 +14,11 @@ not a letter or digit as _), for the same reason. A centre without a section is 
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Mapping
 from urllib.parse import urlsplit
 
 from screening.errors import BadInput
@@ -33,14 +34,14 @@ DEFAULT_SECURITY = "starttls"
 DEFAULT_TIMEOUT = 30.0
 
 
-def load_channel(folder: str | None = None):
-    """The channel to deliver with; raises BadInput when SMTP is configured wrongly (never falls back)."""
+def load_channel(folder: str | None = None, env: Mapping[str, str] | None = None):
+    """The channel to deliver with: the folder's files where one is named, else SMTP as `env` configures it,
+    else the console; raises BadInput when SMTP is configured wrongly (never falls back)."""
     from notifications.channels import ConsoleChannel, FileChannel
 
-    folder = folder or os.environ.get("SCREENING_OUTBOX_DIR")
     if folder:
         return FileChannel(folder)
-    settings = smtp_settings()
+    settings = smtp_settings(env or {})
     if settings is None:
         return ConsoleChannel()
     from notifications.smtp import SmtpChannel
@@ -48,13 +49,13 @@ def load_channel(folder: str | None = None):
     return SmtpChannel(settings)
 
 
-def smtp_settings():
-    """SmtpSettings from the TOML file and the environment, or None where SMTP is not configured at all."""
-    values, sources, base = _from_file(os.environ.get(CONFIG_ENV))
+def smtp_settings(env: Mapping[str, str]):
+    """SmtpSettings from the TOML file and the variables, or None where SMTP is not configured at all."""
+    values, sources, base = _from_file(env.get(CONFIG_ENV))
     for key, name in ENV.items():
-        if os.environ.get(name):  # an empty variable counts as unset, as shells make it easy to leave one so
-            values[key], sources[key] = os.environ[name], name
-    password = os.environ.get(PASSWORD_ENV) or None
+        if env.get(name):  # an empty variable counts as unset, as shells make it easy to leave one so
+            values[key], sources[key] = env[name], name
+    password = env.get(PASSWORD_ENV) or None
     if not values and password is None:
         return None
     return _settings(values, sources, base, password)
@@ -182,15 +183,15 @@ def caldav_password_env(centre_id: str) -> str:
     return CALDAV_PASSWORD_ENV + re.sub(r"[^0-9A-Za-z]", "_", centre_id).upper()
 
 
-def caldav_settings() -> dict:
+def caldav_settings(env: Mapping[str, str]) -> dict:
     """CaldavSettings by health centre id from SCREENING_NOTIFY_CONFIG's [caldav."<centre>"] sections; {} without."""
-    path = os.environ.get(CONFIG_ENV)
+    path = env.get(CONFIG_ENV)
     if not path:
         return {}
     sections = _read_toml(path).get("caldav", {})
     if not isinstance(sections, dict):
         raise BadInput(f"{path}: [caldav] must hold one section per health centre, e.g. [caldav.\"hc-lugnvik\"]")
-    return {centre: _caldav(path, centre, section) for centre, section in sections.items()}
+    return {centre: _caldav(path, centre, section, env) for centre, section in sections.items()}
 
 
 def _read_toml(path: str) -> dict:
@@ -203,7 +204,7 @@ def _read_toml(path: str) -> dict:
         raise BadInput(f"{path}: not valid TOML: {error}") from None
 
 
-def _caldav(path: str, centre: str, section) -> "CaldavSettings":
+def _caldav(path: str, centre: str, section, env: Mapping[str, str]) -> "CaldavSettings":
     from notifications.caldav import CaldavSettings
 
     where = f'{path} [caldav."{centre}"]'
@@ -214,7 +215,7 @@ def _caldav(path: str, centre: str, section) -> "CaldavSettings":
         raise BadInput(f"{where}: url missing (the calendar collection, https://…/calendars/…/)")
     url = _caldav_url(_text(section["url"], f"{where} url"), f"{where} url")
     username = _text(section["username"], f"{where} username") if "username" in section else None
-    password = os.environ.get(caldav_password_env(centre)) or None
+    password = env.get(caldav_password_env(centre)) or None
     _check_caldav_login(url, username, password, centre, where)
     return CaldavSettings(url=url, username=username, password=password,
                           timeout=_timeout(section.get("timeout", DEFAULT_TIMEOUT), f"{where} timeout"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from notifications.templates import render
+from notifications.templates import Templates
 
 STEPS = {
     "sv": {
@@ -55,23 +55,24 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
 
 
-def alert_message(key: str, alert: dict, recipients: tuple[str, ...], lang: str) -> Message:
-    subject, body = render("alert", {
+def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates: Templates) -> Message:
+    lang = templates.lang
+    subject, body = templates.render("alert", {
         "kind": KINDS[lang][alert["kind"]], "case": alert["case_id"],
         "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": alert["owner"],
-        "due": alert["due"].isoformat()}, lang)
+        "due": alert["due"].isoformat()})
     return Message(key, recipients, subject, body)
 
 
-def digest_message(key: str, summary: dict, recipients: tuple[str, ...], lang: str) -> Message:
+def digest_message(key: str, summary: dict, recipients: tuple[str, ...], templates: Templates) -> Message:
     groups = "\n".join(f"  {g['municipality']}, {g['health_centre_id'] or '–'}: {g['new'] or 0} / {g['still_open']}"
                        for g in summary["groups"]) or "  –"
-    subject, body = render("digest", {"day": summary["day"], "open_breaches": summary["open_breaches"],
-                                      "new_breaches": summary["new_breaches"], "groups": groups}, lang)
+    subject, body = templates.render("digest", {"day": summary["day"], "open_breaches": summary["open_breaches"],
+                                                "new_breaches": summary["new_breaches"], "groups": groups})
     return Message(key, recipients, subject, body)
 
 
-def event_message(key: str, payload: dict, recipients: tuple[str, ...], lang: str,
+def event_message(key: str, payload: dict, recipients: tuple[str, ...], templates: Templates,
                   attachments: tuple[Attachment, ...] = ()) -> Message:
-    subject, body = render(payload["template"], payload["fields"], lang)
+    subject, body = templates.render(payload["template"], payload["fields"])
     return Message(key, recipients, subject, body, attachments)

@@ -13,11 +13,11 @@ marking it sent: the one at-least-once window) carries the same key.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta
 
+from notifications.templates import Templates
 from screening import clock
-from screening.errors import BadInput, NotFound, Refused
+from screening.errors import NotFound, Refused
 
 LEASE = timedelta(minutes=10)  # longer than any one delivery may take (the SMTP timeout is 30 s)
 FIRST_RETRY = timedelta(minutes=1)
@@ -56,32 +56,23 @@ def recipients(directory, case: dict, alert: dict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def queue(conn, key: str, topic: str, now: datetime, *, case_id: str | None = None, ref: int | None = None,
-          payload: dict | None = None) -> None:
-    """Queue a message in the caller's transaction; a key queued before is not queued again."""
-    conn.execute("INSERT INTO outbox (key, topic, ref, case_id, payload, created_at, status, attempts) "
-                 "VALUES (:key, :topic, :ref, :case_id, :payload, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",
-                 {"key": key, "topic": topic, "ref": ref, "case_id": case_id, "now": conn.timestamp(now),
-                  "payload": json.dumps(payload, ensure_ascii=False) if payload is not None else None})
-
-
-def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = None, publisher=None) -> int:
+def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = None, publisher=None, *,
+             templates: Templates | None = None, calendars=dict) -> int:
     """Deliver up to `limit` due messages, one transaction each; returns how many were sent.
 
-    A "calendar" message goes to `publisher` (a CaldavPublisher; by default from the configuration,
+    Texts from `templates` (default: the bundled ones, in `lang` or Swedish). A "calendar" message
+    goes to `publisher` (a CaldavPublisher; by default one over `calendars()`, the configured centres,
     read at the first such message, so that a broken [caldav] section holds back calendars, not e-mail)."""
-    from notifications.templates import language
-
-    lang = lang or language()
+    templates = templates or Templates(lang or "sv")
     directory = uow.directory.load()
-    publishers = _Publishers(publisher)
+    publishers = _Publishers(publisher, calendars)
     sent = 0
     for _ in range(limit):
         row = _claim(uow, now)
         if row is None:
             break
         try:
-            delivered = _deliver(uow.conn, directory, row, lang, channel, publishers)
+            delivered = _deliver(uow.conn, directory, row, templates, channel, publishers)
         except Exception as error:  # noqa: BLE001 - every failure is the message's, recorded on it
             _failed(uow.conn, row, error, now)
         else:
@@ -92,26 +83,26 @@ def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = N
     return sent
 
 
-def _deliver(conn, directory, row: dict, lang: str, channel, publishers) -> bool:
+def _deliver(conn, directory, row: dict, templates: Templates, channel, publishers) -> bool:
     """Send or publish the message; False when there was nothing to do (a centre without a calendar)."""
     if row["topic"] == "calendar":
         return _publish(conn, directory, row, publishers.get())
-    channel.send(_message(conn, directory, row, lang))
+    channel.send(_message(conn, directory, row, templates))
     return True
 
 
 class _Publishers:
     """The publisher given, or the configured one, made once and only when a calendar message comes."""
 
-    def __init__(self, given):
+    def __init__(self, given, calendars):
         self.publisher = given
+        self.calendars = calendars
 
     def get(self):
         if self.publisher is None:
             from notifications.caldav import CaldavPublisher
-            from notifications.config import caldav_settings
 
-            self.publisher = CaldavPublisher(caldav_settings())
+            self.publisher = CaldavPublisher(self.calendars())
         return self.publisher
 
 
@@ -163,22 +154,22 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {text}"[:300]
 
 
-def _message(conn, directory, row: dict, lang: str):
+def _message(conn, directory, row: dict, templates: Templates):
     from notifications.messages import alert_message, digest_message, event_message
 
     payload = json.loads(row["payload"]) if row["payload"] else {}
     if row["topic"] == "digest":
         return digest_message(row["key"], payload, _addresses(tuple(party_addresses(directory, {}, "coordinator")),
-                                                               "coordinator"), lang)
+                                                               "coordinator"), templates)
     case = conn.one("SELECT id, municipality, unaccompanied, health_centre_id, school_id, preschool_id "
                     "FROM screening_case WHERE id = :id", {"id": row["case_id"] or _alert_case(conn, row["ref"])})
     if row["topic"] == "alert":
         alert = conn.one("SELECT * FROM alert WHERE id = :id", {"id": row["ref"]})
         alert["due"] = clock.from_db(alert["due"])
-        return alert_message(row["key"], alert, _addresses(recipients(directory, case, alert), alert["owner"]), lang)
+        return alert_message(row["key"], alert, _addresses(recipients(directory, case, alert), alert["owner"]), templates)
     party = payload["party"]
     to = _addresses(tuple(party_addresses(directory, case, party)), party)
-    return event_message(row["key"], payload, to, lang, _invitation(conn, directory, case, payload, to))
+    return event_message(row["key"], payload, to, templates, _invitation(conn, directory, case, payload, to))
 
 
 INVITING = {"conversation_booked": "conversation", "booking_cancelled": "conversation"}  # template -> booking kind
@@ -220,21 +211,7 @@ def listing(conn, status: str | None = None) -> list[dict]:
     return rows
 
 
-KEEP_SENT = timedelta(days=90)  # how long a sent message's row is kept (SCREENING_OUTBOX_KEEP_DAYS)
 PRUNE_BATCH = 5_000  # rows a transaction: a writer never waits long behind the pruning
-
-
-def keep_sent() -> timedelta | None:
-    """How long sent messages are kept: SCREENING_OUTBOX_KEEP_DAYS (whole days, at least 2; default
-    90), or `off` to keep them all. A queued or dead message is kept whatever this says."""
-    text = os.environ.get("SCREENING_OUTBOX_KEEP_DAYS", "").strip()
-    if not text:
-        return KEEP_SENT
-    if text == "off":
-        return None
-    if not text.isdigit() or not 2 <= int(text) <= 36_500:
-        raise BadInput(f"SCREENING_OUTBOX_KEEP_DAYS must be a number of days from 2 to 36500, or off, not '{text}'")
-    return timedelta(days=int(text))
 
 
 def prune(uow, now: datetime, keep: timedelta) -> int:
@@ -265,10 +242,3 @@ def retry(conn, message_id: int) -> None:
         raise Refused(f"message {message_id} is {row['status']}: only a dead message is retried")
     conn.execute("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = NULL WHERE id = :id",
                  {"id": message_id})
-
-
-def channel_from_environment(folder: str | None = None):
-    """A folder of .eml files where one is named (SCREENING_OUTBOX_DIR), SMTP where configured, else the console."""
-    from notifications.config import load_channel
-
-    return load_channel(folder)

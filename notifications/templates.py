@@ -1,14 +1,14 @@
 """Message templates: text files a region can edit, in Swedish by default, English available.
 
 A template's first line is `Subject: …`, then a blank line, then the body; `$name` takes a
-field. A region's own folder (SCREENING_TEMPLATES) is read first, file by file, then the
-bundled one; the language is SCREENING_LANGUAGE (`sv` or `en`).
+field. A region's own folder (the setting SCREENING_TEMPLATES) is read first, file by file, then
+the bundled one; the language is the setting SCREENING_LANGUAGE (`sv` or `en`).
 """
 
 from __future__ import annotations
 
-import os
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from string import Template
@@ -23,15 +23,19 @@ UNKNOWN = {"sv": "okänt", "en": "unknown"}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
-def language() -> str:
-    chosen = os.environ.get("SCREENING_LANGUAGE", "sv")
-    if chosen not in LANGUAGES:
-        raise BadInput(f"SCREENING_LANGUAGE must be one of {', '.join(LANGUAGES)}, not '{chosen}'")
-    return chosen
+@dataclass(frozen=True)
+class Templates:
+    """The templates in one language, a region's folder (if any) over the bundled ones."""
+
+    lang: str = "sv"
+    folder: Path | None = None
+
+    def render(self, name: str, fields: dict) -> tuple[str, str]:
+        return render(name, fields, self.lang, self.folder)
 
 
-def _source(name: str, lang: str) -> str:
-    for folder in (os.environ.get("SCREENING_TEMPLATES"), BUNDLED):
+def _source(name: str, lang: str, region: Path | None = None) -> str:
+    for folder in (region, BUNDLED):
         if folder and (path := Path(folder) / lang / f"{name}.txt").is_file():
             return path.read_text(encoding="utf-8")
     raise BadInput(f"no template '{name}' in language '{lang}'")
@@ -48,11 +52,10 @@ def shown(value, lang: str) -> str:
     return str(value)
 
 
-def render(name: str, fields: dict, lang: str | None = None) -> tuple[str, str]:
+def render(name: str, fields: dict, lang: str = "sv", folder: Path | None = None) -> tuple[str, str]:
     """(subject, body) of the template filled with `fields`; a field it names but lacks is an error."""
-    lang = lang or language()
     try:
-        text = Template(_source(name, lang)).substitute({key: shown(value, lang) for key, value in fields.items()})
+        text = Template(_source(name, lang, folder)).substitute({key: shown(value, lang) for key, value in fields.items()})
     except KeyError as missing:
         raise BadInput(f"template '{name}' ({lang}) names ${missing.args[0]}, which no message gives it") from None
     except ValueError as error:

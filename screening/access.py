@@ -70,6 +70,12 @@ def require_command(actor: Actor, command: str) -> None:
                       f"(only {', '.join(allowed)})")
 
 
+def require_calendar(actor: Actor, health_centre: str) -> None:
+    """A centre's calendar (its bookings: case ids, initials, times) for its own staff and coordinators."""
+    if actor.role not in ALL_CASES and actor.org_id != health_centre:
+        raise Refused(f"{actor.org_id} may export its own calendar only")
+
+
 VACCINATORS = ("health_centre", "bvc", "school_health")  # vacc 2: their own records of doses and referrals
 
 

@@ -73,7 +73,7 @@ def _parse(
         raise BadInput(f"{kind}: the check digit is wrong")
     if is_coordination and not coordination:
         raise BadInput(
-            "personnummer: this is a samordningsnummer (day + 60); use --samordningsnummer"
+            "personnummer: this is a samordningsnummer (day + 60); give it as the samordningsnummer"
         )
     if coordination and not is_coordination:
         raise BadInput("samordningsnummer: the day is not 61-91; this is a personnummer")
@@ -82,7 +82,7 @@ def _parse(
         raise BadInput(f"{kind}: month {month:02d} has no day {real_day}")
     born = date(year, month, real_day)
     if birth_date is not None and born != birth_date:
-        raise BadInput(f"{kind}: does not match --birth-date {birth_date.isoformat()}")
+        raise BadInput(f"{kind}: does not match the birth date {birth_date.isoformat()}")
     if today is not None and born > today:
         raise BadInput(f"{kind}: the birth date is in the future")
     return PersonalNumber(f"{year:04d}{short[2:]}", is_coordination, born)
@@ -103,9 +103,9 @@ def _year(
         return year - 100 if separator == "+" else year
     if birth_date is not None:
         if birth_date.year % 100 != yy:
-            raise BadInput(f"{kind}: does not match --birth-date {birth_date.isoformat()}")
+            raise BadInput(f"{kind}: does not match the birth date {birth_date.isoformat()}")
         return birth_date.year
-    raise BadInput(f"{kind}: give all 12 digits (YYYYMMDD-NNNN) or --birth-date")
+    raise BadInput(f"{kind}: give all 12 digits (YYYYMMDD-NNNN) or the birth date")
 
 
 def parse_dossier(text: str) -> str:

@@ -1,6 +1,6 @@
-"""`screening report`: the § 10 figures per group and for the region, small groups hidden.
+"""The report: the § 10 figures per group and for the region, small groups hidden.
 
-`compute` runs the grouped queries of `screening.statistics` in one snapshot and shapes their
+`compute` runs the grouped queries of `screening.storage.statistics` in one snapshot and shapes their
 results into the contract's rows; `suppress` hides every figure of a group of fewer children
 than the threshold, and of as many more groups as it takes so that the hidden ones cannot be
 worked out from the region's total. Definitions of every figure: docs/statistics.md.
@@ -8,48 +8,27 @@ worked out from the region's total. Definitions of every figure: docs/statistics
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 
-from screening import clock, statistics as st
 from screening.errors import BadInput
-from screening.statistics import Period
+from screening.storage import statistics as st
+from screening.storage.statistics import Period
 from screening.workdays import WorkingDays
 
-DEFAULT_MIN_GROUP = 5
 BY = ("municipality", "health_centre")
 PARTIES = st.PARTIES
 
 
-def min_group() -> int:
-    """The smallest group shown with figures: SCREENING_MIN_GROUP, a setting of the deployment."""
-    text = os.environ.get("SCREENING_MIN_GROUP", str(DEFAULT_MIN_GROUP))
-    if not text.strip().isdigit() or int(text) < 1:
-        raise BadInput(f"SCREENING_MIN_GROUP must be a whole number of children, 1 or more, not '{text}'")
-    return int(text)
-
-
-def output_format(fmt: str, *, as_json: bool, out_file: str | None) -> str:
-    """table, csv or json (`--json` wins); `--out` writes a file, so not a table."""
-    if fmt not in ("table", "csv", "json"):
-        raise BadInput(f"--format must be table, csv or json, not '{fmt}'")
-    fmt = "json" if as_json else fmt
-    if out_file is not None and fmt == "table":
-        raise BadInput("--out writes a CSV or JSON file: give --format csv or json")
-    return fmt
-
-
 def check_grouping(by: str) -> None:
     if by not in BY:
-        raise BadInput(f"--by must be municipality or health_centre, not '{by}'")
+        raise BadInput(f"a report is grouped by municipality or health_centre, not '{by}'")
 
 
-def period(since: str | None, until: str | None, *, today: date) -> Period:
-    """--from and --to, both days included; by default 1 January of `today`'s year to `today`."""
-    chosen = Period(clock.parse_date(since, "--from") if since else today.replace(month=1, day=1),
-                    clock.parse_date(until, "--to") if until else today)
+def period(first: date | None, last: date | None, *, today: date) -> Period:
+    """Both days included; by default 1 January of `today`'s year to `today`."""
+    chosen = Period(first or today.replace(month=1, day=1), last or today)
     if chosen.last < chosen.first:
-        raise BadInput(f"--to {chosen.last} is before --from {chosen.first}")
+        raise BadInput(f"the period ends ({chosen.last}) before it begins ({chosen.first})")
     return chosen
 
 

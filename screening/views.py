@@ -25,15 +25,11 @@ def deadline_view(d: dict, now: datetime, attributed_to: str | None = None) -> d
 def deadline_views(deadlines: list[dict], now: datetime, upstream: dict[str, str]) -> list[dict]:
     """The case's deadlines; one breached since its last event is attributed as `evaluate` does
     (§ 10): to the owner of a late or breached upstream step, else to its own owner."""
-    by_rule = {d["rule"]: d for d in deadlines}
+    from workflows.deadlines import answerable
 
-    def answerable(d: dict) -> str | None:
-        if d["attributed_to"] or not (d["status"] == "late" or (d["status"] == "open" and d["due"] < now)):
-            return d["attributed_to"]
-        before = by_rule.get(upstream.get(d["rule"]))
-        return (before is not None and answerable(before)) or d["owner"]
-
-    return [deadline_view(d, now, answerable(d)) for d in deadlines]
+    by_rule = {d["rule"]: (d["status"] == "late" or (d["status"] == "open" and d["due"] < now), d["owner"],
+                           d["attributed_to"]) for d in deadlines}
+    return [deadline_view(d, now, answerable(d["rule"], by_rule, upstream)) for d in deadlines]
 
 
 def case_view(row: dict, actor: Actor, now: datetime, upstream: dict[str, str] | None = None) -> dict:

@@ -19,7 +19,7 @@ def _pg_available() -> str | None:
     try:
         import psycopg
 
-        from screening.db import psycopg_conninfo
+        from screening.storage.db import psycopg_conninfo
 
         with psycopg.connect(psycopg_conninfo(PG_URL), connect_timeout=3):
             return None
@@ -34,7 +34,7 @@ def pg_schema_url():
     """A URL whose connections see a fresh, private schema; dropped afterwards."""
     import psycopg
 
-    from screening.db import psycopg_conninfo
+    from screening.storage.db import psycopg_conninfo
 
     if _PG_PROBLEM:
         if os.environ.get("SCREENING_REQUIRE_PG"):
@@ -54,7 +54,7 @@ def pg_schema_url():
 
 
 def _dispose(url: str) -> None:
-    from screening import db
+    from screening.storage import db
 
     db.dispose(url)
     db.engine(url).dispose()
@@ -72,12 +72,12 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def demo_db(db_url):
     """A database at the newest schema with the demo region and its users loaded."""
-    from screening import migrate
     from screening.directory import load_directory
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.users import store_directory
+    from screening.storage import migrate
+    from screening.storage.unit_of_work import SqlUnitOfWork
 
     migrate.upgrade(db_url)
     with SqlUnitOfWork(db_url) as uow:
-        services.load_directory(uow, load_directory(None), demo_users=True)
+        store_directory(uow, load_directory(None), demo_users=True)
     return db_url

@@ -96,9 +96,9 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
     return {name: _rule(name, values, path or BUNDLED) for name, values in raw.items()}
 
 
-def upstream_map(path: str | Path | None = None) -> dict[str, str]:
+def upstream_of(rules: dict[str, Rule]) -> dict[str, str]:
     """Each rule with an upstream step (§ 10), named by the rule: what the views attribute by."""
-    return {name: rule.upstream for name, rule in load_rules(path).items() if rule.upstream}
+    return {name: rule.upstream for name, rule in rules.items() if rule.upstream}
 
 
 _TYPES = {"working_days": int, "calendar_days": int, "months": int, "years": int, "restarts": bool,
@@ -208,7 +208,7 @@ def _cancelled(rule: Rule, case: Case, due: datetime) -> bool:
 def still_owed_sql(rules: dict[str, Rule], deadline: str = "d", case: str = "c") -> str:
     """SQL: the open deadline `deadline` is still owed on its case `case` (joined by the caller):
     the case has not ended and, for a health step, the child has not declined. The sweep, the
-    digest, the overview and `case list --overdue` all count with it, as `_cancelled` decides."""
+    digest, the overview and the list of overdue cases all count with it, as `_cancelled` decides."""
     health = ", ".join(f"'{name}'" for name, rule in rules.items() if rule.track == "health") or "''"
     return (f"{deadline}.status = 'open' AND {case}.ended_at IS NULL "
             f"AND ({case}.declined_at IS NULL OR {deadline}.rule NOT IN ({health}))")
@@ -236,13 +236,18 @@ def evaluate(case: Case, rules: dict[str, Rule], calendar: WorkingDays, now: dat
             owner = responsible_unit(case, today) or "school_health"
         found[rule.name] = Deadline(rule.name, owner, start, due, status, ended, None,
                                     remind_time(rule, due, calendar))
-    return [_attribute(d, rules[d.rule], found) for d in found.values()]
+    by_rule = {d.rule: (d.status in ("late", "breached"), d.owner, None) for d in found.values()}
+    upstream = upstream_of(rules)
+    return [replace(d, attributed_to=answerable(d.rule, by_rule, upstream)) for d in found.values()]
 
 
-def _attribute(deadline: Deadline, rule: Rule, found: dict[str, Deadline]) -> Deadline:
-    if deadline.status not in ("late", "breached"):
-        return deadline
-    upstream = found.get(rule.upstream) if rule.upstream else None
-    if upstream is not None and upstream.status in ("late", "breached"):
-        return replace(deadline, attributed_to=upstream.attributed_to or upstream.owner)
-    return replace(deadline, attributed_to=deadline.owner)
+def answerable(name: str, by_rule: dict[str, tuple[bool, str, str | None]], upstream: dict[str, str]) -> str | None:
+    """Who answers for the deadline `name` (§ 10: a delay upstream is not counted against the party
+    after it): nobody while it is neither late nor breached; else whoever answers for its upstream
+    step, if that one is late or breached too; else its own owner. `by_rule` gives each rule's
+    (late or breached, owner, who answers as stored, if stored)."""
+    behind, owner, stored = by_rule[name]
+    if stored or not behind:
+        return stored
+    before = upstream.get(name)
+    return (before in by_rule and answerable(before, by_rule, upstream)) or owner

@@ -1,20 +1,28 @@
-"""The events of the agreement: who may apply each, its `--set` keys, and what it records.
+"""The events of the agreement, each described once: who may apply it, the values it takes (and
+which are confidential), what it writes on the case, and the appointments it books or cancels.
 
-The state changes are in `agreement.py`; this table says what an event writes on the case.
+The states it moves between are its track's table in `agreement.py`; who is told is
+`notifications/data/routes.toml`, by event. Everything else about an event is its row in `EVENTS`.
+`happen` is the domain's whole part: the state machine fires, the case records what happened,
+and what follows (a note stored apart, an appointment, a message) is left on `case.events` for
+the service layer to carry out in its unit of work.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
 from screening import clock
-from screening.errors import BadInput
+from screening.errors import BadInput, Refused
 from screening.model import Case
 
 VACCINATING_UNITS = ("bvc", "school_health")
+APPOINTMENTS = ("conversation", "examination")
 
+
+# --- what an event leaves behind for the service layer (case.events) -------------------------
 
 @dataclass(frozen=True)
 class Note:
@@ -23,6 +31,24 @@ class Note:
     kind: str  # results | examination | reason | dose | referral
     text: str
 
+
+@dataclass(frozen=True)
+class Booked:
+    """The appointment of `kind` is booked (or rebooked) for `start`."""
+
+    kind: str
+    start: datetime
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The appointments of these kinds are cancelled (`after`: only those still to come then)."""
+
+    kinds: tuple[str, ...]
+    after: datetime | None = None
+
+
+# --- values ---------------------------------------------------------------------------------
 
 def _choice(*allowed: str) -> Callable[[str], str]:
     def parse(value: str) -> str:
@@ -38,25 +64,95 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+class Secret:
+    """A confidential value: never in the audit detail, a log or a message."""
+
+    def __init__(self, parse: Callable[[str], object]):
+        self.parse = parse
+
+    def __call__(self, value: str):
+        return self.parse(value)
+
+
 def _datetime(value: str) -> datetime:
     return clock.parse_datetime(value, "start")
 
 
+def _date(value: str):
+    return clock.parse_date(value, "arrival")
+
+
+# --- what an event writes on the case ---------------------------------------------------------
+
+def _notify(case, at, _params, _actor):
+    if case.parties_notified_at is None:
+        case.parties_notified_at = at  # step 2: when the HC was informed
+    else:
+        case.renotified_at = at
+
+
+def _book_conversation(case, at, params, _actor):
+    case.conversation_start = params["start"]
+    case.conversation_booked_at = case.conversation_booked_at or at  # the first booking: step 3's deadline
+
+
+def _results(case, at, params, _actor):
+    case.results_received_at, case.obstacle = at, params["obstacle"] == "yes"
+
+
+def _consent(case, at, params, _actor):
+    case.consent_given_by, case.consent_scope, case.consent_at = params["given_by"], params["scope"], at
+
+
+def _decline(case, at, _params, actor):
+    case.declined_at, case.declined_by = at, actor.user_id
+
+
+def _started_adapted(case, at, _params, actor):
+    setattr(case, f"{actor.role}_started_at", at)
+
+
+def _plan(case, at, params, actor):
+    case.vaccination_plan_at, case.vaccination_plan_unit = at, actor.role
+    if params.get("tb_referral") == "yes":  # vacc 2: tuberculosis is a referral, not a vaccination step
+        case.events.append(Note("referral", "tuberculosis"))
+
+
+def _dose(case, _at, params, _actor):
+    case.doses_given += 1
+    case.events.append(Note("dose", params["vaccine"]))
+
+
 @dataclass(frozen=True)
-class Spec:
+class Event:
+    """One event of the agreement, described once."""
+
     roles: tuple[str, ...]
-    required: dict[str, Callable] = None
-    optional: dict[str, Callable] = None
+    required: dict[str, Callable] = field(default_factory=dict)
+    optional: dict[str, Callable] = field(default_factory=dict)
+    stamps: tuple[str, ...] = ()  # the case's fields that hold its time (its track's milestones): set to
+    # the event's time, unless `records` says which and how
+    copies: dict[str, str] = field(default_factory=dict)  # case field <- value of the event
+    records: Callable | None = None  # anything else it writes on the case
+    note: str | None = None  # the kind of note its confidential `note` value is stored as
+    books: str | None = None  # the appointment it books at the event's `start`
+    cancels: tuple[str, ...] = ()  # the appointments it cancels
+    ends: bool = False  # the case ends for the health track: what is still to come is cancelled
+
+    @property
+    def confidential(self) -> frozenset[str]:
+        values = {**self.required, **self.optional}
+        return frozenset(key for key, parse in values.items() if isinstance(parse, Secret))
 
     def parse(self, event: str, raw: dict[str, str]) -> dict:
-        required, optional = self.required or {}, self.optional or {}
+        required, optional = self.required, self.optional
         unknown = sorted(set(raw) - set(required) - set(optional))
         if unknown:
             keys = ", ".join(list(required) + list(optional)) or "none"
-            raise BadInput(f"{event}: unknown --set key {unknown[0]!r} (keys: {keys})")
+            raise BadInput(f"{event}: unknown value {unknown[0]!r} (its values: {keys})")
         missing = [key for key in required if key not in raw]
         if missing:
-            raise BadInput(f"{event}: --set {missing[0]}=… is required")
+            raise BadInput(f"{event}: the value {missing[0]} is required")
         parsed = {}
         for key, value in raw.items():
             try:
@@ -65,139 +161,111 @@ class Spec:
                 raise BadInput(f"{event}: {key} {error.message}") from None
         return parsed
 
+    def record(self, case: Case, at: datetime, params: dict, actor) -> None:
+        """Write what happened on the case and leave what follows on `case.events` (memory only)."""
+        for name in self.stamps if self.records is None else ():
+            setattr(case, name, at)
+        for name, key in self.copies.items():
+            setattr(case, name, params[key])
+        if self.records is not None:
+            self.records(case, at, params, actor)
+        if "note" in params:
+            case.events.append(Note(self.note, params["note"]))
+        if "reason" in params:
+            case.events.append(Note("reason", params["reason"]))
+        if self.books:
+            case.events.append(Booked(self.books, params["start"]))
+        if self.cancels:
+            case.events.append(Cancelled(self.cancels, at if self.ends else None))
 
-REASON = {"reason": _text}
-EVENTS: dict[str, Spec] = {
-    "verify_previous_screening": Spec(("reception",), {"done": _choice("yes", "no", "unknown")}),
-    "notify_parties": Spec(("reception",)),
-    "change_arrival": Spec(("reception",), {"arrival": lambda v: clock.parse_date(v, "arrival")}),
-    "move_out": Spec(("reception",), optional=REASON),
-    "book_health_conversation": Spec(("health_centre",), {"start": _datetime}),
-    "cancel_booking": Spec(("health_centre",)),
-    "hold_health_conversation": Spec(("health_centre",)),
-    "record_results": Spec(("health_centre",), {"obstacle": _choice("yes", "no")}, {"note": _text}),
-    "inform_family": Spec(("health_centre",)),
-    "inform_reception": Spec(("health_centre",)),
-    "record_consent": Spec(("health_centre",), {"given_by": _choice("guardian", "god_man"),
-                                                "scope": _choice("school_health")}),
-    "share_with_school_health": Spec(("health_centre",)),
-    "book_examination": Spec(("health_centre",), {"start": _datetime}),
-    "hold_examination": Spec(("health_centre",), optional={"note": _text}),
-    "decline": Spec(("health_centre", "reception"), optional=REASON),
-    "close": Spec(("reception", "coordinator"), optional=REASON),
-    "invite_intro_meeting": Spec(("school", "preschool")),
-    "hold_intro_meeting": Spec(("school", "preschool")),
-    "make_intro_plan": Spec(("school", "preschool")),
-    "start_school": Spec(("school",)),
-    "start_preschool": Spec(("preschool",)),
-    "start_with_adaptations": Spec(("school", "preschool"), REASON),
-    "postpone_start": Spec(("school", "preschool"), REASON),
-    "request_records": Spec(("school_health",)),
-    "assess_vaccinations": Spec(VACCINATING_UNITS, {"status": _choice("complete", "missing", "unknown")}),
+
+REASON = {"reason": Secret(_text)}
+ENDS = {"optional": REASON, "cancels": APPOINTMENTS, "ends": True}
+EVENTS: dict[str, Event] = {
+    # health track (steps 2, 3, 5, 6, 7, 9; B)
+    "verify_previous_screening": Event(("reception",), {"done": _choice("yes", "no", "unknown")},
+                                       stamps=("previous_verified_at",), copies={"previous_screening": "done"}),
+    "notify_parties": Event(("reception",), stamps=("parties_notified_at", "renotified_at"), records=_notify),
+    "change_arrival": Event(("reception",), {"arrival": _date}, stamps=("arrival_changed_at",),
+                            copies={"arrival": "arrival"}),
+    "book_health_conversation": Event(("health_centre",), {"start": _datetime}, stamps=("conversation_booked_at",),
+                                      records=_book_conversation, books="conversation"),
+    "cancel_booking": Event(("health_centre",), records=lambda case, *_: setattr(case, "conversation_start", None),
+                            cancels=("conversation",)),
+    "hold_health_conversation": Event(("health_centre",), stamps=("samples_taken_at",)),
+    "record_results": Event(("health_centre",), {"obstacle": _choice("yes", "no")}, {"note": Secret(_text)},
+                            stamps=("results_received_at",), records=_results, note="results"),
+    "inform_family": Event(("health_centre",), stamps=("family_informed_at",)),
+    "inform_reception": Event(("health_centre",), stamps=("reception_informed_at",)),
+    "record_consent": Event(("health_centre",), {"given_by": _choice("guardian", "god_man"),
+                                                 "scope": _choice("school_health")},
+                            stamps=("consent_at",), records=_consent),
+    "share_with_school_health": Event(("health_centre",), stamps=("shared_at",)),
+    "book_examination": Event(("health_centre",), {"start": _datetime}, stamps=("examination_booked_at",),
+                              copies={"examination_start": "start"}, books="examination"),
+    "hold_examination": Event(("health_centre",), optional={"note": Secret(_text)}, stamps=("examined_at",),
+                              note="examination"),
+    "decline": Event(("health_centre", "reception"), stamps=("declined_at",), records=_decline, **ENDS),
+    "move_out": Event(("reception",), stamps=("ended_at",), **ENDS),
+    "close": Event(("reception", "coordinator"), stamps=("ended_at",), **ENDS),
+    # school track (steps 4, 8, 9; D)
+    "invite_intro_meeting": Event(("school", "preschool"), stamps=("intro_invited_at",)),
+    "hold_intro_meeting": Event(("school", "preschool"), stamps=("intro_held_at",)),
+    "make_intro_plan": Event(("school", "preschool"), stamps=("intro_plan_at",)),
+    "start_school": Event(("school",), stamps=("school_started_at",)),
+    "start_preschool": Event(("preschool",), stamps=("preschool_started_at",)),
+    "start_with_adaptations": Event(("school", "preschool"), REASON,
+                                    stamps=("school_started_at", "preschool_started_at"), records=_started_adapted),
+    "postpone_start": Event(("school", "preschool"), REASON, stamps=("postponed_at",)),
+    # vaccination track (vacc 1-2; C, E)
+    "request_records": Event(("school_health",), stamps=("records_requested_at",)),
+    "assess_vaccinations": Event(VACCINATING_UNITS, {"status": _choice("complete", "missing", "unknown")},
+                                 stamps=("assessed_at",), copies={"vaccination_status": "status"}),
     # vacc 2: Hepatitis B is given within the unit (give_catch_up_dose); tuberculosis is referred
-    "make_vaccination_plan": Spec(VACCINATING_UNITS, optional={"tb_referral": _choice("yes", "no")}),
-    "give_catch_up_dose": Spec(VACCINATING_UNITS, {"vaccine": _text}),
-    "complete_vaccinations": Spec(VACCINATING_UNITS),
+    "make_vaccination_plan": Event(VACCINATING_UNITS, optional={"tb_referral": Secret(_choice("yes", "no"))},
+                                   stamps=("vaccination_plan_at",), records=_plan),
+    "give_catch_up_dose": Event(VACCINATING_UNITS, {"vaccine": Secret(_text)}, records=_dose),
+    "complete_vaccinations": Event(VACCINATING_UNITS, stamps=("vaccinations_done_at",)),
 }
+KIND_OF_EVENT = {name: event.books for name, event in EVENTS.items() if event.books}
+EVENT_OF_KIND = {kind: name for name, kind in KIND_OF_EVENT.items()}
+
+
+def _milestones() -> dict[str, tuple[str, ...]]:
+    from workflows.agreement import EVENT_TRACK
+
+    found: dict[str, list[str]] = {}
+    for name, event in EVENTS.items():
+        found.setdefault(EVENT_TRACK[name], ["notice_at"]).extend(event.stamps)
+    return {track: tuple(dict.fromkeys(names)) for track, names in found.items()}
 
 
 # Within a track, steps happen in order: an event is never dated before the track's latest step.
-TRACK_MILESTONES = {
-    "health": ("notice_at", "previous_verified_at", "parties_notified_at", "arrival_changed_at", "renotified_at",
-               "conversation_booked_at", "samples_taken_at", "results_received_at", "family_informed_at",
-               "reception_informed_at", "consent_at", "shared_at", "examination_booked_at", "examined_at",
-               "declined_at", "ended_at"),
-    "school": ("notice_at", "intro_invited_at", "intro_held_at", "intro_plan_at", "school_started_at",
-               "preschool_started_at", "postponed_at"),
-    "vaccination": ("notice_at", "records_requested_at", "assessed_at", "vaccination_plan_at",
-                    "vaccinations_done_at"),
-}
+TRACK_MILESTONES = _milestones()
 
 
 def latest_step(case: Case, track: str) -> datetime:
     return max(value for name in TRACK_MILESTONES[track] if (value := getattr(case, name)) is not None)
 
 
-def record(case: Case, event: str, at: datetime, params: dict, actor) -> None:
-    """Write what the event says happened onto the case (memory only; the unit of work stores it)."""
-    RECORDERS.get(event, lambda *_: None)(case, at, params, actor)
-    if "note" in params:
-        case.events.append(Note("results" if event == "record_results" else "examination", params["note"]))
-    if "reason" in params:
-        case.events.append(Note("reason", params["reason"]))
-    if params.get("tb_referral") == "yes":
-        case.events.append(Note("referral", "tuberculosis"))
+def happen(case: Case, name: str, at: datetime, params: dict, actor) -> None:
+    """The event on the case, in memory: its track's machine moves (or refuses), and the case
+    records what happened. What follows is on `case.events`."""
+    from transitions import MachineError
+
+    from workflows.agreement import EVENT_TRACK, machine
+
+    track = EVENT_TRACK[name]
+    before = getattr(case, f"{track}_state")
+    try:
+        moved = machine(track).events[name].trigger(case, params=params, at=at)
+    except MachineError:
+        raise Refused(f"{name} is not allowed while the {track} track is '{before}'") from None
+    if not moved:
+        raise Refused(f"{name} is not allowed for this case now")
+    EVENTS[name].record(case, at, params, actor)
 
 
-def _set(**fields) -> Callable:
-    """A recorder that stamps `at` into the named fields (value "at") or copies a param (value "=key")."""
-    def recorder(case, at, params, _user):
-        for name, source in fields.items():
-            value = at if source == "at" else params[source[1:]]
-            setattr(case, name, value)
-    return recorder
-
-
-def _notify(case, at, _params, _user):
-    if case.parties_notified_at is None:
-        case.parties_notified_at = at  # step 2: when the HC was informed
-    else:
-        case.renotified_at = at
-
-
-def _book_conversation(case, at, params, _user):
-    case.conversation_start = params["start"]
-    case.conversation_booked_at = case.conversation_booked_at or at
-
-
-def _cancel_booking(case, _at, _params, _user):
-    case.conversation_start = None
-
-
-def _results(case, at, params, _user):
-    case.results_received_at, case.obstacle = at, params["obstacle"] == "yes"
-
-
-def _consent(case, at, params, _user):
-    case.consent_given_by, case.consent_scope, case.consent_at = params["given_by"], params["scope"], at
-
-
-def _decline(case, at, _params, actor):
-    case.declined_at, case.declined_by = at, actor.user_id
-
-
-def _dose(case, at, params, _user):
-    case.doses_given += 1
-    case.events.append(Note("dose", params["vaccine"]))
-
-
-RECORDERS = {
-    "verify_previous_screening": _set(previous_screening="=done", previous_verified_at="at"),
-    "notify_parties": _notify,
-    "change_arrival": _set(arrival="=arrival", arrival_changed_at="at"),
-    "book_health_conversation": _book_conversation,
-    "cancel_booking": _cancel_booking,
-    "hold_health_conversation": _set(samples_taken_at="at"),
-    "record_results": _results,
-    "inform_family": _set(family_informed_at="at"),
-    "inform_reception": _set(reception_informed_at="at"),
-    "record_consent": _consent,
-    "share_with_school_health": _set(shared_at="at"),
-    "book_examination": _set(examination_start="=start", examination_booked_at="at"),
-    "hold_examination": _set(examined_at="at"),
-    "decline": _decline,
-    "move_out": _set(ended_at="at"),
-    "close": _set(ended_at="at"),
-    "invite_intro_meeting": _set(intro_invited_at="at"),
-    "hold_intro_meeting": _set(intro_held_at="at"),
-    "make_intro_plan": _set(intro_plan_at="at"),
-    "start_school": _set(school_started_at="at"),
-    "start_preschool": _set(preschool_started_at="at"),
-    "start_with_adaptations": lambda case, at, params, actor: setattr(case, f"{actor.role}_started_at", at),
-    "postpone_start": _set(postponed_at="at"),
-    "request_records": _set(records_requested_at="at"),
-    "assess_vaccinations": _set(vaccination_status="=status", assessed_at="at"),
-    "make_vaccination_plan": _set(vaccination_plan_at="at"),
-    "give_catch_up_dose": _dose,
-    "complete_vaccinations": _set(vaccinations_done_at="at"),
-}
+def record(case: Case, name: str, at: datetime, params: dict, actor) -> None:
+    """What the event writes on the case, without its track's machine (a replay of a known trail)."""
+    EVENTS[name].record(case, at, params, actor)

@@ -7,7 +7,7 @@ import threading
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
-from screening import db
+from screening.storage import db
 
 LOCK_KEY = 0x5C4EE9  # the advisory lock's key: "screening scheduler"
 FENCE_KEY = LOCK_KEY + 1  # held while a sweep and its dispatch run

@@ -11,36 +11,26 @@ the active one notices within one standby poll, stops its work and becomes a sta
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime, time as dt_time, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 
-from screening import db
+from screening.bootstrap import Clock
 from screening.clock import STOCKHOLM
-
+from screening.settings import DIGEST_AT
+from screening.storage import db
 from workflows.leadership import FENCE_KEY, LOCK_KEY, LeaderLock, first_line, sweep_fence  # noqa: F401
 
 log = logging.getLogger("screening.scheduler")
-DIGEST_AT = dt_time(7, 30)
 
 
-def digest_time() -> dt_time | None:
-    """When the coordinators' digest goes out on working days: SCREENING_DIGEST_AT (HH:MM, local
-    time; default 07:30), or `off` for a scheduler that sends none."""
-    from screening.errors import BadInput
-
-    text = os.environ.get("SCREENING_DIGEST_AT", "").strip()
-    if not text:
-        return DIGEST_AT
-    if text == "off":
-        return None
-    try:
-        return dt_time.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"SCREENING_DIGEST_AT must be HH:MM or off, not '{text}'") from None
+def at(app, now: datetime | None):
+    """The app with its clock at `now` (a job run for a given time, in tests), or as it is."""
+    return app if now is None else replace(app, clock=Clock(now, app.clock.system))
 
 
 @contextmanager
@@ -55,28 +45,23 @@ def database_failure_logged(job: str, then: str):
         log.error("%s: the database failed (%s: %s); %s", job, type(error).__name__, first_line(error), then)
 
 
-def sweep_job(url: str, policy, lock: LeaderLock, scheduler) -> None:
-    with database_failure_logged("sweep", "the next sweep catches up"), sweep_fence(url) as alone:
+def sweep_job(app, lock: LeaderLock, scheduler) -> None:
+    with database_failure_logged("sweep", "the next sweep catches up"), sweep_fence(app.url) as alone:
         if not lock.still_held():
             step_down(lock, scheduler)
         elif not alone:
             log.warning("skipping this sweep: the previous active scheduler's sweep is still under way")
         else:
-            sweep_and_dispatch(url, policy)
+            sweep_and_dispatch(app)
 
 
-def sweep_and_dispatch(url: str, policy) -> None:
-    from notifications.outbox import channel_from_environment, dispatch
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+def sweep_and_dispatch(app) -> None:
+    from screening.services import scheduled
 
-    now = datetime.now(STOCKHOLM)
-    with SqlUnitOfWork(url) as uow:
-        raised = services.run_sweep(uow, None, policy=policy, now=now)
-    with SqlUnitOfWork(url) as uow:
-        sent = dispatch(uow, channel_from_environment(), now)
-    log.info("sweep at %s raised %d alert(s); %d message(s) sent", now.isoformat(timespec="seconds"),
-             len(raised), sent)
+    app = at(app, app.clock.now())  # the sweep and the delivery at one time
+    raised, sent = scheduled.sweep_and_deliver(app, app.settings.channel())
+    log.info("sweep at %s raised %d alert(s); %d message(s) sent", app.clock.now().isoformat(timespec="seconds"),
+             raised, sent)
 
 
 def step_down(lock: LeaderLock, scheduler) -> None:
@@ -116,25 +101,24 @@ def watch(lock: LeaderLock, scheduler, every: float):
     return end
 
 
-def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
+def digest_job(app, now: datetime | None = None) -> dict | None:
     """The coordinators' digest, on working days only (not on midsommarafton, julafton, …)."""
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows.digest import digest
+    from screening.services import scheduled
 
-    now = now or datetime.now(STOCKHOLM)
+    app = at(app, now or app.clock.now())
+    now, calendar = app.clock.now(), app.settings.calendar
     today = now.astimezone(STOCKHOLM).date()
-    if not policy.calendar.is_working_day(today):
+    if not calendar.is_working_day(today):
         log.info("no digest on %s: not a working day", today)
         return None
     previous = today - timedelta(days=1)
-    while not policy.calendar.is_working_day(previous):  # new since the last digest, over weekends too
+    while not calendar.is_working_day(previous):  # new since the last digest, over weekends too
         previous -= timedelta(days=1)
-    since = datetime.combine(previous, digest_time() or DIGEST_AT, STOCKHOLM)
+    since = datetime.combine(previous, app.settings.digest_at or DIGEST_AT, STOCKHOLM)
     summary = None
     failed = database_failure_logged("digest", "today's digest was not queued: a scheduler started after its time does")
-    with failed, SqlUnitOfWork(url) as uow:
-        summary = digest(uow.conn, now, since)
-        uow.commit()
+    with failed:
+        summary = scheduled.digest(app, since)
     if summary is None:
         return None
     log.info("digest for %s: %d open breach(es)", now.date(), summary["open_breaches"])
@@ -144,27 +128,29 @@ def digest_job(url: str, policy, now: datetime | None = None) -> dict | None:
 PRUNE_AT = dt_time(2, 30)  # local: the quietest hour
 
 
-def prune_job(url: str, now: datetime | None = None) -> int:
+def prune_job(app, now: datetime | None = None) -> int:
     """Delete the outbox's sent messages older than SCREENING_OUTBOX_KEEP_DAYS (nightly)."""
-    from notifications.outbox import keep_sent, prune
-    from screening.unit_of_work import SqlUnitOfWork
+    from screening.services import scheduled
 
-    keep = keep_sent()
+    keep = app.settings.keep_sent
     if keep is None:
         return 0
     pruned = None
     failed = database_failure_logged("prune-outbox", "the next night's run deletes what this one did not")
-    with failed, SqlUnitOfWork(url) as uow:
-        pruned = prune(uow, now or datetime.now(STOCKHOLM), keep)
+    with failed:
+        pruned = scheduled.prune(at(app, now), keep)
     if pruned is None:
         return 0
     log.info("outbox: %d sent message(s) older than %d days deleted", pruned, keep.days)
     return pruned
 
 
-def run(url: str, policy, *, every_minutes: float = 5.0, standby_poll: float = 5.0) -> int:
+def run(app, *, every_minutes: float = 5.0, standby_poll: float = 5.0) -> int:
     """Run until SIGTERM or Ctrl-C: wait as a standby until the leader lock is ours, then schedule;
-    back to standby if the lock is lost (its connection cut), so that another scheduler takes over."""
+    back to standby if the lock is lost (its connection cut), so that another scheduler takes over.
+    Its jobs run at the system's time, whatever clock the app was given."""
+    app = replace(app, clock=Clock(None, app.clock.system))
+    url = app.url
     current, stopping = [], []  # lists: the signal handler appends, the loops look
 
     def stop(signum, _frame):
@@ -179,7 +165,7 @@ def run(url: str, policy, *, every_minutes: float = 5.0, standby_poll: float = 5
     log.info("starting against %s", db.redact(url))
     try:
         while standby(lock, standby_poll, stopping):
-            scheduler, executor = schedule(url, policy, lock, every_minutes)
+            scheduler, executor = schedule(app, lock, every_minutes)
             current.append(scheduler)
             lead(scheduler, executor, lock, standby_poll, stopping)
             if not lock.lost:  # stopped by a signal
@@ -213,32 +199,30 @@ def pause(seconds: float, stopping: list) -> None:
         time.sleep(min(left, 0.2))
 
 
-def schedule(url: str, policy, lock: LeaderLock, every_minutes: float):
+def schedule(app, lock: LeaderLock, every_minutes: float):
     """A new scheduler for each term as the active one: a scheduler once shut down is not restarted."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
-    from notifications.outbox import keep_sent
-
     executor = ThreadPoolExecutor()  # kept, so that run() can wait for its jobs after a step-down
     scheduler = BlockingScheduler(timezone=STOCKHOLM, executors={"default": executor}, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
     # after downtime: one catch-up sweep now, not one per missed run (coalesce)
     scheduler.add_job(sweep_job, IntervalTrigger(minutes=every_minutes), id="sweep", replace_existing=True,
-                      args=[url, policy, lock, scheduler], next_run_time=datetime.now(STOCKHOLM))
-    at = digest_time()
-    if at is not None:
-        scheduler.add_job(digest_job, CronTrigger(day_of_week="mon-fri", hour=at.hour, minute=at.minute,
+                      args=[app, lock, scheduler], next_run_time=app.clock.now())
+    digest_at = app.settings.digest_at
+    if digest_at is not None:
+        scheduler.add_job(digest_job, CronTrigger(day_of_week="mon-fri", hour=digest_at.hour, minute=digest_at.minute,
                                                   timezone=STOCKHOLM), id="digest", replace_existing=True,
-                          args=[url, policy])
-        now = datetime.now(STOCKHOLM)
-        if now.time() >= at:  # started after the digest's time: today's digest, once (the outbox key)
-            scheduler.add_job(digest_job, id="digest-catch-up", args=[url, policy], next_run_time=now)
-    if keep_sent() is not None:
+                          args=[app])
+        now = app.clock.now()
+        if now.time() >= digest_at:  # started after the digest's time: today's digest, once (the outbox key)
+            scheduler.add_job(digest_job, id="digest-catch-up", args=[app], next_run_time=now)
+    if app.settings.keep_sent is not None:
         scheduler.add_job(prune_job, CronTrigger(hour=PRUNE_AT.hour, minute=PRUNE_AT.minute, timezone=STOCKHOLM),
-                          id="prune-outbox", replace_existing=True, args=[url])
+                          id="prune-outbox", replace_existing=True, args=[app])
     return scheduler, executor
 
 

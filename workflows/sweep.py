@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from screening.codec import alerts_from_db
+from screening.storage.codec import alerts_from_db
+from screening.storage.repository import SqlOutbox
 from workflows.deadlines import still_owed_sql
 
 RERAISE_AFTER = timedelta(days=7)
@@ -75,8 +76,7 @@ def sweep(conn, rules: dict, now: datetime) -> SweepResult:
     raised += alerts(
         "UPDATE alert SET last_raised_at = :now, raise_count = raise_count + 1, acknowledged_at = NULL, "
         f"acknowledged_by = NULL WHERE {stale} RETURNING {ALERT_COLUMNS}")
-    conn.many("INSERT INTO outbox (key, topic, ref, created_at, status, attempts) "
-              "VALUES (:key, 'alert', :ref, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING",
-              [{"key": f"alert:{a['id']}:{a['raise_count']}", "ref": a["id"], "now": times["now"]} for a in raised])
+    SqlOutbox(conn).queue_many([{"key": f"alert:{a['id']}:{a['raise_count']}", "topic": "alert", "ref": a["id"]}
+                                for a in raised], now)
     run("UPDATE sweep_mark SET swept_to = :now WHERE id = 1")
     return SweepResult(raised, breached)

@@ -55,7 +55,7 @@ def snapshot(url: str) -> dict:
     """Every table's rows as stored, to prove that a refused command changed nothing."""
     from sqlalchemy import inspect
 
-    from screening import db
+    from screening.storage import db
 
     names = inspect(db.engine(url)).get_table_names()
     conn = db.connect_raw(url)

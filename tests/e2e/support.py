@@ -106,7 +106,7 @@ def roomy(url: str, capacity: int = 1000) -> None:
     database whose tests book the same times for many children (the capacity has tests of its own)."""
     import json as _json
 
-    from screening import db as _db
+    from screening.storage import db as _db
 
     conn = _db.connect_raw(url)
     try:

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import exc, text
 
-from screening import db
 from screening.clock import STOCKHOLM
+from screening.storage import db
 from tests.e2e.conftest import snapshot
 from tests.e2e.support import HISTORY_KEYS, NOW, register
 

@@ -36,7 +36,7 @@ def new_database(worked, tmp_path):
         return
     import psycopg
 
-    from screening import db
+    from screening.storage import db
     from tests.conftest import PG_URL
 
     name = f"restore_{uuid.uuid4().hex[:10]}"
@@ -100,6 +100,6 @@ def test_a_file_that_is_not_a_backup_restores_nothing(run, worked, new_database,
     if backend == "sqlite":
         assert not (tmp_path / "restored.db").exists()
     else:
-        from screening.backup import _has_tables
+        from screening.storage.backup import _has_tables
 
         assert not _has_tables(new_database)

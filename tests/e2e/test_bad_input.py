@@ -182,7 +182,7 @@ def test_case_list_by_an_organisation_that_is_not_a_health_centre_is_bad_input(r
 def test_an_internal_error_says_whether_the_change_was_saved(run, cli_db, monkeypatch):
     """Exit 3 says "nothing was changed" only when nothing was: a failure after the command's commit
     (here: showing the case after the event) tells the user to look before doing it again."""
-    from screening import render
+    from screening.cli import render
 
     case_id = register(run, cli_db)
 

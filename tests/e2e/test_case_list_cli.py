@@ -129,7 +129,7 @@ def test_overdue_counts_only_steps_still_owed(run, cli_db):
 def test_a_list_read_a_few_cases_at_a_time_is_the_same_text(run, cli_db, monkeypatch):
     """A long list is read and written a chunk at a time: the JSON is the same to the byte, and
     every case is recorded as read once, before the first is shown."""
-    from screening import queries
+    from screening.storage import queries
 
     ids = children(run, cli_db, 5)
     event(run, cli_db, ids[1], "notify_parties")
@@ -150,7 +150,7 @@ def test_a_list_cut_off_midway_ends_unfinished_and_says_so(run, cli_db, monkeypa
     unended (no second JSON document after it): a reader cannot take it for the whole list."""
     import sqlite3
 
-    from screening import queries
+    from screening.storage import queries
 
     children(run, cli_db, 5)
     monkeypatch.setattr(queries, "LIST_CHUNK", 2)

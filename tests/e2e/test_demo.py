@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from email import message_from_bytes, policy as email_policy
+from email import message_from_bytes
+from email import policy as email_policy
 
 import pytest
 
@@ -13,7 +14,7 @@ import pytest
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
-    result = subprocess.run([sys.executable, "-m", "screening.demo"], cwd=folder, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "screening.cli.demo"], cwd=folder, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr

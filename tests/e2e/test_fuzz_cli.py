@@ -41,11 +41,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import cli
 import screening
-from screening import render
+from screening.cli import render
 from tests.e2e.conftest import snapshot
 from tests.e2e.support import NOW, call, pnr, roomy
 

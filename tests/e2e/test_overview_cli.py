@@ -11,10 +11,12 @@ from datetime import datetime
 import pytest
 from rich.console import Console
 
-from screening import db
+from screening.bootstrap import App, Clock
+from screening.cli.watch import watch
 from screening.clock import STOCKHOLM
 from screening.directory import load_directory
-from screening.overview import watch
+from screening.services import users
+from screening.storage import db
 from tests.e2e.support import ADMIN, COORDINATOR, HC, RECEPTION, SCHOOL_HEALTH, assert_one_line_error, register
 from workflows.bookings import duration
 
@@ -126,16 +128,17 @@ def test_no_note_or_reason_ever_reaches_the_overview(run, scenario):
 def test_a_watching_screen_redraws_until_ctrl_c_and_audits_each_case_once(scenario):
     calls = []
 
-    def clock() -> datetime:
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return datetime(2026, 12, 2, 10, len(calls), tzinfo=STOCKHOLM)
+    class Ticking(Clock):
+        def now(self) -> datetime:
+            calls.append(1)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return datetime(2026, 12, 2, 10, len(calls), tzinfo=STOCKHOLM)
 
     screen = Console(file=io.StringIO(), width=200, highlight=False)
+    app = App(scenario["db"], clock=Ticking())
     try:
-        returned = watch(scenario["db"], COORDINATOR, clock=clock, recorded_at=lambda: datetime.now(STOCKHOLM),
-                         oldest=10, every=0.001, console=screen)
+        returned = watch(app, users.identify(app, COORDINATOR), oldest=10, every=0.001, console=screen)
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C escaped the watching screen")
 

@@ -14,9 +14,20 @@ import re
 import pytest
 from sqlalchemy import text
 
-from screening import db
+from screening.storage import db
 from tests.e2e.conftest import snapshot
-from tests.e2e.support import ADMIN, BORN, BVC, COORDINATOR, HC, PRESCHOOL, RECEPTION, SCHOOL, SCHOOL_HEALTH, assert_one_line_error
+from tests.e2e.support import (
+    ADMIN,
+    BORN,
+    BVC,
+    COORDINATOR,
+    HC,
+    PRESCHOOL,
+    RECEPTION,
+    SCHOOL,
+    SCHOOL_HEALTH,
+    assert_one_line_error,
+)
 
 RESULTS_NOTE = "MARKER-7f3a-TUBERKULOS-IGRA-POSITIV"
 EXAM_NOTE = "MARKER-7f3a-LUNGRONTGEN-FYND"

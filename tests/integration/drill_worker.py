@@ -102,10 +102,12 @@ def choose(track: str, case, rng: random.Random) -> str | None:
 def main(index: int, url: str, script: list[dict], barrier, out_path: str) -> None:
     """The process's life: warm up (imports, a connection), wait for the others, run the script."""
     from screening.clock import STOCKHOLM
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.events import record_event
+    from screening.services.users import actor_in
+    from screening.storage.unit_of_work import SqlUnitOfWork
+    from workflows.policy import Policy
 
-    policy = services.Policy.default()
+    policy = Policy.default()
     rng = random.Random(1000 + index)
     with SqlUnitOfWork(url) as uow:  # the schema check and a pooled connection, before the start
         uow.cases.get(script[0]["case"])
@@ -129,7 +131,7 @@ def main(index: int, url: str, script: list[dict], barrier, out_path: str) -> No
                   "at": at.isoformat(), "expected_version": expected_version}
         try:
             with SqlUnitOfWork(url) as uow:
-                case = services.apply_event(uow, user, case_id, event, params, policy=policy, now=at,
+                case = record_event(uow, actor_in(uow, user), case_id, event, params, policy=policy, now=at,
                                             recorded_at=at, expected_version=expected_version)
         except Exception as error:  # noqa: BLE001 - every outcome is recorded; the test judges it
             return {**record, **_failure(error)}

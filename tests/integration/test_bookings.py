@@ -10,11 +10,14 @@ import pytest
 
 from screening.clock import STOCKHOLM
 from screening.errors import Refused, ScreeningError
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
-from workflows.bookings import book_slot
+from screening.services.bookings import book_in
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows.policy import Policy
 
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 RECEPTION, HC = "ostersund-reception", "hc-lugnvik"  # Lugnvik: room for 3 at once
 
 
@@ -24,16 +27,16 @@ def at(*parts) -> datetime:
 
 def notified(url: str, when: datetime = at(2026, 11, 23, 9)) -> str:
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, RECEPTION, services.Registration(
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION), Registration(
             birth_date=date(2019, 4, 2), municipality="Östersund", notice_at=when), now=when, recorded_at=when)
     with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, RECEPTION, case_id, "notify_parties", {}, policy=POLICY, now=when, recorded_at=when)
+        record_event(uow, actor_in(uow, RECEPTION), case_id, "notify_parties", {}, policy=POLICY, now=when, recorded_at=when)
     return case_id
 
 
 def book(url: str, case_id: str, start: datetime | None, now: datetime = at(2026, 11, 23, 10)) -> dict:
     with SqlUnitOfWork(url) as uow:
-        return book_slot(uow, HC, case_id, "conversation", start, policy=POLICY, now=now, recorded_at=now)
+        return book_in(uow, actor_in(uow, HC), case_id, "conversation", start, policy=POLICY, now=now, recorded_at=now)
 
 
 def booking(url: str, case_id: str) -> dict:
@@ -49,7 +52,7 @@ def test_a_rebooking_keeps_the_uid_and_raises_the_sequence_and_a_cancel_cancels(
     again = booking(demo_db, case_id)
     assert (again["uid"], again["sequence"], again["status"]) == (first["uid"], 1, "booked")
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, HC, case_id, "cancel_booking", {}, policy=POLICY, now=at(2026, 11, 24, 9),
+        record_event(uow, actor_in(uow, HC), case_id, "cancel_booking", {}, policy=POLICY, now=at(2026, 11, 24, 9),
                              recorded_at=at(2026, 11, 24, 9))
     assert (booking(demo_db, case_id)["status"], booking(demo_db, case_id)["sequence"]) == ("cancelled", 2)
 
@@ -75,7 +78,7 @@ def test_two_staff_booking_the_last_place_at_the_same_moment_get_it_once(demo_db
         try:
             with SqlUnitOfWork(demo_db) as uow:
                 barrier.wait(timeout=30)
-                book_slot(uow, HC, case_id, "conversation", at(2026, 11, 25, 9), policy=POLICY,
+                book_in(uow, actor_in(uow, HC), case_id, "conversation", at(2026, 11, 25, 9), policy=POLICY,
                           now=at(2026, 11, 23, 10), recorded_at=at(2026, 11, 23, 10))
             outcomes.append("booked")
         except ScreeningError as refusal:
@@ -114,7 +117,7 @@ def test_a_decline_cancels_the_appointment_still_to_come(demo_db):
     case_id = notified(demo_db)
     book(demo_db, case_id, at(2026, 11, 25, 9))
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, HC, case_id, "decline", {"reason": "invented"}, policy=POLICY,
+        record_event(uow, actor_in(uow, HC), case_id, "decline", {"reason": "invented"}, policy=POLICY,
                              now=at(2026, 11, 24, 9), recorded_at=at(2026, 11, 24, 9))
     assert booking(demo_db, case_id)["status"] == "cancelled"
 

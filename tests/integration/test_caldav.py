@@ -4,6 +4,7 @@ caldav client and parsed with vobject (an independent iCalendar parser)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -19,10 +20,13 @@ from notifications.caldav import CaldavPublisher, CaldavSettings, resource_url
 from notifications.channels import ConsoleChannel
 from screening.clock import STOCKHOLM
 from screening.errors import BadInput
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows.policy import Policy
 
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 RECEPTION, HC = "ostersund-reception", "hc-lugnvik"
 LOGIN = {"username": "lugnvik", "password": "invented-password"}
 
@@ -68,7 +72,7 @@ def calendar(radicale, request):
 
 def book(url: str, start: str, when: datetime) -> str:
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, RECEPTION, services.Registration(
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION), Registration(
             birth_date=date(2019, 4, 2), municipality="Östersund", notice_at=when, name="Amira Hassan"),
             now=when, recorded_at=when)
     event(url, case_id, "notify_parties", when, RECEPTION)
@@ -78,7 +82,7 @@ def book(url: str, start: str, when: datetime) -> str:
 
 def event(url: str, case_id: str, name: str, when: datetime, user: str, **params) -> None:
     with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, user, case_id, name, params, policy=POLICY, now=when, recorded_at=when)
+        record_event(uow, actor_in(uow, user), case_id, name, params, policy=POLICY, now=when, recorded_at=when)
 
 
 def dispatch(url: str, now: datetime, publisher) -> int:
@@ -173,7 +177,7 @@ def test_a_wrong_caldav_section_is_refused(tmp_path, monkeypatch, text, env, exp
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(BadInput, match=expected):
-        caldav_settings()
+        caldav_settings(os.environ)
 
 
 def test_a_caldav_section_takes_its_password_from_the_environment_only(tmp_path, monkeypatch):
@@ -183,8 +187,8 @@ def test_a_caldav_section_takes_its_password_from_the_environment_only(tmp_path,
     path.write_text('[caldav."hc-lugnvik"]\nurl = "https://dav.region.example/lugnvik"\nusername = "hc"\n')
     monkeypatch.setenv("SCREENING_NOTIFY_CONFIG", str(path))
     monkeypatch.setenv("SCREENING_CALDAV_PASSWORD_HC_LUGNVIK", "invented-secret")
-    settings = caldav_settings()[HC]
+    settings = caldav_settings(os.environ)[HC]
     assert (settings.url, settings.username, settings.password) == (
         "https://dav.region.example/lugnvik/", "hc", "invented-secret")
     assert "invented-secret" not in repr(settings)
-    assert smtp_settings() is None  # a file with calendars only: e-mail as without one
+    assert smtp_settings(os.environ) is None  # a file with calendars only: e-mail as without one

@@ -13,10 +13,13 @@ import vobject
 from notifications import calendar
 from screening.clock import STOCKHOLM
 from screening.errors import BadInput
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows.policy import Policy
 
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 RECEPTION, HC = "ostersund-reception", "hc-lugnvik"
 RECEPTION_MAILBOX = "mottagning@ostersund.kommun.example"
 MARKER = "MARKER-CALENDAR-7e2d"
@@ -35,17 +38,17 @@ def utc(*parts) -> datetime:
 
 def register(url: str, **options) -> str:
     """A child of Östersund who needs an Arabic interpreter; registered on Monday 23 March 2026."""
-    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 3, 23, 9),
+    reg = Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 3, 23, 9),
                                 language="ar", interpreter=True, arrival=date(2026, 3, 22), **options)
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, RECEPTION, reg, now=at(2026, 3, 23, 9), recorded_at=at(2026, 3, 23, 9))
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION), reg, now=at(2026, 3, 23, 9), recorded_at=at(2026, 3, 23, 9))
     event(url, case_id, "notify_parties", at(2026, 3, 23, 10), RECEPTION)
     return case_id
 
 
 def event(url: str, case_id: str, name: str, when: datetime, user: str = HC, **params: str) -> None:
     with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, user, case_id, name, params, policy=POLICY, now=when, recorded_at=when)
+        record_event(uow, actor_in(uow, user), case_id, name, params, policy=POLICY, now=when, recorded_at=when)
 
 
 def export(url: str, centre: str = HC) -> bytes:

@@ -35,16 +35,21 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from screening import clock, migrate
+from screening import clock
+from screening.bootstrap import App
 from screening.clock import STOCKHOLM
 from screening.directory import load_directory
-from screening.unit_of_work import SqlUnitOfWork
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in, add_user, store_directory
+from screening.storage import migrate
+from screening.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import pg_schema_url
 from tests.e2e.support import roomy
 from tests.integration import drill_worker
 from tests.integration.test_event_sequences import check_deadlines, read
-from workflows import services
 from workflows.agreement import EVENT_TRACK, INITIAL, TRACKS
+from workflows.policy import Policy
 
 WORKERS = 8
 CASES = 12
@@ -56,7 +61,7 @@ RECEPTION = "ostersund-reception"
 SCHOOL = "ostersund-school-norrby"
 ROLES = {"health_centre": "hc-lugnvik", "school": SCHOOL, "school_health": "ostersund-school-health",
          "bvc": "ostersund-bvc", "reception": RECEPTION}
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 BLIND = {track: sorted({event for options in table.values() for event, _ in options})
          for track, table in drill_worker.NEXT.items()}
 SETUP_EVENTS = 2  # register, notify_parties
@@ -74,23 +79,22 @@ def set_up(url: str, now: datetime) -> list[str]:
     """The demo directory, room at the health centres, the processes' users and twelve notified cases."""
     migrate.upgrade(url)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, load_directory(None), demo_users=True)
+        store_directory(uow, load_directory(None), demo_users=True)
     roomy(url)
-    with SqlUnitOfWork(url) as uow:
-        for index in range(WORKERS):
-            for role, org in ROLES.items():
-                services.add_user(uow, "admin", f"drill{index}-{role}", role, org)
+    for index in range(WORKERS):
+        for role, org in ROLES.items():
+            add_user(App(url), "admin", f"drill{index}-{role}", role, org)
     rng = random.Random(7)
     case_ids = []
     for n in range(CASES):
-        reg = services.Registration(
+        reg = Registration(
             birth_date=now.date() - timedelta(days=rng.randint(8 * 365, 12 * 365)), municipality="Östersund",
             notice_at=now - timedelta(hours=2), arrival=now.date() + timedelta(days=rng.randint(-2, 10)),
             school=SCHOOL, language="ar", interpreter=n % 2 == 0)
         with SqlUnitOfWork(url) as uow:
-            case_id, _ = services.register_case(uow, RECEPTION, reg, now=now, recorded_at=now, policy=POLICY)
+            case_id, _ = register_in(uow, actor_in(uow, RECEPTION), reg, now=now, recorded_at=now, policy=POLICY)
         with SqlUnitOfWork(url) as uow:
-            services.apply_event(uow, RECEPTION, case_id, "notify_parties", {}, policy=POLICY, now=now,
+            record_event(uow, actor_in(uow, RECEPTION), case_id, "notify_parties", {}, policy=POLICY, now=now,
                                  recorded_at=now)
         case_ids.append(case_id)
     return case_ids
@@ -316,18 +320,18 @@ def test_a_step_recorded_after_the_clock_was_read_is_a_conflict_not_bad_input(de
     from screening.errors import StaleWrite
 
     t0 = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)  # the clock is injected: the test means the same any day
-    reg = services.Registration(birth_date=t0.date() - timedelta(days=9 * 365), municipality="Östersund",
+    reg = Registration(birth_date=t0.date() - timedelta(days=9 * 365), municipality="Östersund",
                                 notice_at=t0)
     with SqlUnitOfWork(demo_db) as uow:
-        case_id, _ = services.register_case(uow, RECEPTION, reg, now=t0, recorded_at=t0, policy=POLICY)
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION), reg, now=t0, recorded_at=t0, policy=POLICY)
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, RECEPTION, case_id, "notify_parties", {}, policy=POLICY, now=t0, recorded_at=t0)
+        record_event(uow, actor_in(uow, RECEPTION), case_id, "notify_parties", {}, policy=POLICY, now=t0, recorded_at=t0)
     mine = t0 + timedelta(minutes=1)  # my command reads the clock ...
     theirs = mine + timedelta(seconds=1)  # ... a colleague books a moment later and commits first
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, "hc-lugnvik", case_id, "book_health_conversation", {"start": (t0 + timedelta(days=3)).isoformat()},
+        record_event(uow, actor_in(uow, "hc-lugnvik"), case_id, "book_health_conversation", {"start": (t0 + timedelta(days=3)).isoformat()},
                              policy=POLICY, now=theirs, recorded_at=theirs)
     with SqlUnitOfWork(demo_db) as uow, pytest.raises(StaleWrite, match="changed by someone else meanwhile") as refused:
-        services.apply_event(uow, "hc-lugnvik", case_id, "cancel_booking", {}, policy=POLICY, now=mine,
+        record_event(uow, actor_in(uow, "hc-lugnvik"), case_id, "cancel_booking", {}, policy=POLICY, now=mine,
                              recorded_at=mine)
     assert refused.value.exit_code == 1

@@ -35,16 +35,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening import clock, db, migrate
+from screening import clock
 from screening.clock import STOCKHOLM
 from screening.directory import load_directory
 from screening.errors import ScreeningError
-from screening.unit_of_work import SqlUnitOfWork
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in, store_directory
+from screening.storage import db, migrate
+from screening.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import pg_schema_url
-from workflows import guards, services
+from workflows import guards
 from workflows.agreement import EVENT_TRACK, TRACKS
 from workflows.deadlines import evaluate
 from workflows.events import EVENTS, VACCINATING_UNITS
+from workflows.policy import Policy
 from workflows.routing import responsible_unit
 
 START = datetime(2026, 11, 23, 8, 30, tzinfo=STOCKHOLM)  # Monday morning: the notice arrives
@@ -62,7 +67,7 @@ USER_OF_ROLE = {
     "admin": "admin",
 }
 USERS = sorted(USER_OF_ROLE.values()) + ["ostersund-social", "krokom-reception"]
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 CHOOSERS = (guards.previous_screening_done, guards.vaccinations_complete)  # pick a row, guard nothing
 MET_BEFORE_START_ON_PURPOSE = ("vaccination_plan", "school_start")  # tests/unit/test_deadlines.py
 
@@ -72,7 +77,7 @@ MET_BEFORE_START_ON_PURPOSE = ("vaccination_plan", "school_start")  # tests/unit
 def _demo_database(url: str) -> str:
     migrate.upgrade(url)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, load_directory(None), demo_users=True)
+        store_directory(uow, load_directory(None), demo_users=True)
     return url
 
 
@@ -313,13 +318,13 @@ def check_deadlines(stored: Stored, now: datetime) -> None:
 
 
 def register(url: str, child: Child) -> str:
-    reg = services.Registration(
+    reg = Registration(
         birth_date=child.birth_date, municipality="Östersund", notice_at=START, arrival=child.arrival,
         already_in_sweden=child.already_in_sweden, school=SCHOOL if child.school else None,
         preschool=PRESCHOOL if child.preschool else None, language="ar", interpreter=True,
     )
     with SqlUnitOfWork(url) as uow:
-        case_id, attached = services.register_case(uow, RECEPTION, reg, now=START, recorded_at=START,
+        case_id, attached = register_in(uow, actor_in(uow, RECEPTION), reg, now=START, recorded_at=START,
                                                    policy=POLICY)
     assert not attached
     return case_id
@@ -353,7 +358,7 @@ def run_sequence(url: str, data) -> None:
         before = stored
         try:
             with SqlUnitOfWork(url) as uow:
-                services.apply_event(uow, user, case_id, event, params, policy=POLICY, now=now,
+                record_event(uow, actor_in(uow, user), case_id, event, params, policy=POLICY, now=now,
                                      recorded_at=now, at=at, expected_version=version)
         except ScreeningError:
             stored = read(url, case_id)
@@ -405,7 +410,7 @@ def test_a_move_out_after_a_decline_keeps_the_cancelled_health_deadlines_cancell
                                   arrival=date(2026, 11, 25), already_in_sweden=False))
     for event, when in (("decline", START + timedelta(hours=2)), ("move_out", START + timedelta(days=2))):
         with SqlUnitOfWork(url) as uow:
-            services.apply_event(uow, RECEPTION, case_id, event, {}, policy=POLICY, now=when, recorded_at=when)
+            record_event(uow, actor_in(uow, RECEPTION), case_id, event, {}, policy=POLICY, now=when, recorded_at=when)
     stored = read(url, case_id)
     db.engine(url).dispose()
     # the reception unit had until the end of Monday to notify; the family declined at 10:30 that day

@@ -27,8 +27,16 @@ from pathlib import Path
 import pytest
 
 from screening.clock import STOCKHOLM
-from tests.integration.test_scheduler import (POLICY, ROOT, SCRIPT, SchedulerProcess, demo_database, eventually,
-                                              pg_database_url, sweep)
+from tests.integration.test_scheduler import (
+    POLICY,
+    ROOT,
+    SCRIPT,
+    SchedulerProcess,
+    demo_database,
+    eventually,
+    pg_database_url,
+    sweep,
+)
 from tests.integration.test_scheduler_failover import APP, count, lock_holders, query, terminate
 from workflows import scheduler
 
@@ -55,22 +63,24 @@ def pg_url():
 def overdue_cases(url: str, n: int, notified: int) -> tuple[list[str], list[str]]:
     """`n` arrival notices of a month ago, never handled, and `notified` more whose parties are told
     now (their messages queued): (the overdue ones, the notified ones)."""
-    from screening.unit_of_work import SqlUnitOfWork
-    from workflows import services
+    from screening.services.events import record_event
+    from screening.services.registration import Registration, register_in
+    from screening.services.users import actor_in
+    from screening.storage.unit_of_work import SqlUnitOfWork
 
     now = datetime.now(STOCKHOLM)
     month_ago = now - timedelta(days=30)
     overdue, told = [], []
     with SqlUnitOfWork(url) as uow:
         for i in range(n + notified):
-            reg = services.Registration(birth_date=date(2019, 4, 2), municipality="Östersund", notice_at=month_ago,
+            reg = Registration(birth_date=date(2019, 4, 2), municipality="Östersund", notice_at=month_ago,
                                         school="ostersund-school-norrby", preschool="ostersund-preschool-solrosen")
-            case_id, _ = services.register_case(uow, "ostersund-reception", reg, now=now, recorded_at=now,
+            case_id, _ = register_in(uow, actor_in(uow, "ostersund-reception"), reg, now=now, recorded_at=now,
                                                 policy=POLICY)
             if i < n:
                 overdue.append(case_id)
             else:
-                services.apply_event(uow, "ostersund-reception", case_id, "notify_parties", {}, policy=POLICY,
+                record_event(uow, actor_in(uow, "ostersund-reception"), case_id, "notify_parties", {}, policy=POLICY,
                                      now=now, recorded_at=now)
                 told.append(case_id)
     return overdue, told
@@ -131,7 +141,7 @@ def test_a_scheduler_whose_every_connection_is_cut_three_times_at_work_misses_no
     import psycopg
 
     import cli
-    from screening import db
+    from screening.storage import db
 
     demo_database(pg_url)
     outbox = tmp_path / "outbox"
@@ -267,7 +277,7 @@ def count_reads(path: Path, case_id: str) -> int:
 def fill_the_disk_at(url: str, pages: int, monkeypatch) -> None:
     """Every connection the product opens from now on may grow the file to `pages` pages and no further:
     SQLite then answers SQLITE_FULL, as on a full disk."""
-    from screening import db
+    from screening.storage import db
 
     real = db.sqlite_pragmas
 
@@ -284,7 +294,7 @@ def test_a_full_sqlite_disk_fails_in_one_line_keeps_every_committed_case_and_hal
                                                                                                   monkeypatch):
     import sqlite3
 
-    from screening import db
+    from screening.storage import db
     from tests.e2e.conftest import snapshot
     from tests.e2e.support import assert_one_line_error
 
@@ -382,7 +392,7 @@ STEPS = ["0005", "0006", "0007", "0008", "0009", "0010", "0011"]
 INIT_ZYGOTE = """
 import os, sys
 import alembic.runtime.environment as environment
-import cli, psycopg, sqlalchemy, sqlmodel, screening.migrate, screening.tables  # noqa: F401 (imported before the forks)
+import cli, psycopg, sqlalchemy, sqlmodel, screening.storage.migrate, screening.storage.tables  # noqa: F401 (imported before the forks)
 
 configure, stopping = environment.EnvironmentContext.configure, [True]
 
@@ -451,7 +461,7 @@ def schema(url: str) -> list[tuple]:
     """Everything of the schema, as the database itself describes it (not naming the PostgreSQL schema)."""
     from sqlalchemy import text
 
-    from screening import db
+    from screening.storage import db
 
     with db.engine(url).connect() as conn:
         if db.is_sqlite(url):
@@ -477,7 +487,7 @@ def schema(url: str) -> list[tuple]:
 
 
 def revision(url: str) -> str | None:
-    from screening import migrate
+    from screening.storage import migrate
 
     return migrate.current_revision(url)
 
@@ -499,7 +509,8 @@ def seed(url: str) -> None:
     """A region at 0004 as the product stored it: cases with deadlines, alerts, messages, notes, audit."""
     from sqlalchemy import text
 
-    from screening import clock, db
+    from screening import clock
+    from screening.storage import db
 
     t0 = datetime(2026, 11, 2, 9, 0, tzinfo=STOCKHOLM)
     stamp = (lambda t: clock.to_epoch(t)) if db.is_sqlite(url) else (lambda t: t)
@@ -546,7 +557,7 @@ def stored(url: str, revision_now: str) -> dict[str, list]:
     """The rows of 0004's tables as they were then: after the upgrade, the audit through its view."""
     from sqlalchemy import text
 
-    from screening import db
+    from screening.storage import db
 
     tables = dict(OLD_COLUMNS)
     tables["audit"] = "case_id, action, event, at, recorded_at, user_id, org_id, detail"
@@ -561,7 +572,7 @@ def stored(url: str, revision_now: str) -> dict[str, list]:
 def intact(url: str) -> bool:
     import sqlite3
 
-    from screening import db
+    from screening.storage import db
 
     if not db.is_sqlite(url):
         return True
@@ -573,10 +584,10 @@ def upgrade_killed_part_way(url: str, fresh_old: str, fresh_new: str) -> dict:
     """Kills `init` after each migration in turn, in the middle of the longest one, and at random moments;
     then lets one finish. Returns how many kills left which schema.
 
-    The upgrade is one transaction because `screening.migrate` runs it in `engine.begin()` and, on SQLite,
-    `screening.db` makes pysqlite leave the BEGIN to SQLAlchemy: left to pysqlite's own handling, the kill
+    The upgrade is one transaction because `screening.storage.migrate` runs it in `engine.begin()` and, on SQLite,
+    `screening.storage.db` makes pysqlite leave the BEGIN to SQLAlchemy: left to pysqlite's own handling, the kill
     after 0005 finds `audit_kind` created and committed under revision 0004, and this drill fails."""
-    from screening import migrate
+    from screening.storage import migrate
 
     migrate.upgrade(fresh_old, OLD)
     migrate.upgrade(fresh_new)

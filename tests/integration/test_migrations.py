@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from screening import clock, db, migrate
+from screening import clock
 from screening.model import Case
-from screening.unit_of_work import SqlUnitOfWork
+from screening.storage import db, migrate
+from screening.storage.unit_of_work import SqlUnitOfWork
 
 
 def test_upgrade_creates_the_newest_schema(db_url):
@@ -35,7 +36,7 @@ def test_migrated_schema_matches_the_table_classes(db_url):
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import screening.tables  # noqa: F401
+    import screening.storage.tables  # noqa: F401
 
     migrate.upgrade(db_url)
     with db.engine(db_url).connect() as conn:
@@ -56,7 +57,7 @@ def test_upgrading_again_keeps_every_case(demo_db):
 
 
 def test_commands_refuse_a_database_that_was_never_initialised(db_url):
-    from screening.queries import ReadModel
+    from screening.storage.queries import ReadModel
 
     with pytest.raises(db.SchemaOutdated):
         with SqlUnitOfWork(db_url):

@@ -4,7 +4,8 @@ retries with back-off, dead letters and their retry, the lease, and secrecy over
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from email import message_from_bytes, policy as email_policy
+from email import message_from_bytes
+from email import policy as email_policy
 from pathlib import Path
 
 import pytest
@@ -15,11 +16,15 @@ from notifications.routes import FIELDS, load_routes
 from notifications.templates import LANGUAGES, render
 from screening.clock import STOCKHOLM
 from screening.errors import Refused
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.services.alerts import sweep_in
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows.policy import Policy
 
 MARKER = "MARKER-NOTIFY-5b1c"
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 RECEPTION, HC = "ostersund-reception", "hc-lugnvik"
 
 
@@ -28,17 +33,17 @@ def at(*parts) -> datetime:
 
 
 def register(url: str, **options) -> str:
-    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9),
+    reg = Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9),
                                 language="ar", interpreter=True, arrival=date(2026, 11, 20), **options)
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, RECEPTION, reg, now=at(2026, 11, 16, 9),
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION), reg, now=at(2026, 11, 16, 9),
                                             recorded_at=at(2026, 11, 16, 9))
     return case_id
 
 
 def event(url: str, case_id: str, name: str, when: datetime, user: str, **params: str) -> None:
     with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, user, case_id, name, params, policy=POLICY, now=when, recorded_at=when)
+        record_event(uow, actor_in(uow, user), case_id, name, params, policy=POLICY, now=when, recorded_at=when)
 
 
 def send(url: str, channel, now: datetime, lang: str = "sv") -> int:
@@ -250,9 +255,9 @@ def test_the_digest_reaches_the_coordinators_with_counts_only(demo_db, tmp_path)
 
     case_id = one_notice(demo_db)
     with SqlUnitOfWork(demo_db) as uow:
-        services.run_sweep(uow, None, policy=POLICY, now=at(2026, 11, 24, 7))  # the booking was due 11-23
+        sweep_in(uow, POLICY.rules, at(2026, 11, 24, 7))  # the booking was due 11-23
     with SqlUnitOfWork(demo_db) as uow:
-        digest(uow.conn, at(2026, 11, 24, 7, 30))
+        digest(uow.conn, POLICY.rules, at(2026, 11, 24, 7, 30))
         uow.commit()
 
     send(demo_db, FileChannel(tmp_path), at(2026, 11, 24, 8))
@@ -266,9 +271,8 @@ def test_the_digest_reaches_the_coordinators_with_counts_only(demo_db, tmp_path)
 
 
 def test_an_arrival_notice_reaches_the_health_centre_and_school_through_smtp(demo_db):
-    from tests.integration.test_smtp import Mailbox, settings, smtp_server
-
     from notifications.smtp import SmtpChannel
+    from tests.integration.test_smtp import Mailbox, settings, smtp_server
 
     case_id = register(demo_db, school="ostersund-school-norrby")
     event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
@@ -286,9 +290,8 @@ def test_an_arrival_notice_reaches_the_health_centre_and_school_through_smtp(dem
 
 
 def test_with_the_mail_server_down_messages_wait_and_go_once_it_is_back_none_lost_none_twice(demo_db):
-    from tests.integration.test_smtp import Mailbox, free_port, settings, smtp_server
-
     from notifications.smtp import SmtpChannel
+    from tests.integration.test_smtp import Mailbox, free_port, settings, smtp_server
 
     for _ in range(3):
         one_notice(demo_db)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from email import message_from_bytes, policy as email_policy
+from email import message_from_bytes
+from email import policy as email_policy
 
 from notifications.channels import FileChannel
 from notifications.outbox import dispatch
 from screening.clock import STOCKHOLM
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.services.alerts import sweep_in
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows.policy import Policy
 
 MARKER = "MARKER-OUTBOX-9d2e"
 
@@ -20,10 +25,10 @@ def at(*parts) -> datetime:
 
 def _notified_case(url: str, **registration) -> str:
     """A child of Östersund registered on Mon 2026-11-16 09:00 and notified an hour later."""
-    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9),
+    reg = Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=at(2026, 11, 16, 9),
                                 **registration)
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, "ostersund-reception", reg, now=at(2026, 11, 16, 9),
+        case_id, _ = register_in(uow, actor_in(uow, "ostersund-reception"), reg, now=at(2026, 11, 16, 9),
                                             recorded_at=at(2026, 11, 16, 9))
     _event(url, "ostersund-reception", case_id, "notify_parties", {}, at(2026, 11, 16, 10))
     return case_id
@@ -31,13 +36,13 @@ def _notified_case(url: str, **registration) -> str:
 
 def _event(url: str, user: str, case_id: str, event: str, params: dict, when: datetime) -> None:
     with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, user, case_id, event, params, policy=services.Policy.default(),
+        record_event(uow, actor_in(uow, user), case_id, event, params, policy=Policy.default(),
                              now=when, recorded_at=when)
 
 
 def _sweep(url: str, now: datetime) -> list[dict]:
     with SqlUnitOfWork(url) as uow:
-        return services.run_sweep(uow, "region-coordinator", policy=services.Policy.default(), now=now)
+        return sweep_in(uow, Policy.default().rules, now)
 
 
 def test_each_alert_message_is_delivered_once_to_the_owner_and_for_a_breach_the_coordinators(demo_db, tmp_path):

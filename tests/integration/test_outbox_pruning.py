@@ -11,10 +11,16 @@ from hypothesis import strategies as st
 
 from notifications import outbox
 from notifications.channels import FileChannel
+from screening.bootstrap import bootstrap
 from screening.clock import STOCKHOLM
 from screening.errors import BadInput
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import scheduler, services
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.settings import Settings
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows import scheduler
+from workflows.policy import Policy
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM)
 
@@ -28,19 +34,19 @@ def put(url: str, messages: list[tuple[str, str, datetime]]) -> None:
     """Messages as (key, status, when): queued at `when`, and sent or given up then."""
     with SqlUnitOfWork(url) as uow:
         for key, status, when in messages:
-            outbox.queue(uow.conn, key, "digest", when, payload={"day": key})
+            uow.outbox.queue(key, "digest", when, payload={"day": key})
             uow.conn.execute("UPDATE outbox SET status = :status, sent_at = :sent WHERE key = :key", {
                 "key": key, "status": status, "sent": uow.conn.timestamp(when) if status == "sent" else None})
         uow.commit()
 
 
 def test_a_sent_message_goes_after_its_days_and_the_others_stay(demo_db, tmp_path):
-    reg = services.Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=T0)
+    reg = Registration(birth_date=date(2015, 4, 2), municipality="Östersund", notice_at=T0)
     with SqlUnitOfWork(demo_db) as uow:
-        case_id, _ = services.register_case(uow, "ostersund-reception", reg, now=T0, recorded_at=T0)
+        case_id, _ = register_in(uow, actor_in(uow, "ostersund-reception"), reg, now=T0, recorded_at=T0)
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, "ostersund-reception", case_id, "notify_parties", {},
-                             policy=services.Policy.default(), now=T0, recorded_at=T0)
+        record_event(uow, actor_in(uow, "ostersund-reception"), case_id, "notify_parties", {},
+                             policy=Policy.default(), now=T0, recorded_at=T0)
     with SqlUnitOfWork(demo_db) as uow:
         sent = outbox.dispatch(uow, FileChannel(tmp_path / "eml"), T0 + timedelta(minutes=5))
     assert sent >= 1
@@ -48,8 +54,8 @@ def test_a_sent_message_goes_after_its_days_and_the_others_stay(demo_db, tmp_pat
     put(demo_db, [("old-dead", "dead", T0 - timedelta(days=400)), ("old-queued", "queued", T0 - timedelta(days=400)),
                   ("recent-sent", "sent", T0 + timedelta(days=80))])
 
-    assert scheduler.prune_job(demo_db, T0 + timedelta(days=90)) == 0  # sent 89 days 23:55 ago: kept
-    assert scheduler.prune_job(demo_db, T0 + timedelta(days=90, minutes=6)) == len(delivered)
+    assert scheduler.prune_job(bootstrap(demo_db), T0 + timedelta(days=90)) == 0  # sent 89 days 23:55 ago: kept
+    assert scheduler.prune_job(bootstrap(demo_db), T0 + timedelta(days=90, minutes=6)) == len(delivered)
 
     assert stored(demo_db) == {"old-dead": "dead", "old-queued": "queued", "recent-sent": "sent"}
     with SqlUnitOfWork(demo_db) as uow:  # the case and its trail are untouched
@@ -78,20 +84,18 @@ def test_pruning_in_batches_deletes_exactly_the_old_sent_ones(demo_db, monkeypat
 
 @pytest.mark.parametrize("text, keep", [("", timedelta(days=90)), ("off", None), ("2", timedelta(days=2)),
                                         (" 365 ", timedelta(days=365))])
-def test_the_days_kept_are_a_setting(monkeypatch, text, keep):
-    monkeypatch.setenv("SCREENING_OUTBOX_KEEP_DAYS", text)
-    assert outbox.keep_sent() == keep
+def test_the_days_kept_are_a_setting(text, keep):
+    assert Settings({"SCREENING_OUTBOX_KEEP_DAYS": text}).keep_sent == keep
 
 
 @pytest.mark.parametrize("text", ["1", "0", "-5", "90d", "ninety", "1e3", "36501"])
-def test_a_days_setting_that_is_no_number_of_days_is_refused(monkeypatch, text):
-    monkeypatch.setenv("SCREENING_OUTBOX_KEEP_DAYS", text)
+def test_a_days_setting_that_is_no_number_of_days_is_refused(text):
     with pytest.raises(BadInput, match="SCREENING_OUTBOX_KEEP_DAYS must be"):
-        outbox.keep_sent()
+        Settings({"SCREENING_OUTBOX_KEEP_DAYS": text}).keep_sent
 
 
 def test_with_the_setting_off_nothing_is_pruned(demo_db, monkeypatch):
     monkeypatch.setenv("SCREENING_OUTBOX_KEEP_DAYS", "off")
     put(demo_db, [("ancient", "sent", T0 - timedelta(days=4000))])
-    assert scheduler.prune_job(demo_db, T0) == 0
+    assert scheduler.prune_job(bootstrap(demo_db), T0) == 0
     assert stored(demo_db) == {"ancient": "sent"}

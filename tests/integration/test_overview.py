@@ -10,15 +10,20 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from screening.bootstrap import App, Clock
 from screening.clock import STOCKHOLM
 from screening.directory import load_directory
 from screening.errors import Refused
-from screening.overview import gather_for
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.services import follow_up, users
+from screening.services.alerts import acknowledge_in, sweep_in
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
 from workflows.bookings import duration
+from workflows.policy import Policy
 
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 COORDINATOR, ADMIN = "region-coordinator", "admin"
 RECEPTION, HC = "ostersund-reception", "hc-lugnvik"
 KROKOM_RECEPTION, KROKOM_HC = "krokom-reception", "hc-krokom"
@@ -33,7 +38,7 @@ VIEW = at(2026, 12, 2, 10, 0)
 
 def register(url: str, when: datetime, user: str = RECEPTION, municipality: str = "Östersund", **options) -> str:
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, user, services.Registration(
+        case_id, _ = register_in(uow, actor_in(uow, user), Registration(
             birth_date=date(2019, 4, 2), municipality=municipality, notice_at=when, **options),
             now=when, recorded_at=when, policy=POLICY)
     return case_id
@@ -41,7 +46,7 @@ def register(url: str, when: datetime, user: str = RECEPTION, municipality: str 
 
 def event(url: str, case_id: str, name: str, when: datetime, user: str, **params: str) -> None:
     with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, user, case_id, name, params, policy=POLICY, now=when, recorded_at=when)
+        record_event(uow, actor_in(uow, user), case_id, name, params, policy=POLICY, now=when, recorded_at=when)
 
 
 def notified(url: str, when: datetime, user: str = RECEPTION, **options) -> str:
@@ -87,11 +92,11 @@ def population(url: str) -> dict[str, str]:
     event(url, c["h"], "book_health_conversation", at(2026, 11, 30, 10), HC, start="2026-12-02T11:00")
     event(url, c["h"], "cancel_booking", at(2026, 12, 1, 8), HC)
     with SqlUnitOfWork(url) as uow:
-        services.run_sweep(uow, COORDINATOR, policy=POLICY, now=at(2026, 12, 1, 12))
+        sweep_in(uow, POLICY.rules, at(2026, 12, 1, 12))
     with SqlUnitOfWork(url) as uow:
         [b_breach] = uow.conn.all("SELECT id FROM alert WHERE case_id = :id AND kind = 'breach'", {"id": c["b"]})
     with SqlUnitOfWork(url) as uow:
-        services.acknowledge_alert(uow, HC, b_breach["id"], now=at(2026, 12, 1, 13), recorded_at=at(2026, 12, 1, 13))
+        acknowledge_in(uow, actor_in(uow, HC), b_breach["id"], now=at(2026, 12, 1, 13), recorded_at=at(2026, 12, 1, 13))
     c["n"] = krokom(url, at(2026, 12, 2, 9), notify=False)  # notify due today: its reminder time came, not swept
     return c
 
@@ -186,3 +191,9 @@ def test_an_empty_region_shows_zeros(demo_db):
     assert data == {"at": "2026-12-02T10:00:00+01:00", "breaches": [],
                     "total": {"breaches": 0, "missed_targets": 0, "reminders": 0, "unacknowledged_alerts": 0},
                     "oldest": [], "bookings_today": []}
+
+
+def gather_for(url: str, user: str, *, now, recorded_at, oldest: int, audited: set | None = None) -> dict:
+    """The overview through the service layer, as `user`, at `now` (the real time: `recorded_at`)."""
+    app = App(url, clock=Clock(now, lambda: recorded_at))
+    return follow_up.overview(app, users.identify(app, user), oldest=oldest, audited=audited)

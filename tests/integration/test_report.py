@@ -14,14 +14,17 @@ import pytest
 
 from screening import report
 from screening.clock import STOCKHOLM
-from screening.db import connect_raw
-from screening.statistics import Period
-from screening.unit_of_work import SqlUnitOfWork
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.db import connect_raw
+from screening.storage.statistics import Period
+from screening.storage.unit_of_work import SqlUnitOfWork
 from screening.workdays import default_calendar
-from workflows import services
-from workflows.deadlines import upstream_map
+from workflows.deadlines import load_rules, upstream_of
+from workflows.policy import Policy
 
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 NOW = datetime(2026, 4, 8, 12, 0, tzinfo=STOCKHOLM)  # Wednesday after Easter
 RECEPTION, HC, SCHOOL = "ostersund-reception", "hc-lugnvik", "ostersund-school-norrby"
@@ -37,14 +40,14 @@ def at(month: int, day: int, hour: int = 10, minute: int = 0, second: int = 0) -
 def child(url: str, notice: datetime, steps: list, *, municipality: str = "Östersund", born=date(2023, 1, 15),
           arrival: date | None = None, school: str | None = None, preschool: str | None = None) -> str:
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, RECEPTION if municipality == "Östersund" else "krokom-reception",
-                                            services.Registration(birth_date=born, municipality=municipality,
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION if municipality == "Östersund" else "krokom-reception"),
+                                            Registration(birth_date=born, municipality=municipality,
                                                                   notice_at=notice, arrival=arrival, school=school,
                                                                   preschool=preschool),
                                             now=notice, recorded_at=notice)
     for when, user, event, params in steps:
         with SqlUnitOfWork(url) as uow:
-            services.apply_event(uow, user, case_id, event, params, policy=POLICY, now=when, recorded_at=when, at=when)
+            record_event(uow, actor_in(uow, user), case_id, event, params, policy=POLICY, now=when, recorded_at=when, at=when)
     return case_id
 
 
@@ -131,7 +134,7 @@ def compute(url: str, *, by: str = "municipality", threshold: int = 1, period: P
     conn = connect_raw(url)
     try:
         return report.compute(conn, period=period, by=by, now=now, calendar=default_calendar(),
-                              upstream=upstream_map(), threshold=threshold,
+                              upstream=upstream_of(load_rules()), threshold=threshold,
                               groups=OSTERSUND if groups is None else groups, region="Region", monthly=True)
     finally:
         conn.close()

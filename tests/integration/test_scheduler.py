@@ -21,15 +21,22 @@ from pathlib import Path
 
 import pytest
 
+from screening.bootstrap import bootstrap
 from screening.clock import STOCKHOLM
-from screening.unit_of_work import SqlUnitOfWork
+from screening.services import alerts
+from screening.services.alerts import sweep_in
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import PG_URL, pg_schema_url
-from workflows import scheduler, services
+from workflows import scheduler
+from workflows.policy import Policy
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "screening"
 LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: (.*)$")
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 
 NOT_WORKING = {
     "a Saturday": datetime(2026, 11, 21, 7, 30, tzinfo=STOCKHOLM),
@@ -63,16 +70,16 @@ def rows(url: str, sql: str, **params) -> list[dict]:
 
 
 def register(url: str, user: str, municipality: str, notice_at: datetime, **fields) -> str:
-    reg = services.Registration(birth_date=date(2019, 4, 2), municipality=municipality, notice_at=notice_at,
+    reg = Registration(birth_date=date(2019, 4, 2), municipality=municipality, notice_at=notice_at,
                                 **fields)
     with SqlUnitOfWork(url) as uow:
-        case_id, _ = services.register_case(uow, user, reg, now=notice_at, recorded_at=notice_at, policy=POLICY)
+        case_id, _ = register_in(uow, actor_in(uow, user), reg, now=notice_at, recorded_at=notice_at, policy=POLICY)
     return case_id
 
 
 def sweep(url: str, now: datetime) -> list[dict]:
     with SqlUnitOfWork(url) as uow:
-        return services.run_sweep(uow, None, policy=POLICY, now=now)
+        return sweep_in(uow, POLICY.rules, now)
 
 
 def digest_outbox(url: str) -> list[dict]:
@@ -84,12 +91,12 @@ def digest_outbox(url: str) -> list[dict]:
 
 def test_no_digest_on_weekends_and_holidays_one_per_working_day_including_half_days(demo_db):
     for name, now in NOT_WORKING.items():
-        assert scheduler.digest_job(demo_db, POLICY, now=now) is None, name
+        assert scheduler.digest_job(bootstrap(demo_db), now=now) is None, name
     assert digest_outbox(demo_db) == []
 
     for day, now in WORKING.items():
-        first = scheduler.digest_job(demo_db, POLICY, now=now)
-        again = scheduler.digest_job(demo_db, POLICY, now=now)
+        first = scheduler.digest_job(bootstrap(demo_db), now=now)
+        again = scheduler.digest_job(bootstrap(demo_db), now=now)
         assert first == again == {"day": day, "groups": [], "open_breaches": 0, "new_breaches": 0}
 
     assert digest_outbox(demo_db) == [{"key": f"digest:{day}", "topic": "digest", "ref": None, "status": "queued"}
@@ -115,7 +122,7 @@ def test_the_digest_counts_new_and_open_breaches_per_municipality_and_health_cen
     after_cutoff = register(demo_db, "ostersund-reception", "Östersund", monday(17), health_centre="hc-lugnvik")
     sweep(demo_db, at(2026, 11, 24, 6, 0))  # Tuesday: Monday's notices are past due; the 17:00 one is not
 
-    tuesday = scheduler.digest_job(demo_db, POLICY, now=at(2026, 11, 24, 7, 30))
+    tuesday = scheduler.digest_job(bootstrap(demo_db), now=at(2026, 11, 24, 7, 30))
 
     assert counts(tuesday) == {("Östersund", "hc-lugnvik"): (2, 2), ("Östersund", "hc-odensala"): (1, 1),
                                ("Krokom", "hc-odensala"): (1, 1), ("Krokom", "hc-krokom"): (1, 1),
@@ -123,12 +130,12 @@ def test_the_digest_counts_new_and_open_breaches_per_municipality_and_health_cen
     assert (tuesday["open_breaches"], tuesday["new_breaches"]) == (6, 6)
 
     with SqlUnitOfWork(demo_db) as uow:  # Åre notifies late: its breach is no longer open
-        services.apply_event(uow, "are-reception", late, "notify_parties", {}, policy=POLICY,
+        record_event(uow, actor_in(uow, "are-reception"), late, "notify_parties", {}, policy=POLICY,
                              now=at(2026, 11, 24, 10, 0), recorded_at=at(2026, 11, 24, 10, 0))
     register(demo_db, "berg-reception", "Berg", at(2026, 11, 24, 9, 0), health_centre="hc-svenstavik")
     sweep(demo_db, at(2026, 11, 25, 6, 0))
 
-    wednesday = scheduler.digest_job(demo_db, POLICY, now=at(2026, 11, 25, 7, 30))
+    wednesday = scheduler.digest_job(bootstrap(demo_db), now=at(2026, 11, 25, 7, 30))
 
     assert counts(wednesday) == {("Östersund", "hc-lugnvik"): (1, 3), ("Östersund", "hc-odensala"): (0, 1),
                                  ("Krokom", "hc-odensala"): (0, 1), ("Krokom", "hc-krokom"): (0, 1),
@@ -153,21 +160,21 @@ def test_a_closed_case_and_a_declined_childs_health_steps_leave_the_digest(demo_
     sweep(demo_db, at(2026, 11, 24, 6, 0))  # three notifications past due: three breaches
     later = at(2026, 11, 24, 7, 0)
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, "krokom-reception", closed, "close", {"reason": "flyttat (påhittat)"},
+        record_event(uow, actor_in(uow, "krokom-reception"), closed, "close", {"reason": "flyttat (påhittat)"},
                              policy=POLICY, now=later, recorded_at=later)
     with SqlUnitOfWork(demo_db) as uow:
-        services.apply_event(uow, "krokom-reception", declined, "decline", {"reason": "avböjer (påhittat)"},
+        record_event(uow, actor_in(uow, "krokom-reception"), declined, "decline", {"reason": "avböjer (påhittat)"},
                              policy=POLICY, now=later, recorded_at=later)
-    summary = scheduler.digest_job(demo_db, POLICY, now=at(2026, 11, 24, 7, 30))
+    summary = scheduler.digest_job(bootstrap(demo_db), now=at(2026, 11, 24, 7, 30))
     assert counts(summary) == {("Krokom", "hc-krokom"): (1, 1)} and open_one
 
 
 def test_a_breach_raised_at_the_weekend_is_new_in_mondays_digest(demo_db):
     register(demo_db, "ostersund-reception", "Östersund", at(2026, 11, 20, 10, 0), health_centre="hc-lugnvik")
-    assert scheduler.digest_job(demo_db, POLICY, now=at(2026, 11, 20, 7, 30))["new_breaches"] == 0  # Friday
+    assert scheduler.digest_job(bootstrap(demo_db), now=at(2026, 11, 20, 7, 30))["new_breaches"] == 0  # Friday
     assert len(sweep(demo_db, at(2026, 11, 21, 10, 0))) == 1  # Saturday: raised, and no digest that day
 
-    monday = scheduler.digest_job(demo_db, POLICY, now=at(2026, 11, 23, 7, 30))
+    monday = scheduler.digest_job(bootstrap(demo_db), now=at(2026, 11, 23, 7, 30))
 
     assert (monday["open_breaches"], monday["new_breaches"]) == (1, 1)
 
@@ -193,7 +200,7 @@ def built(tmp_path, monkeypatch, caplog):
     caplog.set_level("INFO", logger="screening.scheduler")
     url = f"sqlite:///{tmp_path / 'screening.db'}"
     began = datetime.now(STOCKHOLM)
-    code = scheduler.run(url, POLICY, every_minutes=4, standby_poll=0.1)
+    code = scheduler.run(bootstrap(url), every_minutes=4, standby_poll=0.1)
     try:
         yield {"scheduler": captured[0], "code": code, "handlers": handlers, "url": url, "began": began,
                "log": [record.getMessage() for record in caplog.records if record.name == "screening.scheduler"]}
@@ -229,22 +236,22 @@ def test_run_schedules_a_sweep_and_a_digest_with_coalesce_and_a_generous_grace_t
 
 
 def test_a_sigterm_during_a_sweep_lets_it_finish_before_the_lock_is_released(tmp_path, monkeypatch):
-    from screening import migrate
+    from screening.storage import migrate
 
     url = f"sqlite:///{tmp_path / 'screening.db'}"
     migrate.upgrade(url)
     sweeping, order, handlers, result = threading.Event(), [], {}, []
 
-    def slow_sweep(uow, acting_user, *, policy, now):
+    def slow_sweep(uow, rules, now):
         sweeping.set()
         time.sleep(1.0)
         order.append("sweep ended")
         return []
 
-    monkeypatch.setattr(services, "run_sweep", slow_sweep)
+    monkeypatch.setattr(alerts, "sweep_in", slow_sweep)
     monkeypatch.setenv("SCREENING_DIGEST_AT", "off")  # after 07:30 a catch-up digest would run beside the sweep
     monkeypatch.setattr(signal, "signal", lambda signum, handler: handlers.__setitem__(signum, handler))
-    runner = threading.Thread(target=lambda: result.append(scheduler.run(url, POLICY, every_minutes=60)))
+    runner = threading.Thread(target=lambda: result.append(scheduler.run(bootstrap(url), every_minutes=60)))
     runner.start()
     other = scheduler.LeaderLock(url)
     try:
@@ -306,7 +313,7 @@ def pg_database_url():
     import psycopg
     from sqlalchemy.engine import make_url
 
-    from screening import db
+    from screening.storage import db
 
     schema = pg_schema_url()  # skips (or fails under SCREENING_REQUIRE_PG) where no server answers
     shared = next(schema)
@@ -349,7 +356,7 @@ def eventually(check, timeout: float = 5.0) -> bool:
 def test_one_advisory_lock_holder_and_the_other_takes_over_when_released_or_cut_off(pg_url):
     import psycopg
 
-    from screening import db
+    from screening.storage import db
 
     first, second = scheduler.LeaderLock(pg_url), scheduler.LeaderLock(pg_url)
     try:
@@ -547,12 +554,12 @@ def test_a_job_the_database_cuts_off_logs_one_line_and_a_bug_keeps_its_traceback
     def cut(*_args, **_kwargs):
         raise sqlite3.OperationalError("disk I/O error\nmore detail")
 
-    monkeypatch.setattr(services, "run_sweep", cut)
+    monkeypatch.setattr(alerts, "sweep_in", cut)
     monkeypatch.setattr("workflows.digest.digest", cut)
     caplog.set_level("INFO", logger="screening.scheduler")
 
-    scheduler.sweep_job(demo_db, POLICY, _Held(), scheduler=None)  # no exception: logged
-    assert scheduler.digest_job(demo_db, POLICY, at(2026, 11, 23, 7, 30)) is None
+    scheduler.sweep_job(bootstrap(demo_db), _Held(), scheduler=None)  # no exception: logged
+    assert scheduler.digest_job(bootstrap(demo_db), at(2026, 11, 23, 7, 30)) is None
 
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == [
@@ -561,6 +568,6 @@ def test_a_job_the_database_cuts_off_logs_one_line_and_a_bug_keeps_its_traceback
         "a scheduler started after its time does"]
     assert all(r.exc_info is None for r in caplog.records)
 
-    monkeypatch.setattr(services, "run_sweep", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(alerts, "sweep_in", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):  # a bug: APScheduler logs it with its traceback
-        scheduler.sweep_job(demo_db, POLICY, _Held(), scheduler=None)
+        scheduler.sweep_job(bootstrap(demo_db), _Held(), scheduler=None)

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from screening.bootstrap import bootstrap
 from screening.clock import STOCKHOLM
-from tests.integration.test_scheduler import (POLICY, SchedulerProcess, demo_database, eventually,
-                                              pg_database_url, register)
-from workflows import scheduler, services
+from screening.services import alerts
+from tests.integration.test_scheduler import SchedulerProcess, demo_database, eventually, pg_database_url, register
+from workflows import scheduler
 
 pytestmark = pytest.mark.postgres
 APP = "screening-scheduler-under-test"  # the application_name of a scheduler process's connections
@@ -41,7 +42,7 @@ def pg_db(pg_url):
 def query(url: str, sql: str, *params, **named) -> list[tuple]:
     import psycopg
 
-    from screening import db
+    from screening.storage import db
 
     with psycopg.connect(db.psycopg_conninfo(url), autocommit=True) as conn:
         return conn.execute(sql, named or params).fetchall()
@@ -200,23 +201,23 @@ def test_cutting_the_sweeps_connection_costs_nothing_but_that_connection(pg_db, 
 
 def test_a_sweep_whose_connection_is_cut_midway_fails_alone_and_the_next_one_succeeds(pg_db, monkeypatch, caplog):
     lock = scheduler.LeaderLock(pg_db)
-    real_sweep, calls = services.run_sweep, []
+    real_sweep, calls = alerts.sweep_in, []
 
-    def cut_first(uow, acting_user, *, policy, now):
+    def cut_first(uow, rules, now):
         if not calls:  # the first sweep loses its connection after it began
             assert terminate(pg_db, work_backends(pg_db)) >= 1
         calls.append(now)
-        return real_sweep(uow, acting_user, policy=policy, now=now)
+        return real_sweep(uow, rules, now)
 
-    monkeypatch.setattr(services, "run_sweep", cut_first)
+    monkeypatch.setattr(alerts, "sweep_in", cut_first)
     try:
         assert lock.try_acquire()
-        scheduler.sweep_job(pg_db, POLICY, lock, None)  # one line in the log, no exception into APScheduler
+        scheduler.sweep_job(bootstrap(pg_db), lock, None)  # one line in the log, no exception into APScheduler
         [failed] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
         assert failed == ("sweep: the database failed (AdminShutdown: terminating connection due to administrator "
                           "command); the next sweep catches up")
         assert lock_holders(pg_db, scheduler.FENCE_KEY) == []  # let go at once, not a moment after
-        scheduler.sweep_job(pg_db, POLICY, lock, None)
+        scheduler.sweep_job(bootstrap(pg_db), lock, None)
 
         assert len(calls) == 2
         assert lock.still_held() and not lock.lost

@@ -7,13 +7,15 @@ test run with the `openssl` command line and trusted through `ca_file`, as a reg
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
 import threading
 import time
 from contextlib import contextmanager
-from email import message_from_bytes, policy as email_policy
+from email import message_from_bytes
+from email import policy as email_policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -22,10 +24,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from notifications.channels import ConsoleChannel, FileChannel, to_email
 from notifications.config import load_channel, smtp_settings
 from notifications.messages import Attachment, Message
-from notifications.outbox import channel_from_environment
-from notifications.smtp import (DeliveryError, PermanentDeliveryError, SmtpChannel, SmtpSettings,
-                                TemporaryDeliveryError)
+from notifications.smtp import DeliveryError, PermanentDeliveryError, SmtpChannel, SmtpSettings, TemporaryDeliveryError
 from screening.errors import BadInput
+from screening.settings import Settings
 
 HOST = "127.0.0.1"
 SENDER = "Screening <screening@region.example>"
@@ -324,7 +325,7 @@ def write_config(tmp_path, text: str) -> str:
 def test_defaults_from_the_environment_alone(monkeypatch):
     monkeypatch.setenv("SCREENING_SMTP_HOST", "smtp.region.example")
     monkeypatch.setenv("SCREENING_SMTP_SENDER", "screening@region.example")
-    found = smtp_settings()
+    found = smtp_settings(os.environ)
     assert (found.host, found.port, found.security, found.timeout) == ("smtp.region.example", 587, "starttls", 30.0)
     assert (found.username, found.password, found.ca_file) == (None, None, None)
 
@@ -334,7 +335,7 @@ def test_the_default_port_follows_the_security(monkeypatch, security, port):
     monkeypatch.setenv("SCREENING_SMTP_HOST", "smtp.region.example")
     monkeypatch.setenv("SCREENING_SMTP_SENDER", "screening@region.example")
     monkeypatch.setenv("SCREENING_SMTP_SECURITY", security)
-    assert smtp_settings().port == port
+    assert smtp_settings(os.environ).port == port
 
 
 def test_toml_file_with_environment_overrides(monkeypatch, tmp_path):
@@ -350,7 +351,7 @@ def test_toml_file_with_environment_overrides(monkeypatch, tmp_path):
         ca_file = "region-ca.pem"
     """))
     monkeypatch.setenv("SCREENING_SMTP_PASSWORD", PASSWORD)
-    found = smtp_settings()
+    found = smtp_settings(os.environ)
     assert (found.host, found.port, found.security, found.username, found.timeout) == (
         "smtp.region.example", 2525, "tls", "from-file", 12.0)
     assert found.ca_file == str(tmp_path / "region-ca.pem")  # relative to the file, not the working folder
@@ -360,10 +361,10 @@ def test_toml_file_with_environment_overrides(monkeypatch, tmp_path):
     monkeypatch.setenv("SCREENING_SMTP_SECURITY", "starttls")
     monkeypatch.setenv("SCREENING_SMTP_USERNAME", "from-env")
     monkeypatch.setenv("SCREENING_SMTP_SENDER", "noreply@kommun.example")
-    found = smtp_settings()
+    found = smtp_settings(os.environ)
     assert (found.host, found.port, found.security, found.username, found.sender, found.password) == (
         "relay.kommun.example", 10465, "starttls", "from-env", "noreply@kommun.example", PASSWORD)
-    assert isinstance(load_channel(), SmtpChannel)
+    assert isinstance(load_channel(None, os.environ), SmtpChannel)
 
 
 def test_a_password_in_the_file_is_refused(monkeypatch, tmp_path):
@@ -375,7 +376,7 @@ def test_a_password_in_the_file_is_refused(monkeypatch, tmp_path):
         password = "{PASSWORD}"
     """))
     with pytest.raises(BadInput, match="SCREENING_SMTP_PASSWORD") as refused:
-        smtp_settings()
+        smtp_settings(os.environ)
     assert "password is not allowed" in refused.value.message
     assert PASSWORD not in refused.value.message
     assert refused.value.exit_code == 2
@@ -389,9 +390,9 @@ def test_a_bad_security_value_is_refused(monkeypatch, value):
     if value:
         monkeypatch.setenv("SCREENING_SMTP_SECURITY", value)
         with pytest.raises(BadInput, match="SCREENING_SMTP_SECURITY: .* is not a security mode"):
-            smtp_settings()
+            smtp_settings(os.environ)
     else:  # an empty variable is unset: the default applies
-        assert smtp_settings().security == "starttls"
+        assert smtp_settings(os.environ).security == "starttls"
 
 
 @pytest.mark.parametrize("toml, expected", [
@@ -412,7 +413,7 @@ def test_a_bad_security_value_is_refused(monkeypatch, value):
 def test_a_bad_file_is_one_clear_line(monkeypatch, tmp_path, toml, expected):
     monkeypatch.setenv("SCREENING_NOTIFY_CONFIG", write_config(tmp_path, toml))
     with pytest.raises(BadInput, match=expected) as refused:
-        load_channel()
+        load_channel(None, os.environ)
     assert "\n" not in refused.value.message
 
 
@@ -421,7 +422,7 @@ def test_a_password_smtplib_cannot_send_is_refused_without_showing_it(monkeypatc
                         "SCREENING_SMTP_USERNAME": "u", "SCREENING_SMTP_PASSWORD": "Lösen-äö-91"}.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(BadInput, match="ASCII") as refused:
-        smtp_settings()
+        smtp_settings(os.environ)
     assert "Lösen" not in refused.value.message
     with pytest.raises(PermanentDeliveryError, match="ASCII") as refused_late:  # settings made by hand
         SmtpChannel(settings(1, username="u", password="Lösen-äö-91"))._login(None)
@@ -434,24 +435,24 @@ def test_a_login_without_encryption_is_refused(monkeypatch):
                         "SCREENING_SMTP_PASSWORD": PASSWORD}.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(BadInput, match="unencrypted") as refused:
-        smtp_settings()
+        smtp_settings(os.environ)
     assert PASSWORD not in refused.value.message
 
 
 def test_a_missing_config_file_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv("SCREENING_NOTIFY_CONFIG", str(tmp_path / "nowhere.toml"))
     with pytest.raises(BadInput, match="SCREENING_NOTIFY_CONFIG: cannot read"):
-        load_channel()
+        load_channel(None, os.environ)
 
 
 def test_the_channel_chosen(monkeypatch, tmp_path):
-    assert isinstance(load_channel(), ConsoleChannel)  # nothing configured: as before
+    assert isinstance(load_channel(None, os.environ), ConsoleChannel)  # nothing configured: as before
     monkeypatch.setenv("SCREENING_SMTP_HOST", "smtp.region.example")
     monkeypatch.setenv("SCREENING_SMTP_SENDER", "screening@region.example")
-    assert isinstance(channel_from_environment(), SmtpChannel)
-    assert isinstance(channel_from_environment(str(tmp_path)), FileChannel)  # a folder named wins
+    assert isinstance(Settings(os.environ).channel(), SmtpChannel)
+    assert isinstance(Settings(os.environ).channel(str(tmp_path)), FileChannel)  # a folder named wins
     monkeypatch.setenv("SCREENING_OUTBOX_DIR", str(tmp_path))
-    assert isinstance(load_channel(), FileChannel)
+    assert isinstance(Settings(os.environ).channel(), FileChannel)
 
 
 def test_a_configured_channel_delivers(monkeypatch):
@@ -460,5 +461,5 @@ def test_a_configured_channel_delivers(monkeypatch):
         for name, value in {"SCREENING_SMTP_HOST": HOST, "SCREENING_SMTP_PORT": str(port),
                             "SCREENING_SMTP_SECURITY": "none", "SCREENING_SMTP_SENDER": SENDER}.items():
             monkeypatch.setenv(name, value)
-        channel_from_environment().send(MESSAGE)
+        Settings(os.environ).channel().send(MESSAGE)
     assert received(mailbox)["From"] == SENDER

@@ -9,9 +9,10 @@ import pytest
 from screening.directory import load_directory
 from screening.errors import Refused, StaleWrite
 from screening.model import Case
-from screening.unit_of_work import ConflictOnCommit, SqlUnitOfWork
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in, store_directory
+from screening.storage.unit_of_work import ConflictOnCommit, SqlUnitOfWork
 from tests.unit.test_directory import APPOINTMENTS
-from workflows import services
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 
@@ -75,11 +76,11 @@ def test_a_deadlock_between_two_writers_is_a_conflict_for_one_of_them(request):
     schema = pg_schema_url()
     url = next(schema)
     request.addfinalizer(schema.close)
-    from screening import migrate
+    from screening.storage import migrate
 
     migrate.upgrade(url)
     with SqlUnitOfWork(url) as uow:
-        services.load_directory(uow, load_directory(None), demo_users=True)
+        store_directory(uow, load_directory(None), demo_users=True)
         uow.cases.add(a_case("SC-TEST0001"))
         uow.cases.add(a_case("SC-TEST0002"))
         uow.commit()
@@ -154,14 +155,14 @@ serves = [{serves}]
 def test_registration_lookups_agree_with_the_whole_directory(db_url):
     """Registration reads the municipality and the named organisations only (a country's directory
     holds thousands); what it finds must be what the whole directory says, whatever the names hold."""
-    from screening import migrate
     from screening.directory import parse_directory
     from screening.errors import BadInput, NotFound
+    from screening.storage import migrate
 
     directory = parse_directory(AWKWARD_DIRECTORY, "awkward.toml")
     migrate.upgrade(db_url)
     with SqlUnitOfWork(db_url) as uow:
-        services.load_directory(uow, directory, demo_users=True)
+        store_directory(uow, directory, demo_users=True)
     with SqlUnitOfWork(db_url) as uow:
         stored = uow.directory
         for name in directory.municipalities:
@@ -181,17 +182,17 @@ def test_registration_lookups_agree_with_the_whole_directory(db_url):
 
 def test_loading_the_directory_again_changes_nothing(demo_db):
     with SqlUnitOfWork(demo_db) as uow:
-        services.load_directory(uow, load_directory(None), demo_users=True)
+        store_directory(uow, load_directory(None), demo_users=True)
     with SqlUnitOfWork(demo_db) as uow:
         assert uow.directory.load() == load_directory(None)
         assert uow.directory.user("admin")["role"] == "admin"
 
 
 def register(url: str, **fields):
-    reg = services.Registration(**{"birth_date": date(2019, 4, 2), "municipality": "Östersund",
+    reg = Registration(**{"birth_date": date(2019, 4, 2), "municipality": "Östersund",
                                    "notice_at": NOW, **fields})
     with SqlUnitOfWork(url) as uow:
-        return services.register_case(uow, "ostersund-reception", reg, now=NOW, recorded_at=NOW)
+        return register_in(uow, actor_in(uow, "ostersund-reception"), reg, now=NOW, recorded_at=NOW)
 
 
 def test_a_later_personnummer_attaches_to_the_case_registered_by_dossier(demo_db):
@@ -213,7 +214,7 @@ def test_identifiers_of_two_different_cases_are_not_merged(demo_db):
 
 def test_every_event_and_read_the_product_records_has_an_audit_kind(db_url):
     """The audit trail stores what was done as a number from `audit_kind`, seeded by the migrations."""
-    from screening import migrate
+    from screening.storage import migrate
     from workflows.events import EVENTS
 
     migrate.upgrade(db_url)
@@ -226,7 +227,7 @@ def test_every_event_and_read_the_product_records_has_an_audit_kind(db_url):
 
 def test_an_audit_row_is_a_few_numbers_and_reads_back_by_name(demo_db):
     notice = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-    from screening.repository import AuditEntry
+    from screening.storage.repository import AuditEntry
 
     with SqlUnitOfWork(demo_db) as uow:
         uow.audit.record(AuditEntry("SC-TEST0009", "event", "notify_parties", notice, notice, "berg-reception",

@@ -1,4 +1,4 @@
-"""The deadline sweep (`services.run_sweep`) on SQLite and PostgreSQL, read back through fresh units of work.
+"""The deadline sweep (`screening.services.alerts`) on SQLite and PostgreSQL, read back through fresh units of work.
 
 Every child and every date here is invented. The clock starts on Monday 2026-11-23 (winter,
 +01:00); no Swedish holiday falls between then and mid-December.
@@ -12,12 +12,18 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from screening import clock
+from screening.bootstrap import App, Clock
 from screening.clock import STOCKHOLM
 from screening.errors import Refused, ScreeningError
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.services import alerts, users
+from screening.services.alerts import acknowledge_in, sweep_in
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import actor_in
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows.policy import Policy
 
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 COORDINATOR = "region-coordinator"
 RECEPTION = "ostersund-reception"
 HC = "hc-lugnvik"
@@ -42,8 +48,7 @@ MONDAY = at(2026, 11, 23, 9, 0)
 def register(url: str, when: datetime, *, birth: date = SCHOOL_CHILD, user: str = RECEPTION,
              municipality: str = "Östersund", **options) -> str:
     with SqlUnitOfWork(url) as uow:
-        case_id, attached = services.register_case(
-            uow, user, services.Registration(birth_date=birth, municipality=municipality, notice_at=when, **options),
+        case_id, attached = register_in(uow, actor_in(uow, user), Registration(birth_date=birth, municipality=municipality, notice_at=when, **options),
             now=when, recorded_at=when, policy=POLICY)
     assert not attached
     return case_id
@@ -51,7 +56,7 @@ def register(url: str, when: datetime, *, birth: date = SCHOOL_CHILD, user: str 
 
 def event(url: str, case_id: str, name: str, when: datetime, user: str, **params: str) -> None:
     with SqlUnitOfWork(url) as uow:
-        services.apply_event(uow, user, case_id, name, params, policy=POLICY, now=when, recorded_at=when)
+        record_event(uow, actor_in(uow, user), case_id, name, params, policy=POLICY, now=when, recorded_at=when)
 
 
 def notified(url: str, when: datetime, **options) -> str:
@@ -70,9 +75,16 @@ def through_results(url: str, case_id: str, start: datetime) -> None:
     event(url, case_id, "inform_reception", start + timedelta(hours=2, minutes=20), HC)
 
 
-def sweep(url: str, now: datetime, user: str | None = COORDINATOR) -> list[dict]:
+def sweep(url: str, now: datetime) -> list[dict]:
+    """A sweep at `now`, as the scheduler does: the alerts it raised, as stored."""
     with SqlUnitOfWork(url) as uow:
-        return services.run_sweep(uow, user, policy=POLICY, now=now)
+        return sweep_in(uow, POLICY.rules, now)
+
+
+def sweep_as(url: str, now: datetime, user: str) -> list[tuple[str, str, str]]:
+    """A sweep a user asks for (`sweep`): (case, rule, kind) of each alert it shows."""
+    app = App(url, clock=Clock(now))
+    return [(a["case"], a["rule"], a["kind"]) for a in alerts.sweep(app, users.identify(app, user))]
 
 
 # --- reading back -------------------------------------------------------------------------------
@@ -264,7 +276,7 @@ def test_an_unresolved_breach_is_raised_again_a_week_after_its_last_raise_and_no
     first_raise = at(2026, 12, 1, 8)
     alert_id = _breach_of(sweep(demo_db, first_raise), case_id)["id"]
     with SqlUnitOfWork(demo_db) as uow:
-        services.acknowledge_alert(uow, HC, alert_id, now=at(2026, 12, 1, 9), recorded_at=at(2026, 12, 1, 9))
+        acknowledge_in(uow, actor_in(uow, HC), alert_id, now=at(2026, 12, 1, 9), recorded_at=at(2026, 12, 1, 9))
 
     assert sweep(demo_db, first_raise + timedelta(days=7, minutes=-1)) == []
     assert _breach_of(stored_alerts(demo_db), case_id)["acknowledged_at"] is not None
@@ -362,7 +374,7 @@ def _sweep_in_thread(url: str, now: datetime, barrier: threading.Barrier, result
     try:
         with SqlUnitOfWork(url) as uow:
             barrier.wait(timeout=30)
-            results.append(services.run_sweep(uow, COORDINATOR, policy=POLICY, now=now))
+            results.append(sweep_in(uow, POLICY.rules, now))
     except ScreeningError as refusal:  # a conflict with the other sweep: a refusal
         refusals.append(refusal)
 
@@ -442,7 +454,7 @@ def test_a_sweep_that_fails_midway_writes_nothing(demo_db, monkeypatch):
                     return _original(statement, *args, **kwargs)
 
                 monkeypatch.setattr(uow.conn, method, failing)
-            services.run_sweep(uow, COORDINATOR, policy=POLICY, now=now)
+            sweep_in(uow, POLICY.rules, now)
     monkeypatch.undo()  # the connection goes back to the pool: working again
 
     assert stored_alerts(demo_db) == []
@@ -458,12 +470,13 @@ def test_only_the_coordinator_and_the_admin_may_sweep(demo_db):
 
     for user in NOT_COORDINATORS:
         with pytest.raises(Refused, match="may not sweep"):
-            sweep(demo_db, now, user=user)
+            sweep_as(demo_db, now, user)
 
     assert stored_alerts(demo_db) == [] and outbox(demo_db) == []
     assert status(demo_db, case_id, "book_health_conversation") == "open"
-    assert of_case(sweep(demo_db, now, user="admin"), case_id) == [("book_health_conversation", "breach")]
-    assert sweep(demo_db, now + timedelta(days=1), user=COORDINATOR) == []
+    assert [a for a in sweep_as(demo_db, now, "admin") if a[0] == case_id] == [
+        (case_id, "book_health_conversation", "breach")]
+    assert sweep_as(demo_db, now + timedelta(days=1), COORDINATOR) == []
 
 
 # --- a deadline missed between two sweeps ----------------------------------------------------------
@@ -525,8 +538,7 @@ def test_a_deadline_that_moves_after_its_reminder_is_reminded_again_for_its_new_
 def test_a_deadline_written_after_a_sweep_already_past_due_is_raised_by_the_next_sweep(demo_db):
     sweep(demo_db, at(2026, 12, 1, 8))
     with SqlUnitOfWork(demo_db) as uow:  # a notice from Friday registered on Tuesday: notify_parties past due
-        case_id, _ = services.register_case(
-            uow, RECEPTION, services.Registration(birth_date=SCHOOL_CHILD, municipality="Östersund",
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION), Registration(birth_date=SCHOOL_CHILD, municipality="Östersund",
                                                   notice_at=at(2026, 11, 27, 10)),
             now=at(2026, 12, 1, 9), recorded_at=at(2026, 12, 1, 9), policy=POLICY)
     [row] = rows(demo_db, "SELECT next_alert_at FROM deadline WHERE case_id = :case AND rule = 'notify_parties'",

@@ -25,16 +25,19 @@ from contextlib import redirect_stderr, redirect_stdout
 from datetime import date, datetime
 from pathlib import Path
 
-
 import cli
-from screening import clock, migrate
+from screening import clock
 from screening.clock import STOCKHOLM
 from screening.directory import load_directory
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.services.events import record_event
+from screening.services.registration import Registration, new_case_id, register_in
+from screening.services.users import actor_in, store_directory
+from screening.storage import migrate
+from screening.storage.unit_of_work import SqlUnitOfWork
+from workflows.policy import Policy
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = services.Policy.default()
+POLICY = Policy.default()
 COORDINATOR = "region-coordinator"
 RECEPTION = "ostersund-reception"
 HC = "hc-lugnvik"
@@ -54,12 +57,13 @@ FINAL = datetime(2026, 12, 5, 8, tzinfo=STOCKHOLM)
 ZYGOTE = """
 import os, sys, traceback
 from screening.clock import parse_datetime
-from screening.unit_of_work import SqlUnitOfWork
-from workflows import services
+from screening.storage.unit_of_work import SqlUnitOfWork
+from screening.services.alerts import sweep_in
+from workflows.policy import Policy
 import workflows.sweep
 
 url = sys.argv[1]
-policy = services.Policy.default()
+policy = Policy.default()
 while True:
     line = sys.stdin.readline().strip()
     if not line:
@@ -74,7 +78,7 @@ while True:
             print("ready", os.getpid(), flush=True)
             sys.stdin.readline()
             with SqlUnitOfWork(url) as uow:
-                raised = services.run_sweep(uow, "region-coordinator", policy=policy, now=now)
+                raised = sweep_in(uow, policy.rules, now)
             print("committed", len(raised), flush=True)
             sys.stdin.readline()
         except BaseException:
@@ -93,7 +97,7 @@ def at(*parts: int) -> datetime:
 
 
 def _event(uow, case_id: str, name: str, when: datetime, user: str, **params: str) -> None:
-    services.apply_event(uow, user, case_id, name, params, policy=POLICY, now=when, recorded_at=when)
+    record_event(uow, actor_in(uow, user), case_id, name, params, policy=POLICY, now=when, recorded_at=when)
 
 
 def _templates(url: str) -> list[str]:
@@ -101,8 +105,7 @@ def _templates(url: str) -> list[str]:
     made = []
     with SqlUnitOfWork(url) as uow:
         def register(when: datetime) -> str:
-            case_id, _ = services.register_case(
-                uow, RECEPTION, services.Registration(birth_date=date(2019, 4, 2), municipality="Östersund",
+            case_id, _ = register_in(uow, actor_in(uow, RECEPTION), Registration(birth_date=date(2019, 4, 2), municipality="Östersund",
                                                       notice_at=when),
                 now=when, recorded_at=when, policy=POLICY)
             made.append(case_id)
@@ -134,7 +137,7 @@ def _clone(url: str, templates: list[str], copies: int) -> None:
         new_cases, new_deadlines = [], []
         for _ in range(copies - 1):
             for case in case_rows:
-                copy_id = services.new_case_id()
+                copy_id = new_case_id()
                 new_cases.append({**case, "id": copy_id})
                 new_deadlines += [{**{k: v for k, v in d.items() if k != "id"}, "case_id": copy_id}
                                   for d in deadline_rows if d["case_id"] == case["id"]]
@@ -194,7 +197,7 @@ def _final_sweep(url: str, now: datetime) -> list[dict]:
 def test_a_sweep_killed_at_random_moments_leaves_every_past_due_deadline_raised_exactly_once(db_url):
     migrate.upgrade(db_url)
     with SqlUnitOfWork(db_url) as uow:
-        services.load_directory(uow, load_directory(None), demo_users=True)
+        store_directory(uow, load_directory(None), demo_users=True)
     templates = _templates(db_url)
     _clone(db_url, templates, COPIES)
     assert _rows(db_url, "SELECT COUNT(*) AS n FROM screening_case")[0]["n"] == len(templates) * COPIES

@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import statistics as stats
 from screening.clock import STOCKHOLM
-from screening.db import RawConnection
 from screening.report import figure_names, suppress
+from screening.storage import statistics as stats
+from screening.storage.db import RawConnection
 from screening.workdays import default_calendar
 
 EPOCH = date(1970, 1, 1)

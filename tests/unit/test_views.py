@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from screening.clock import STOCKHOLM
 from screening.views import deadline_views
-from workflows.deadlines import upstream_map
+from workflows.deadlines import load_rules, upstream_of
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=STOCKHOLM)
-UPSTREAM = upstream_map()
+UPSTREAM = upstream_of(load_rules())
 
 
 def stored(rule: str, owner: str, due: datetime, status: str = "open", attributed_to: str | None = None) -> dict:

@@ -1,6 +1,6 @@
 """One unit of work: everything a use case writes commits together or not at all.
 
-Plain SQL on a pooled DB-API connection (`screening.db`): a use case is a handful of short
+Plain SQL on a pooled DB-API connection (`screening.storage.db`): a use case is a handful of short
 statements, and building them through an ORM cost ten times what the database does.
 """
 
@@ -8,25 +8,31 @@ from __future__ import annotations
 
 import sqlite3
 
-from screening import db
 from screening.errors import ScreeningError
+from screening.storage import abstract, db
 
 _checked: set[str] = set()
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(abstract.UnitOfWork):
     def __init__(self, url: str):
         self.url = url
 
     def __enter__(self) -> "SqlUnitOfWork":
-        from screening.repository import (SqlAlertRepository, SqlAuditLog, SqlBookingRepository, SqlCaseRepository,
-                                          SqlDeadlineRepository, SqlDirectoryRepository, SqlNoteRepository)
+        from screening.storage.repository import (
+            SqlAlertRepository,
+            SqlAuditLog,
+            SqlBookingRepository,
+            SqlCaseRepository,
+            SqlDeadlineRepository,
+            SqlDirectoryRepository,
+            SqlNoteRepository,
+            SqlOutbox,
+        )
 
         self.conn = _begin(self.url)
         try:
-            if self.url not in _checked:
-                check_schema(self.conn)
-                _checked.add(self.url)
+            ensure_schema(self.url, self.conn)
         except BaseException:
             self._release()
             raise
@@ -37,6 +43,7 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(self.conn)
         self.audit = SqlAuditLog(self.conn)
         self.bookings = SqlBookingRepository(self.conn)
+        self.outbox = SqlOutbox(self.conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -47,16 +54,25 @@ class SqlUnitOfWork:
             raise ConflictOnCommit("the write met a concurrent one and was not saved; read again and retry") from None
 
     def _release(self) -> None:
-        try:
-            self.conn.rollback()  # nothing if committed
-        except Exception:  # a broken connection: not returned to the pool
-            self.conn.close()
-            return
-        db.checkin(self.url, self.conn)
+        release(self.url, self.conn)
 
     def commit(self) -> None:
         self.conn.commit()
         self.conn.begin(lazily=True)  # a use case may go on (the outbox commits one message at a time)
+
+    def rollback(self) -> None:
+        self.conn.rollback()
+        self.conn.begin(lazily=True)
+
+
+def release(url: str, conn: db.RawConnection) -> None:
+    """Back to the pool, with nothing left open (a broken connection is closed instead)."""
+    try:
+        conn.rollback()  # nothing if committed
+    except Exception:  # a broken connection: not returned to the pool
+        conn.close()
+        return
+    db.checkin(url, conn)
 
 
 def _begin(url: str) -> db.RawConnection:
@@ -106,12 +122,21 @@ def _integrity_message(error) -> str:
     return "the write conflicts with data written meanwhile; read again and retry"
 
 
+def ensure_schema(url: str, conn) -> None:
+    """The database is at this program's schema (checked once per process and database)."""
+    if url not in _checked:
+        check_schema(conn)
+        _checked.add(url)
+
+
 def check_schema(conn) -> None:
     try:
         revision = conn.scalar("SELECT version_num FROM alembic_version")
     except Exception:  # no such table: never initialised
+        in_transaction = conn.in_transaction
         conn.rollback()
-        conn.begin()
+        if in_transaction:
+            conn.begin()
         revision = None
     if revision != db.SCHEMA_REVISION:
         state = "not initialised" if revision is None else f"at schema {revision}, this program needs {db.SCHEMA_REVISION}"

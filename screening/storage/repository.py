@@ -1,20 +1,20 @@
 """Repositories: cases, deadlines, notes, alerts, the directory and the audit trail, in plain SQL.
 
-Each takes the unit of work's connection (`screening.db.RawConnection`); none commits.
+Each takes the unit of work's connection (`screening.storage.db.RawConnection`); none commits.
 """
 
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from screening import clock
-from screening.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 from screening.directory import Directory, organisation_from_dict
 from screening.errors import NotFound, StaleWrite
 from screening.model import IDENTIFIERS, Case
+from screening.storage import abstract
+from screening.storage.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 
 
 @dataclass(frozen=True)
@@ -28,26 +28,11 @@ class AuditEntry:
     detail: dict | None = None
 
 
-class AbstractCaseRepository(ABC):
-    @abstractmethod
-    def get(self, case_id: str) -> Case | None: ...
-
-    @abstractmethod
-    def find_by_identifiers(self, identifiers: dict[str, str]) -> list[Case]: ...
-
-    @abstractmethod
-    def add(self, case: Case) -> None: ...
-
-    @abstractmethod
-    def save(self, case: Case) -> None:
-        """Write a changed case; refused if it changed since it was read (optimistic locking)."""
-
-
 INSERT_CASE = (f"INSERT INTO screening_case ({', '.join(CASE_FIELDS)}) "
                f"VALUES ({', '.join(':' + name for name in CASE_FIELDS)})")
 
 
-class SqlCaseRepository(AbstractCaseRepository):
+class SqlCaseRepository(abstract.CaseRepository):
     def __init__(self, conn):
         self.conn = conn
         self._as_read: dict[str, dict] = {}  # the stored values, so that a save writes only what changed
@@ -88,7 +73,7 @@ class SqlCaseRepository(AbstractCaseRepository):
         self._as_read[case.id] = {**values, "version": case.version}
 
 
-class SqlDeadlineRepository:
+class SqlDeadlineRepository(abstract.DeadlineRepository):
     """A case's deadlines, one row per rule, updated in place (an arrival change moves them).
 
     `next_alert_at` is when the sweep next looks at an open deadline: its reminder time, then
@@ -153,7 +138,7 @@ class SqlDeadlineRepository:
                        "WHERE case_id = :case_id AND rule = :rule", updates)
 
 
-class SqlNoteRepository:
+class SqlNoteRepository(abstract.NoteRepository):
     def __init__(self, conn):
         self.conn = conn
 
@@ -164,19 +149,29 @@ class SqlNoteRepository:
                            "user_id": user_id})
 
 
-class SqlAlertRepository:
+class SqlAlertRepository(abstract.AlertRepository):
     def __init__(self, conn):
         self.conn = conn
 
     def get(self, alert_id: int) -> dict | None:
         return self.conn.one("SELECT * FROM alert WHERE id = :id", {"id": alert_id})
 
+    def raise_warning(self, case_id: str, rule: str, owner: str, due: datetime, now: datetime) -> int | None:
+        """A warning now (once per case, rule and due); its id, or None if it was raised before."""
+        stamp = self.conn.timestamp
+        row = self.conn.one(
+            "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
+            "VALUES (:case_id, :rule, 'warning', :owner, :due, :now, :now, 1) "
+            "ON CONFLICT (due, case_id, rule, kind) DO NOTHING RETURNING id",
+            {"case_id": case_id, "rule": rule, "owner": owner, "due": stamp(due), "now": stamp(now)})
+        return None if row is None else row["id"]
+
     def acknowledge(self, alert_id: int, user_id: str, at) -> None:
         self.conn.execute("UPDATE alert SET acknowledged_at = :at, acknowledged_by = :user_id WHERE id = :id",
                           {"id": alert_id, "at": self.conn.timestamp(at), "user_id": user_id})
 
 
-class SqlDirectoryRepository:
+class SqlDirectoryRepository(abstract.DirectoryRepository):
     """The region's directory (organisations) and its users."""
 
     def __init__(self, conn):
@@ -185,7 +180,7 @@ class SqlDirectoryRepository:
     def load(self) -> Directory:
         region = self.conn.one("SELECT id, name, municipalities FROM region")
         if region is None:
-            raise NotFound("the database holds no directory: run `screening init --demo` or `init --directory FILE`")
+            raise NotFound("the database holds no directory yet: an admin loads the region's directory first")
         rows = self.conn.all("SELECT details FROM organisation ORDER BY position")
         return Directory(region["id"], region["name"], tuple(json.loads(region["municipalities"])),
                          tuple(organisation_from_dict(json.loads(row["details"])) for row in rows))
@@ -220,7 +215,7 @@ class SqlDirectoryRepository:
         """The municipality's name as the directory spells it, as `Directory.municipality`."""
         region = self.conn.one("SELECT municipalities FROM region")
         if region is None:
-            raise NotFound("the database holds no directory: run `screening init --demo` or `init --directory FILE`")
+            raise NotFound("the database holds no directory yet: an admin loads the region's directory first")
         return Directory("", "", tuple(json.loads(region["municipalities"])), ()).municipality(name)
 
     def default_health_centre(self, municipality: str):
@@ -264,7 +259,30 @@ class SqlDirectoryRepository:
                           {"id": user_id, "role": role, "org_id": org_id})
 
 
-class SqlAuditLog:
+QUEUE = ("INSERT INTO outbox (key, topic, ref, case_id, payload, created_at, status, attempts) "
+         "VALUES (:key, :topic, :ref, :case_id, :payload, :now, 'queued', 0) ON CONFLICT (key) DO NOTHING")
+
+
+class SqlOutbox(abstract.Outbox):
+    """Messages queued in the unit of work's transaction: sent only if it commits. A key queued
+    before is not queued again (each key names a version, an alert's raising, a sequence or a day)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def queue(self, key: str, topic: str, now: datetime, *, case_id: str | None = None, ref: int | None = None,
+              payload: dict | None = None) -> None:
+        self.queue_many([{"key": key, "topic": topic, "ref": ref, "case_id": case_id, "payload": payload}], now)
+
+    def queue_many(self, messages: list[dict], now: datetime) -> None:
+        """Several at once (`key`, `topic`, and optionally `ref`, `case_id`, `payload` each)."""
+        stamp = self.conn.timestamp(now)
+        self.conn.many(QUEUE, [{"ref": None, "case_id": None, **message, "now": stamp,
+                                "payload": json.dumps(message["payload"], ensure_ascii=False)
+                                if message.get("payload") is not None else None} for message in messages])
+
+
+class SqlAuditLog(abstract.AuditLog):
     def __init__(self, conn):
         self.conn = conn
 
@@ -282,7 +300,7 @@ class SqlAuditLog:
 LONGEST_APPOINTMENT = timedelta(hours=12)  # bounds the index range that finds overlapping appointments
 
 
-class SqlBookingRepository:
+class SqlBookingRepository(abstract.BookingRepository):
     """A case's bookings (one per kind) and a health centre's booked appointments."""
 
     def __init__(self, conn):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from screening import access, clock
 from screening.errors import BadInput, Refused
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 from screening.model import Actor, Case, IdentityConflict
-from screening.repository import AuditEntry
+from screening.services.events import refresh_deadlines
+from screening.storage.repository import AuditEntry
+from workflows.policy import Policy
 
 CASE_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
 
@@ -25,7 +27,7 @@ class Registration:
 
     birth_date: date
     municipality: str
-    notice_at: datetime
+    notice_at: datetime | None = None  # when the notice arrived; None: now
     name: str | None = None
     personnummer: str | None = None
     samordningsnummer: str | None = None
@@ -52,16 +54,25 @@ class Registration:
         return found
 
 
-def register_case(uow, acting_user: str | None, reg: Registration, *, now: datetime,
-                  recorded_at: datetime, policy=None) -> tuple[str, bool]:
-    """Register an arrival notice (event `register`, step 2). Returns (case id, attached).
+def register(app, actor: Actor, reg: Registration) -> dict:
+    """Register an arrival notice (event `register`, step 2): `{"id", "attached"}`.
 
     A notice whose identifier matches an existing case attaches its new identifiers to that
     case instead of making a second one (B: the personnummer often comes after the dossier).
+    The notice's time is the clock's unless the notice says when it arrived.
     """
-    from workflows.services import Policy, _refresh_deadlines, load_actor
+    now = app.clock.now()
+    if reg.notice_at is None:
+        reg = replace(reg, notice_at=now)
+    with app.uow() as uow:
+        case_id, attached = register_in(uow, actor, reg, now=now, recorded_at=app.clock.real(),
+                                        policy=app.settings.policy)
+    return {"id": case_id, "attached": attached}
 
-    actor = load_actor(uow, acting_user)
+
+def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded_at: datetime,
+                policy=None) -> tuple[str, bool]:
+    """The registration in this unit of work, committed: (case id, attached)."""
     access.require_command(actor, "register")
     directory = uow.directory  # the municipality and the named organisations only, never the whole directory
     municipality = directory.municipality(reg.municipality)
@@ -69,13 +80,13 @@ def register_case(uow, acting_user: str | None, reg: Registration, *, now: datet
         raise Refused(f"{actor.org_id} registers the children of {actor.municipality} only")
     today = clock.local_date(now)
     if reg.birth_date > today:
-        raise BadInput("--birth-date is in the future")
+        raise BadInput("the birth date is in the future")
     if reg.notice_at > now:
-        raise BadInput("--notice-at is in the future")
+        raise BadInput("the notice's time is in the future")
     if reg.birth_date > clock.local_date(reg.notice_at):
-        raise BadInput("--birth-date is after the notice (--notice-at)")
+        raise BadInput("the birth date is after the notice arrived")
     if reg.permit not in (None, "asylum", "residence"):
-        raise BadInput(f"--permit must be asylum or residence, not '{reg.permit}'")
+        raise BadInput(f"the permit must be asylum or residence, not '{reg.permit}'")
     identifiers = reg.identifiers(today)
     assigned = {
         "health_centre_id": _health_centre(directory, reg.health_centre, municipality),
@@ -93,7 +104,7 @@ def register_case(uow, acting_user: str | None, reg: Registration, *, now: datet
         created_at=recorded_at, updated_at=recorded_at, **assigned, **identifiers,
     )
     uow.cases.add(case)
-    _refresh_deadlines(uow, case, policy or Policy.default(), now)
+    refresh_deadlines(uow, case, policy or Policy.default(), now)
     uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at, actor.user_id))
     uow.commit()
     return case.id, False

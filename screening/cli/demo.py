@@ -1,7 +1,7 @@
 """The demo: three months of invented arrivals in the demo region, some steps late, each role's view,
 the coordinator's follow-up report with its charts.
 
-Run with `make demo` (or `python -m screening.demo --db sqlite:///demo.db`). Every step goes
+Run with `make demo` (or `python -m screening.cli.demo --db sqlite:///demo.db`). Every step goes
 through the real command line, exactly as staff would type it, with `--at`/`--now` set to the
 simulated time.
 """
@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import cli
-from screening import db
 from screening.clock import STOCKHOLM
+from screening.storage import db
 
 START = datetime(2026, 8, 24, 8, 0, tzinfo=STOCKHOLM)
 TODAY = "2026-11-23T10:00"

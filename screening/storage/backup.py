@@ -1,8 +1,8 @@
-"""`screening backup` and `screening restore`: a consistent copy of the whole database, and
+"""Backup and restore: a consistent copy of the whole database, and
 back into a new, empty one.
 
 SQLite uses its online backup API: one consistent copy while staff keep working. PostgreSQL
-uses `pg_dump --format=custom` and `pg_restore --single-transaction`, so a restore happens in
+uses pg_dump's custom format and a single-transaction pg_restore, so a restore happens in
 full or not at all. A backup holds medical content, so its file is readable by its owner only.
 Both write to a file beside the target and move it into place, so a failed run leaves no
 half-written file.
@@ -17,8 +17,8 @@ import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from screening import db
 from screening.errors import BadInput, ScreeningError
+from screening.storage import db
 
 
 class BackupFailed(ScreeningError):
@@ -123,17 +123,20 @@ def _run(command: list[str], tool: str) -> None:
     if shutil.which(tool) is None:
         raise BackupFailed(f"{tool} is not installed here: install the PostgreSQL client tools "
                            "(the same major version as the server, or newer)")
-    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+    result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
         raise BackupFailed(f"{tool}: {detail[:300]}")
 
 
 def _conninfo(url: str) -> str:
-    """The libpq URI of a psycopg URL, without the search_path option (given as --schema)."""
+    """The libpq URI of a psycopg URL, without the search_path option (pg_dump is given the schema)."""
     parts = urlsplit(db.psycopg_conninfo(url))
-    query = "&".join(f"{k}={v}" for k, values in parse_qs(parts.query).items() for v in values
-                     if not (k == "options" and "search_path" in v))
+    pairs = [f"{k}={v}" for k, values in parse_qs(parts.query).items() for v in values
+             if not (k == "options" and "search_path" in v)]
+    if not any(pair.startswith("connect_timeout=") for pair in pairs):
+        pairs.append("connect_timeout=10")  # a server that does not answer fails the command, not hangs it
+    query = "&".join(pairs)
     return parts._replace(query=query).geturl()
 
 

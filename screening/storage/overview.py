@@ -1,4 +1,4 @@
-"""The coordinator's screen (`screening overview`): what is late and waiting in the region, now.
+"""The coordinator's screen (`overview`) as SQL: what is late and waiting in the region, now.
 
 Counts by municipality and health centre come from grouped SQL, read in one short read-only
 transaction (one snapshot; none is held between refreshes). A breach or missed target is a
@@ -10,7 +10,7 @@ for the deadline's present due.
 
 Audit: listing a case id with its late step or its appointment is a read of the case
 (patientdatalagen), recorded as `list` for each case listed, before the screen shows it. With
-`--watch` a case is recorded only the first time this process shows it (a set kept for the
+a watching screen a case is recorded only the first time that screen shows it (a set kept for the
 process): a screen left open all day would otherwise write a row per case at every refresh and
 bury the log extract under the same read; the first row says who has seen it, and from when.
 The counts name no case and are not recorded. Nothing medical, no name or number is read.
@@ -18,15 +18,10 @@ The counts name no case and are not recorded. Nothing medical, no name or number
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import datetime, timedelta
 from datetime import time as day_time
 
-from screening import access
 from screening.clock import STOCKHOLM, from_db, local_date, local_iso
-from screening.overview_render import renderable  # noqa: F401 - the CLI's names are this module's
-from screening.queries import ReadModel
 
 COUNTS = ("breaches", "missed_targets", "reminders", "unacknowledged_alerts")
 WAITING = "{owed}"  # workflows.deadlines.still_owed_sql: open, on a case still open, not a declined health step
@@ -58,58 +53,10 @@ BOOKINGS = (  # per centre through ix_booking_centre_starts
     "ORDER BY b.starts, b.health_centre_id, b.case_id")
 
 
-def gather_for(url: str, user_id: str | None, *, now: datetime, recorded_at: datetime, oldest: int,
-               audited: set[str] | None = None) -> dict:
-    """The screen's contents at `now` (coordinator, admin); each case listed is recorded as read,
-    except those in `audited` (already shown by this process), which is then updated."""
-    rm = ReadModel(url)
-    try:
-        actor = rm.actor(user_id)
-        access.require_command(actor, "overview")
-        data = _read(rm.conn, now, oldest)
-        listed = dict.fromkeys([row["case"] for row in data["oldest"]] + [b["case"] for b in data["bookings_today"]])
-        new = [case_id for case_id in listed if audited is None or case_id not in audited]
-        rm._record_reads(actor, new, "list", now, recorded_at)  # before anything is shown
-        if audited is not None:
-            audited.update(new)
-        return data
-    finally:
-        rm.close()
+def read(conn, rules: dict, now: datetime, oldest: int) -> dict:
+    """The screen's contents at `now`, in one snapshot; the caller records the cases listed as read."""
+    from workflows.deadlines import still_owed_sql
 
-
-def watch(url: str, user_id: str | None, *, clock, recorded_at, oldest: int, every: float, console=None,
-          sleep=None) -> None:
-    """Draw the screen afresh (a new short read) every `every` seconds until Ctrl-C. On a terminal
-    it is redrawn in place; piped, each refresh is printed after the last."""
-    from rich.live import Live
-
-    from screening.render import console as default_console
-
-    screen = console or default_console()
-    live = Live(console=screen, auto_refresh=False) if screen.is_terminal else None
-    audited: set[str] = set()
-    try:
-        if live is not None:
-            live.start()
-        while True:
-            view = renderable(gather_for(url, user_id, now=clock(), recorded_at=recorded_at(), oldest=oldest,
-                                         audited=audited))
-            if live is not None:
-                live.update(view, refresh=True)
-            else:
-                screen.print(view)
-            (sleep or time.sleep)(every)
-    except KeyboardInterrupt:
-        return
-    finally:
-        if live is not None:
-            live.stop()
-
-
-def _read(conn, now: datetime, oldest: int) -> dict:
-    from workflows.deadlines import load_rules, still_owed_sql
-
-    rules = load_rules(os.environ.get("SCREENING_RULES"))
     params = {"now": conn.timestamp(now), "oldest": oldest}
     lists = {}
     warnings = [n for n, r in rules.items() if r.kind == "warning"]

@@ -1,12 +1,12 @@
-"""The report for people: a rich table (figures down, groups across) and a CSV for a Swedish
-Excel (UTF-8 with BOM, semicolons, decimal comma). JSON needs nothing of this."""
+"""The report's formats for every edge: the figures' Swedish labels, a CSV for a Swedish Excel (UTF-8
+with BOM, semicolons, decimal comma) and the yearly charts. JSON needs nothing of this."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from screening.report import figure_names, PARTIES
+from screening.report import PARTIES, figure_names
 
 LABELS_SV = {
     "notices": "Anmälningar (barn)",
@@ -52,7 +52,7 @@ def label(name: str) -> str:
     return LABELS_SV[name]
 
 
-def _cell(name: str, value) -> str:
+def cell(name: str, value) -> str:
     if value is None:
         return HIDDEN
     if name.endswith("_share"):
@@ -60,22 +60,6 @@ def _cell(name: str, value) -> str:
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",").removesuffix(",0")
     return str(value)
-
-
-def table(report: dict):
-    """A rich Table: one row per figure, one column per group and the region last."""
-    from rich.table import Table
-
-    caption = (f"Barn vars anmälan registrerades {report['from']}–{report['to']}, läget {report['at'][:16]}. "
-               f"{HIDDEN} : färre än {report['min_group']} barn (sekretess) eller inget att räkna.")
-    grid = Table(title=f"Uppföljning enligt § 10 per {BY_SV[report['by']].lower()}", title_justify="left",
-                 caption=caption, caption_justify="left")
-    grid.add_column("", max_width=36)
-    for row in report["rows"]:
-        grid.add_column(REGION if row["level"] == "region" else row["group"] or NO_GROUP, justify="right")
-    for name in figure_names():
-        grid.add_row(label(name), *(_cell(name, row[name]) for row in report["rows"]))
-    return grid
 
 
 def csv_bytes(report: dict) -> bytes:

@@ -7,7 +7,6 @@ from functools import cache
 from screening.directory import KIND_LABELS_SV
 from screening.labels import STATUS_SV, TRACKS_SV, UNITS_SV, state_label
 
-
 # Control characters in stored free text (a name, a note, a reason) could move the cursor, retitle
 # the window or worse in a staff member's terminal: every string shown loses them, but a line break.
 _CONTROLS = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], "\N{REPLACEMENT CHARACTER}")

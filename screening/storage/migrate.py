@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import migrations
-from screening import db
+from screening.storage import db
 
 
 def upgrade(url: str, revision: str = "head") -> str:

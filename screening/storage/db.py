@@ -7,7 +7,6 @@ migrations, which keeps SQLAlchemy off the path of every command staff run.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import threading
@@ -27,11 +26,6 @@ commits = 0  # transactions this process committed: an error after one must not 
 class SchemaOutdated(ScreeningError):
     exit_code = 2
     code = "schema"
-
-
-def default_url() -> str:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return f"sqlite:///{Path(base) / 'screening' / 'screening.db'}"
 
 
 def is_sqlite(url: str) -> bool:
@@ -162,6 +156,12 @@ class RawConnection:
                 self.conn.execute("ROLLBACK")
         elif not self.conn.closed and self.conn.info.transaction_status != 0:  # 0: idle
             self.conn.execute("ROLLBACK")
+
+    @property
+    def in_transaction(self) -> bool:
+        if self.sqlite:
+            return self.conn.in_transaction
+        return not self.conn.closed and self.conn.info.transaction_status != 0  # 0: idle
 
     def insert_many(self, sql: str, rows) -> None:
         """Insert rows (a list, or any iterable of them) in one transaction of their own."""

@@ -6,46 +6,50 @@ written to the audit trail (patientdatalagen 4 kap. 3 §) before anything is sho
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Iterator
 
-from screening import access, clock, db
-from screening.codec import alerts_from_db, audit_kind, case_from_db as _coerce, user_number
+from screening import access, clock
 from screening.errors import NotFound
 from screening.model import Actor
+from screening.storage import db
+from screening.storage.codec import alerts_from_db, audit_kind, user_number
+from screening.storage.codec import case_from_db as _coerce
+
 LIST_CHUNK = 1000  # cases read at a time by a list (their rows, deadlines and notes in memory at once)
 DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
 
 
 class ReadModel:
+    """Reads on a pooled connection outside any write transaction (no lock held on SQLite)."""
+
     def __init__(self, url: str):
-        self.conn = db.connect_raw(url)
-        self._check_schema()
+        from screening.storage.unit_of_work import ensure_schema, release
+
+        self.url = url
+        self.conn = db.checkout(url)
+        try:
+            ensure_schema(url, self.conn)
+        except BaseException:
+            release(url, self.conn)
+            raise
 
     def close(self) -> None:
-        self.conn.close()
+        from screening.storage.unit_of_work import release
 
-    def _check_schema(self) -> None:
-        try:
-            row = self.conn.one("SELECT version_num FROM alembic_version")
-        except Exception:
-            row = None
-        if row is None or row["version_num"] != db.SCHEMA_REVISION:
-            state = "not initialised" if row is None else f"at schema {row['version_num']}"
-            raise db.SchemaOutdated(f"the database is {state}: run `screening init`")
+        release(self.url, self.conn)
 
-    def actor(self, user_id: str | None) -> Actor:
-        if not user_id:
-            raise NotFound("no acting user: give --as USER or set SCREENING_USER")
-        row = self.conn.one(
-            "SELECT u.id, u.role, u.org_id, o.kind, o.municipality FROM app_user u "
-            "JOIN organisation o ON o.id = u.org_id WHERE u.id = :id",
-            {"id": user_id},
-        )
-        if row is None:
-            raise NotFound(f"unknown user '{user_id}'")
-        return Actor(row["id"], row["role"], row["org_id"], row["kind"], row["municipality"])
+    def __enter__(self) -> "ReadModel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def actor_row(self, user_id: str) -> dict | None:
+        """The user with what their organisation decides about their scope (one query)."""
+        from screening.storage.repository import SqlDirectoryRepository
+
+        return SqlDirectoryRepository(self.conn).actor(user_id)
 
     def organisations(self) -> list[dict]:
         return self.conn.all("SELECT id, kind, name, municipality, details FROM organisation ORDER BY municipality, kind, id")
@@ -58,7 +62,7 @@ class ReadModel:
 
     def municipality(self, name: str) -> str:
         """The canonical name of a municipality of the region (as the directory spells it)."""
-        from screening.repository import SqlDirectoryRepository
+        from screening.storage.repository import SqlDirectoryRepository
 
         return SqlDirectoryRepository(self.conn).municipality(name)
 
@@ -78,7 +82,7 @@ class ReadModel:
     def case(self, actor: Actor, case_id: str, *, at: datetime, recorded_at: datetime) -> dict:
         row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
         access.require_visible(actor, row, case_id)
-        self._record_reads(actor, [case_id], "show", at, recorded_at)
+        self.record_reads(actor, [case_id], "show", at, recorded_at)
         row = _coerce(row)
         self._attach(actor, [row], "d.case_id = :id", {"id": case_id})
         return row
@@ -89,20 +93,21 @@ class ReadModel:
 
     def each_case(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
                   overdue: bool = False, open_only: bool = False, limit: int | None = None, after: str | None = None,
-                  at: datetime, recorded_at: datetime) -> Iterator[dict]:
+                  at: datetime, recorded_at: datetime, rules: dict | None = None) -> Iterator[dict]:
         """The cases in the actor's scope, by notice and id. `overdue`: with a past-due step still
         owed (as the sweep counts: not on a case that ended, not a declined child's health step);
-        `open_only`: not closed or moved out; `limit` and `after` (a case id): one page, the cases
-        after that one. Every case listed is recorded as read before the first is given; then they
+        `rules`: the rule table that says what is still owed; `open_only`: not closed or moved out;
+        `limit` and `after` (a case id): one page, the cases after that one. Every case listed is recorded as read before the first is given; then they
         are read LIST_CHUNK at a time, so that a long list needs the memory of one chunk."""
         ids = self._case_ids(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
-                             open_only=open_only, limit=limit, after=after, at=at)
-        self._record_reads(actor, ids, "list", at, recorded_at)
+                             open_only=open_only, limit=limit, after=after, at=at, rules=rules)
+        self.record_reads(actor, ids, "list", at, recorded_at)
         for first in range(0, len(ids), LIST_CHUNK):
             yield from self._read_cases(actor, ids[first:first + LIST_CHUNK])
 
     def _case_ids(self, actor: Actor, *, municipality: str | None, health_centre: str | None, overdue: bool,
-                  open_only: bool, limit: int | None, after: str | None, at: datetime) -> list[str]:
+                  open_only: bool, limit: int | None, after: str | None, at: datetime,
+                  rules: dict | None) -> list[str]:
         where, params = [], {}
         scope = access.scope_filter(actor)
         if scope is not None:
@@ -117,7 +122,7 @@ class ReadModel:
         if overdue:
             from workflows.deadlines import load_rules, still_owed_sql
 
-            owed = still_owed_sql(load_rules(os.environ.get("SCREENING_RULES")), "d", "owner_case")
+            owed = still_owed_sql(rules or load_rules(), "d", "owner_case")
             where.append("id IN (SELECT d.case_id FROM deadline d JOIN screening_case owner_case "
                          "ON owner_case.id = d.case_id WHERE d.next_alert_at < :now AND d.due < :now "
                          f"AND {owed})")  # past due and still owed (next_alert_at: the index)
@@ -172,7 +177,7 @@ class ReadModel:
                 recorded_at: datetime) -> list[dict]:
         row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
         access.require_visible(actor, row, case_id)
-        self._record_reads(actor, [case_id], "history", at, recorded_at)
+        self.record_reads(actor, [case_id], "history", at, recorded_at)
         sql = "SELECT action, event, at, recorded_at, user_id, org_id FROM audit_trail WHERE case_id = :id"
         if not include_reads:
             sql += " AND action = 'event'"
@@ -200,7 +205,7 @@ class ReadModel:
             f"WHERE {' AND '.join(where) or '1 = 1'} ORDER BY a.due, a.id", params)
         return alerts_from_db(rows)
 
-    def _record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,
+    def record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,
                       recorded_at: datetime) -> None:
         stamp = self.conn.timestamp
         base = {"kind": audit_kind(self.conn, action, None), "at": stamp(at), "recorded_at": stamp(recorded_at),

@@ -1,0 +1,108 @@
+"""The database, the directory, its users, the scheduler: the operator's commands.
+
+Each command parses its options, calls one service and renders; `cli.py` lists them."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from screening.cli.run import the
+
+
+def init(
+    ctx: typer.Context,
+    demo: bool = typer.Option(False, "--demo", help="Load the demo region, an admin and one user per organisation."),
+    directory: Optional[str] = typer.Option(None, "--directory", help="Load this region's directory file (TOML)."),
+) -> None:
+    """Create or upgrade the database to the newest schema; never loses data."""
+    from screening.services import admin
+
+    run = the(ctx)
+    done = admin.init(run.app, directory_file=directory, demo=demo)
+    run.out.result(done, lambda: run.out.line(f"Database ready: {done['db']}"))
+
+
+def org_list(ctx: typer.Context) -> None:
+    """Organisations in the directory (no --as needed: the directory is not secret)."""
+    from screening.cli import render
+    from screening.services import users
+
+    run = the(ctx)
+    orgs = users.organisations(run.app)
+    run.out.result(orgs, lambda: render.organisations(orgs))
+
+
+def user_add(
+    ctx: typer.Context,
+    user_id: str = typer.Argument(..., metavar="ID"),
+    role: str = typer.Option(..., "--role", help="reception, health_centre, school, preschool, school_health, bvc, coordinator or admin."),
+    org: str = typer.Option(..., "--org", help="The user's organisation id."),
+) -> None:
+    """Add a user; needs an admin, except while no user exists."""
+    from screening.services import users
+
+    run = the(ctx)
+    user = users.add_user(run.app, run.user, user_id, role, org)
+    run.out.result(user, lambda: run.out.line(f"Added user {user_id} ({role}, {org})"))
+
+
+def user_list(ctx: typer.Context) -> None:
+    """Users and their roles (admin)."""
+    from screening.cli import render
+    from screening.services import users
+
+    run = the(ctx)
+    found = users.list_users(run.app, run.actor())
+    run.out.result(found, lambda: render.users(found))
+
+
+def scheduler_run(
+    ctx: typer.Context,
+    every: float = typer.Option(5.0, "--every", help="Minutes between sweeps."),
+    standby_poll: float = typer.Option(5.0, "--standby-poll", help="Seconds between a standby's tries, and "
+                                       "between the active one's checks that it still holds the lock."),
+) -> None:
+    """Sweep every few minutes and send the coordinators' digest at 07:30 on working days (admin).
+
+    Only one scheduler is active against a database; another waits as a standby. Logs go to stderr.
+    """
+    import logging
+
+    from screening import access
+    from workflows import scheduler
+
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run = the(ctx)
+    access.require_command(run.actor(), "user_admin")
+    run.app.settings.check_scheduler()  # a setting in error stops it now, not at every sweep
+    raise typer.Exit(scheduler.run(run.app, every_minutes=every, standby_poll=standby_poll))
+
+
+def backup(ctx: typer.Context,
+           out_file: str = typer.Option(..., "--out", metavar="FILE", help="The backup file to write.")) -> None:
+    """A consistent copy of the whole database while it is in use (admin): SQLite's online backup,
+    or pg_dump's custom format on PostgreSQL. The file holds medical content: it is made readable
+    by its owner only; keep it as carefully as the database."""
+    from screening.services import admin
+
+    run = the(ctx)
+    done = admin.backup(run.app, run.actor(), out_file)
+    run.out.result(done, lambda: run.out.line(f"Backed up to {out_file}" + (
+        f": {done['cases']} cases, {done['audit_rows']} audit rows" if "cases" in done else "")))
+
+
+def restore(ctx: typer.Context,
+            source: str = typer.Argument(..., metavar="FILE", help="A file made by `screening backup`.")) -> None:
+    """Restore a backup into a new, empty database (--db): a SQLite file that does not exist yet, or a
+    PostgreSQL database without the product's tables. All of it or nothing; then run `init` to
+    upgrade it if the backup is of an older version."""
+    from screening.services import admin
+
+    run = the(ctx)
+    done = admin.restore(run.app, source)
+    run.out.result(done, lambda: run.out.line(f"Restored {done['cases']} cases and {done['audit_rows']} audit rows "
+                                              f"into {done['restored']}"))

@@ -1,0 +1,91 @@
+"""What the command line writes: one JSON document or a rendering for people, and errors as one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from screening.errors import BadInput, one_line
+
+
+class Output:
+    """Standard output for one command: JSON (`--json`) or people's text."""
+
+    def __init__(self, as_json: bool = False):
+        self.as_json = as_json
+        self.streaming = False  # an array begun on stdout and not ended: no error document may follow it
+
+    def result(self, data, human) -> None:
+        """`data` as JSON, or `human()` renders it for people."""
+        if self.as_json:
+            self.json(data)
+        else:
+            human()
+
+    def json(self, data) -> None:
+        sys.stdout.write(json.dumps(data, ensure_ascii=narrow_stdout(), default=str) + "\n")
+
+    def json_list(self, items) -> None:
+        """A JSON array written item by item: the same text as `json` of the list. The first item
+        is made before anything is written, so a refusal or bad input (found before the first case)
+        still leaves stdout to the error document. A failure later (the database gone mid-list)
+        leaves the array unended, the error on stderr and a non-zero exit."""
+        ascii_only = narrow_stdout()
+        items = iter(items)
+        first = next(items, None)
+        if first is None:
+            sys.stdout.write("[]\n")
+            return
+        self.streaming = True
+        sys.stdout.write("[" + json.dumps(first, ensure_ascii=ascii_only, default=str))
+        for item in items:
+            sys.stdout.write(", " + json.dumps(item, ensure_ascii=ascii_only, default=str))
+        sys.stdout.write("]\n")
+        self.streaming = False
+
+    def line(self, text: str) -> None:
+        from screening.cli.render import console
+
+        console().print(text)
+
+    def bytes(self, body: bytes) -> None:
+        """A file's bytes on standard output as they are (an .ics, a CSV)."""
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+
+    def fail(self, code: str, message: str, exit_code: int) -> int:
+        """One line on stderr (and with `--json` the error document on stdout); the exit code."""
+        from screening.cli.render import console
+
+        console.cache_clear()  # a write that failed leaves rich's buffer full: the next command starts afresh
+        message = one_line(message)  # usage errors quote what was typed: a newline or an undecodable byte in it
+        if self.as_json and not self.streaming:
+            error = {"error": {"code": code, "message": message}}
+            sys.stdout.write(json.dumps(error, ensure_ascii=narrow_stdout()) + "\n")
+        sys.stderr.write(f"screening: {message}\n")
+        return exit_code
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"screening: warning: {text}\n")
+
+
+def narrow_stdout() -> bool:
+    """Standard output in a Latin-1 or ASCII locale: not every character can be written to it."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
+    return not encoding.startswith("utf")
+
+
+def write_file(path: str, body: bytes) -> None:
+    """The whole file or none of it: written beside, then moved into place."""
+    target = Path(path)
+    if not target.name:
+        raise BadInput(f"--out: '{path}' names no file")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(body)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True) if partial.parent.is_dir() else None
+        raise BadInput(f"cannot write {path}: {error.strerror or error}") from None

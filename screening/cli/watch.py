@@ -1,0 +1,37 @@
+"""The coordinator's overview as a screen that redraws itself (`overview --watch`)."""
+
+from __future__ import annotations
+
+import time
+
+from screening.cli.overview_render import renderable
+from screening.model import Actor
+from screening.services import follow_up
+
+
+def watch(app, actor: Actor, *, oldest: int, every: float, console=None, sleep=None) -> None:
+    """Draw the screen afresh (a new short read, at the clock's time) every `every` seconds until
+    Ctrl-C. On a terminal it is redrawn in place; piped, each refresh is printed after the last.
+    A case is recorded as read the first time this screen shows it."""
+    from rich.live import Live
+
+    from screening.cli.render import console as default_console
+
+    screen = console or default_console()
+    live = Live(console=screen, auto_refresh=False) if screen.is_terminal else None
+    audited: set[str] = set()
+    try:
+        if live is not None:
+            live.start()
+        while True:
+            view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited))
+            if live is not None:
+                live.update(view, refresh=True)
+            else:
+                screen.print(view)
+            (sleep or time.sleep)(every)
+    except KeyboardInterrupt:
+        return
+    finally:
+        if live is not None:
+            live.stop()

@@ -1,0 +1,56 @@
+"""An appointment booked at the case's health centre (`case book`), through the booking event."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from screening import access, clock
+from screening.errors import Refused
+from screening.model import Actor
+from screening.services.events import apply_in
+from workflows import slots
+from workflows.bookings import RULE_OF_KIND, duration, flag_at_risk
+from workflows.events import EVENT_OF_KIND
+
+LOOK_AHEAD = timedelta(days=60)  # how far the earliest free time is looked for
+
+
+def book(app, actor: Actor, case_id: str, kind: str, start: datetime | None = None) -> dict:
+    """Book the case's appointment of `kind` (conversation or examination): at `start`, or the
+    earliest free time, one before the deadline if there is one. Booked after it, the case is
+    flagged at risk at once (a warning to the health centre and the coordinators). Returns the
+    booking and the case after it, as the actor may see it."""
+    from screening.services import cases
+
+    with app.uow() as uow:
+        booked = book_in(uow, actor, case_id, kind, start, policy=app.settings.policy, now=app.clock.now(),
+                         recorded_at=app.clock.real())
+    booking = {"kind": booked["kind"], "start": clock.local_iso(booked["start"]),
+               "end": clock.local_iso(booked["end"]), "in_time": booked["in_time"],
+               "due": clock.local_iso(booked["due"])}
+    return {"booking": booking, "case": cases.show(app, actor, case_id)}
+
+
+def book_in(uow, actor: Actor, case_id: str, kind: str, start: datetime | None, *, policy, now: datetime,
+            recorded_at: datetime) -> dict:
+    """The booking in this unit of work, committed with its event."""
+    case = uow.cases.get(case_id)
+    access.require_visible(actor, case, case_id)  # unknown, or not in the user's scope: the same answer
+    if case.health_centre_id is None:
+        raise Refused(f"case {case_id} has no health centre to book at")
+    centre = uow.directory.organisation_record(case.health_centre_id)
+    length = duration(centre.appointments, kind, case.interpreter)
+    deadline = uow.deadlines.for_case(case.id).get(RULE_OF_KIND[kind])
+    due = clock.from_db(deadline["due"]) if deadline else None
+    if start is None:
+        booked = uow.bookings.overlapping(centre.id, now, now + LOOK_AHEAD, besides=(case.id, kind))
+        start, _ = slots.first_free(centre.appointments, length, booked, policy.calendar, now, due or now)
+        if start is None:
+            raise Refused(f"{centre.id} has no free time in the next {LOOK_AHEAD.days} days")
+    in_time = due is None or start + length <= due
+    apply_in(uow, actor, case_id, EVENT_OF_KIND[kind], {"start": start.isoformat()}, policy=policy, now=now,
+             recorded_at=recorded_at)
+    if not in_time:  # booked after the deadline: the case is at risk, said at once
+        flag_at_risk(uow, case.id, RULE_OF_KIND[kind], due, recorded_at)
+    uow.commit()
+    return {"kind": kind, "start": start, "end": start + length, "in_time": in_time, "due": due}

@@ -1,0 +1,96 @@
+"""One event of the agreement (`case event`): state, deadlines, notes, bookings, messages and the
+audit row commit together or not at all."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from screening import access, clock
+from screening.errors import BadInput, Refused, StaleWrite
+from screening.model import Actor, Case
+from screening.services.effects import Step, carry_out
+from screening.storage.repository import AuditEntry
+
+
+def apply(app, actor: Actor, case_id: str, event: str, params: dict[str, str], *, at: datetime | None = None,
+          if_version: int | None = None) -> dict:
+    """Apply one event of the agreement to a case; returns the case after it, as the actor may see it."""
+    from screening.services import cases
+
+    now = app.clock.now()
+    with app.uow() as uow:
+        record_event(uow, actor, case_id, event, params, policy=app.settings.policy, now=now,
+                     recorded_at=app.clock.real(), at=at, expected_version=if_version)
+    return cases.show(app, actor, case_id)
+
+
+def refresh_deadlines(uow, case: Case, policy, now: datetime) -> None:
+    from workflows.deadlines import evaluate
+
+    uow.deadlines.save(case.id, evaluate(case, policy.rules, policy.calendar, now))
+
+
+def record_event(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, str], *, policy,
+                 now: datetime, recorded_at: datetime, at: datetime | None = None,
+                 expected_version: int | None = None) -> Case:
+    """The event in this unit of work, committed."""
+    case = apply_in(uow, actor, case_id, event, raw_params, policy=policy, now=now, recorded_at=recorded_at, at=at,
+                    expected_version=expected_version)
+    uow.commit()
+    return case
+
+
+def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, str], *, policy, now: datetime,
+             recorded_at: datetime, at: datetime | None = None, expected_version: int | None = None) -> Case:
+    """The event in this unit of work, not yet committed: the case's new state, its deadlines, what
+    follows from it (notes, appointments, messages) and its audit row."""
+    from workflows.agreement import EVENT_TRACK
+    from workflows.events import EVENTS, VACCINATING_UNITS, happen, latest_step
+    from workflows.routing import responsible_unit
+
+    described = EVENTS.get(event)
+    if described is None:
+        raise BadInput(f"unknown event '{event}'; one of: {', '.join(EVENTS)}")
+    case = uow.cases.get(case_id)
+    access.require_visible(actor, case, case_id)
+    if actor.role not in described.roles:
+        raise Refused(f"the role '{actor.role}' may not {event} (only {', '.join(described.roles)})")
+    params = described.parse(event, raw_params)
+    given_at, at = at, at or now
+    if at > now:
+        raise BadInput("the time the event happened is in the future")
+    if at < case.notice_at:
+        raise BadInput("the time the event happened is before the arrival notice was registered")
+    track = EVENT_TRACK[event]
+    latest = latest_step(case, track)
+    if at < latest and given_at is None:  # the clock was read before someone else recorded a later step
+        raise StaleWrite(f"case {case.id} was changed by someone else meanwhile: its {track} track has a step at "
+                         f"{clock.local(latest):%Y-%m-%d %H:%M:%S}, after the clock; read it again and retry")
+    if at < latest:
+        raise BadInput(f"the time the event happened is before the {track} track's latest step "
+                       f"({clock.local(latest):%Y-%m-%d %H:%M}); steps are recorded in order")
+    if expected_version is not None and expected_version != case.version:
+        raise StaleWrite(f"case {case.id} was changed by someone else meanwhile (version {case.version}, "
+                         f"you read {expected_version}); read it again and retry")
+    if described.roles == VACCINATING_UNITS:
+        unit = responsible_unit(case, clock.local_date(now))
+        if unit is not None and actor.role != unit:  # vacc 2: the routing rule decides
+            raise Refused(f"the catch-up vaccination of this child is for {unit}, not {actor.role}")
+    happen(case, event, at, params, actor)
+    case.updated_at = recorded_at
+    uow.cases.save(case)
+    refresh_deadlines(uow, case, policy, now)
+    carry_out(Step(uow, case, actor, at, recorded_at))
+    _tell_parties(uow, case, event, params, policy, recorded_at)
+    public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
+              if k not in described.confidential}
+    uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
+    return case
+
+
+def _tell_parties(uow, case: Case, event: str, params: dict, policy, recorded_at: datetime) -> None:
+    """The messages the event causes (routes), queued in its unit of work: sent only if it commits."""
+    from notifications.routes import event_messages
+
+    for message in event_messages(case, event, params, policy.routes):
+        uow.outbox.queue(message["key"], "event", recorded_at, case_id=message["case_id"], payload=message["payload"])

@@ -1,0 +1,146 @@
+"""The deployment's settings, read once at start and handed down (the bootstrap's half that reads).
+
+An edge (the command line, the server) makes one `Settings` from the environment when it starts;
+nothing below the edges reads the environment. Each value is parsed the first time it is asked for,
+so a command pays only for the settings it uses, and a setting in error stops only the commands
+that need it (`scheduler run` asks for all of its settings at once, so that it stops at start).
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from screening.errors import BadInput
+
+LANGUAGES = ("sv", "en")
+DEFAULT_MIN_GROUP = 5
+DIGEST_AT = time(7, 30)
+KEEP_SENT = timedelta(days=90)
+
+
+class Settings:
+    """The settings of one process, from a snapshot of its environment."""
+
+    def __init__(self, env: Mapping[str, str] | None = None):
+        self.env = MappingProxyType(dict(env or {}))
+
+    def get(self, name: str) -> str | None:
+        """A variable's value; an empty one counts as unset, as shells make it easy to leave one so."""
+        value = self.env.get(name)
+        return value if value else None
+
+    # --- the agreement's tables ---------------------------------------------------------
+
+    @cached_property
+    def rules(self) -> dict:
+        """The deadline rule table: the bundled one, with SCREENING_RULES's file over it."""
+        from workflows.deadlines import load_rules
+
+        return load_rules(self.get("SCREENING_RULES"))
+
+    @cached_property
+    def upstream(self) -> dict[str, str]:
+        """Each rule with an upstream step (§ 10), by rule: what breaches are attributed by."""
+        from workflows.deadlines import upstream_of
+
+        return upstream_of(self.rules)
+
+    @cached_property
+    def calendar(self):
+        """The Swedish working-day calendar."""
+        from screening.workdays import default_calendar
+
+        return default_calendar()
+
+    @cached_property
+    def policy(self):
+        """What the rules need besides the case: rules, working days, routes (SCREENING_ROUTES)."""
+        from notifications.routes import load_routes
+        from workflows.policy import Policy
+
+        return Policy(self.rules, self.calendar, load_routes(self.get("SCREENING_ROUTES")))
+
+    # --- people's language and messages ---------------------------------------------------
+
+    @cached_property
+    def language(self) -> str:
+        """The language of messages (SCREENING_LANGUAGE): sv (default) or en."""
+        chosen = self.env.get("SCREENING_LANGUAGE", "sv")
+        if chosen not in LANGUAGES:
+            raise BadInput(f"SCREENING_LANGUAGE must be one of {', '.join(LANGUAGES)}, not '{chosen}'")
+        return chosen
+
+    @cached_property
+    def templates(self):
+        """The message templates: a region's folder (SCREENING_TEMPLATES) over the bundled ones."""
+        from notifications.templates import Templates
+
+        folder = self.get("SCREENING_TEMPLATES")
+        return Templates(self.language, Path(folder) if folder else None)
+
+    def channel(self, folder: str | None = None):
+        """Where the outbox delivers: a folder of .eml files (`folder` or SCREENING_OUTBOX_DIR), SMTP
+        where configured, else the console. SMTP configured wrongly is an error, never a fallback."""
+        from notifications.config import load_channel
+
+        return load_channel(folder or self.get("SCREENING_OUTBOX_DIR"), self.env)
+
+    def caldav(self) -> dict:
+        """Each health centre's CalDAV calendar, from SCREENING_NOTIFY_CONFIG."""
+        from notifications.config import caldav_settings
+
+        return caldav_settings(self.env)
+
+    # --- the follow-up and the scheduler ---------------------------------------------------
+
+    @cached_property
+    def min_group(self) -> int:
+        """The smallest group the report shows with figures (SCREENING_MIN_GROUP, default 5)."""
+        text = self.env.get("SCREENING_MIN_GROUP", str(DEFAULT_MIN_GROUP))
+        if not text.strip().isdigit() or int(text) < 1:
+            raise BadInput(f"SCREENING_MIN_GROUP must be a whole number of children, 1 or more, not '{text}'")
+        return int(text)
+
+    @cached_property
+    def digest_at(self) -> time | None:
+        """When the coordinators' digest goes out on working days: SCREENING_DIGEST_AT (HH:MM, local
+        time; default 07:30), or None (`off`) for a scheduler that sends none."""
+        text = (self.env.get("SCREENING_DIGEST_AT") or "").strip()
+        if not text:
+            return DIGEST_AT
+        if text == "off":
+            return None
+        try:
+            return time.fromisoformat(text)
+        except ValueError:
+            raise BadInput(f"SCREENING_DIGEST_AT must be HH:MM or off, not '{text}'") from None
+
+    @cached_property
+    def keep_sent(self) -> timedelta | None:
+        """How long sent messages are kept: SCREENING_OUTBOX_KEEP_DAYS (whole days, at least 2;
+        default 90), or None (`off`) to keep them all. Queued and dead ones are always kept."""
+        text = (self.env.get("SCREENING_OUTBOX_KEEP_DAYS") or "").strip()
+        if not text:
+            return KEEP_SENT
+        if text == "off":
+            return None
+        if not text.isdigit() or not 2 <= int(text) <= 36_500:
+            raise BadInput(f"SCREENING_OUTBOX_KEEP_DAYS must be a number of days from 2 to 36500, or off, "
+                           f"not '{text}'")
+        return timedelta(days=int(text))
+
+    def check_scheduler(self) -> None:
+        """Everything the scheduler will need, parsed now: a setting in error stops it at start."""
+        self.policy, self.digest_at, self.keep_sent, self.templates  # noqa: B018 - parsed for their errors
+        self.channel()
+
+    # --- where the database is --------------------------------------------------------------
+
+    def default_url(self) -> str:
+        """The default database: a SQLite file under $XDG_DATA_HOME (or ~/.local/share)."""
+        base = self.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return f"sqlite:///{Path(base) / 'screening' / 'screening.db'}"

@@ -1,0 +1,158 @@
+"""What a use case may ask of storage: a unit of work and its repositories, as abstract classes.
+
+`screening.storage.unit_of_work.SqlUnitOfWork` and the `Sql…` repositories implement them on
+SQLite and PostgreSQL; the tests' in-memory fake implements them too, so that a use case can be
+tested without a database. Nothing here commits but the unit of work.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+
+from screening.model import Case
+
+
+class CaseRepository(ABC):
+    @abstractmethod
+    def get(self, case_id: str) -> Case | None: ...
+
+    @abstractmethod
+    def find_by_identifiers(self, identifiers: dict[str, str]) -> list[Case]: ...
+
+    @abstractmethod
+    def add(self, case: Case) -> None: ...
+
+    @abstractmethod
+    def save(self, case: Case) -> None:
+        """Write a changed case; refused (StaleWrite) if it changed since it was read."""
+
+
+class DeadlineRepository(ABC):
+    @abstractmethod
+    def for_case(self, case_id: str) -> dict[str, dict]:
+        """The case's deadlines by rule, as stored (times as the backend keeps them)."""
+
+    @abstractmethod
+    def save(self, case_id: str, deadlines) -> None:
+        """The case's deadlines as `evaluate` gives them; one no longer given is cancelled."""
+
+
+class NoteRepository(ABC):
+    @abstractmethod
+    def add(self, case_id: str, kind: str, text: str, at: datetime, user_id: str) -> None: ...
+
+
+class AlertRepository(ABC):
+    @abstractmethod
+    def get(self, alert_id: int) -> dict | None: ...
+
+    @abstractmethod
+    def raise_warning(self, case_id: str, rule: str, owner: str, due: datetime, now: datetime) -> int | None:
+        """A warning now, once per case, rule and due: its id, or None if raised before."""
+
+    @abstractmethod
+    def acknowledge(self, alert_id: int, user_id: str, at: datetime) -> None: ...
+
+
+class DirectoryRepository(ABC):
+    """The region's directory (organisations) and its users."""
+
+    @abstractmethod
+    def replace(self, directory) -> None: ...
+
+    @abstractmethod
+    def organisation(self, org_id: str) -> dict | None:
+        """The organisation's stored row (id, kind, name, municipality), or None."""
+
+    @abstractmethod
+    def get(self, org_id: str):
+        """One `Organisation` as the directory describes it; NotFound if there is none."""
+
+    def organisation_record(self, org_id: str):
+        return self.get(org_id)
+
+    @abstractmethod
+    def municipality(self, name: str) -> str:
+        """The municipality's name as the directory spells it; NotFound for another."""
+
+    @abstractmethod
+    def default_health_centre(self, municipality: str): ...
+
+    @abstractmethod
+    def region_id(self) -> str: ...
+
+    @abstractmethod
+    def user(self, user_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def actor(self, user_id: str) -> dict | None:
+        """The user with their organisation's kind and municipality (id, role, org_id, kind, municipality)."""
+
+    @abstractmethod
+    def any_user(self) -> bool: ...
+
+    @abstractmethod
+    def add_user(self, user_id: str, role: str, org_id: str) -> None: ...
+
+
+class AuditLog(ABC):
+    @abstractmethod
+    def record(self, entry) -> None:
+        """One row of the audit trail (an `AuditEntry`): who did or read what, when."""
+
+
+class BookingRepository(ABC):
+    @abstractmethod
+    def lock_centre(self, health_centre_id: str) -> None:
+        """Hold the centre's bookings until commit (two staff cannot both take its last place)."""
+
+    @abstractmethod
+    def overlapping(self, health_centre_id: str, starts: datetime, ends: datetime, *,
+                    besides=None) -> list[tuple[datetime, datetime]]: ...
+
+    @abstractmethod
+    def get(self, case_id: str, kind: str) -> dict | None: ...
+
+    @abstractmethod
+    def put(self, booking: dict) -> None: ...
+
+    @abstractmethod
+    def cancel(self, case_id: str, kinds: tuple[str, ...], at: datetime, after: datetime | None = None) -> None: ...
+
+
+class Outbox(ABC):
+    @abstractmethod
+    def queue(self, key: str, topic: str, now: datetime, *, case_id: str | None = None, ref: int | None = None,
+              payload: dict | None = None) -> None:
+        """A message, sent only if the unit of work commits; a key queued before is not queued again."""
+
+    @abstractmethod
+    def queue_many(self, messages: list[dict], now: datetime) -> None: ...
+
+
+class UnitOfWork(ABC):
+    """Everything a use case writes commits together or not at all."""
+
+    cases: CaseRepository
+    deadlines: DeadlineRepository
+    notes: NoteRepository
+    alerts: AlertRepository
+    directory: DirectoryRepository
+    audit: AuditLog
+    bookings: BookingRepository
+    outbox: Outbox
+
+    def __enter__(self) -> "UnitOfWork":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.rollback()
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Keep what was written since the last commit (the unit of work may go on)."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Forget what was written since the last commit."""

@@ -1,0 +1,214 @@
+"""An in-memory unit of work: the use cases of `screening.services` without a database.
+
+Each fake subclasses the abstract class it stands for (`screening.storage.abstract`), so a method
+the services need and the fake lacks fails at once. What is committed is kept; what is not is
+forgotten at rollback, as on a database: a use case that refuses must leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import replace
+from datetime import datetime
+
+from screening.bootstrap import App, Clock
+from screening.directory import Directory, load_directory
+from screening.errors import NotFound, StaleWrite
+from screening.model import IDENTIFIERS, Case
+from screening.settings import Settings
+from screening.storage import abstract
+
+
+class FakeCases(abstract.CaseRepository):
+    def __init__(self, store: dict):
+        self.store = store
+
+    def get(self, case_id: str) -> Case | None:
+        case = self.store.get(case_id)
+        return None if case is None else replace(case, events=[])
+
+    def find_by_identifiers(self, identifiers: dict[str, str]) -> list[Case]:
+        wanted = {k: v for k, v in identifiers.items() if k in IDENTIFIERS}
+        return [replace(c, events=[]) for c in self.store.values()
+                if any(getattr(c, k) == v for k, v in wanted.items())]
+
+    def add(self, case: Case) -> None:
+        self.store[case.id] = replace(case, events=[])
+
+    def save(self, case: Case) -> None:
+        if self.store[case.id].version != case.version:
+            raise StaleWrite(f"case {case.id} was changed by someone else meanwhile; read it again and retry")
+        case.version += 1
+        self.store[case.id] = replace(case, events=[])
+
+
+class FakeDeadlines(abstract.DeadlineRepository):
+    def __init__(self, store: dict):
+        self.store = store
+
+    def for_case(self, case_id: str) -> dict[str, dict]:
+        return {d.rule: {"rule": d.rule, "owner": d.owner, "starts": d.starts, "due": d.due, "status": d.status,
+                         "met_at": d.met_at, "attributed_to": d.attributed_to}
+                for d in self.store.get(case_id, [])}
+
+    def save(self, case_id: str, deadlines) -> None:
+        self.store[case_id] = list(deadlines)
+
+
+class FakeNotes(abstract.NoteRepository):
+    def __init__(self, store: list):
+        self.store = store
+
+    def add(self, case_id, kind, text, at, user_id) -> None:
+        self.store.append({"case_id": case_id, "kind": kind, "text": text, "at": at, "user_id": user_id})
+
+
+class FakeAlerts(abstract.AlertRepository):
+    def __init__(self, store: dict, ids):
+        self.store, self.ids = store, ids
+
+    def get(self, alert_id: int) -> dict | None:
+        return self.store.get(alert_id)
+
+    def raise_warning(self, case_id, rule, owner, due, now) -> int | None:
+        if any((a["case_id"], a["rule"], a["kind"], a["due"]) == (case_id, rule, "warning", due)
+               for a in self.store.values()):
+            return None
+        alert_id = next(self.ids)
+        self.store[alert_id] = {"id": alert_id, "case_id": case_id, "rule": rule, "kind": "warning", "owner": owner,
+                                "due": due, "raised_at": now, "acknowledged_at": None, "acknowledged_by": None}
+        return alert_id
+
+    def acknowledge(self, alert_id, user_id, at) -> None:
+        self.store[alert_id].update(acknowledged_at=at, acknowledged_by=user_id)
+
+
+class FakeDirectory(abstract.DirectoryRepository):
+    def __init__(self, state: dict):
+        self.state = state
+
+    @property
+    def directory(self) -> Directory:
+        return self.state["directory"]
+
+    def replace(self, directory) -> None:
+        self.state["directory"] = directory
+
+    def organisation(self, org_id: str) -> dict | None:
+        try:
+            org = self.directory.get(org_id)
+        except NotFound:
+            return None
+        return {"id": org.id, "kind": org.kind, "name": org.name, "municipality": org.municipality}
+
+    def get(self, org_id: str):
+        return self.directory.get(org_id)
+
+    def municipality(self, name: str) -> str:
+        return self.directory.municipality(name)
+
+    def default_health_centre(self, municipality: str):
+        return self.directory.default_health_centre(municipality)
+
+    def region_id(self) -> str:
+        return self.directory.region_id
+
+    def user(self, user_id: str) -> dict | None:
+        return self.state["users"].get(user_id)
+
+    def actor(self, user_id: str) -> dict | None:
+        user = self.user(user_id)
+        if user is None:
+            return None
+        org = self.directory.get(user["org_id"])
+        return {**user, "kind": org.kind, "municipality": org.municipality}
+
+    def any_user(self) -> bool:
+        return bool(self.state["users"])
+
+    def add_user(self, user_id: str, role: str, org_id: str) -> None:
+        self.state["users"][user_id] = {"id": user_id, "role": role, "org_id": org_id}
+
+
+class FakeAudit(abstract.AuditLog):
+    def __init__(self, store: list):
+        self.store = store
+
+    def record(self, entry) -> None:
+        self.store.append(entry)
+
+
+class FakeBookings(abstract.BookingRepository):
+    def __init__(self, store: dict):
+        self.store = store
+
+    def lock_centre(self, health_centre_id: str) -> None:
+        pass  # one process, one unit of work at a time
+
+    def overlapping(self, health_centre_id, starts, ends, *, besides=None):
+        return sorted((b["starts"], b["ends"]) for key, b in self.store.items()
+                      if b["health_centre_id"] == health_centre_id and b["status"] == "booked" and key != besides
+                      and b["starts"] < ends and b["ends"] > starts)
+
+    def get(self, case_id: str, kind: str) -> dict | None:
+        return self.store.get((case_id, kind))
+
+    def put(self, booking: dict) -> None:
+        self.store[(booking["case_id"], booking["kind"])] = dict(booking)
+
+    def cancel(self, case_id, kinds, at, after=None) -> None:
+        for kind in kinds:
+            booking = self.store.get((case_id, kind))
+            if booking and booking["status"] == "booked" and (after is None or booking["starts"] > after):
+                booking.update(status="cancelled", sequence=booking["sequence"] + 1, updated_at=at)
+
+
+class FakeOutbox(abstract.Outbox):
+    def __init__(self, store: dict):
+        self.store = store
+
+    def queue(self, key, topic, now, *, case_id=None, ref=None, payload=None) -> None:
+        self.queue_many([{"key": key, "topic": topic, "case_id": case_id, "ref": ref, "payload": payload}], now)
+
+    def queue_many(self, messages: list[dict], now: datetime) -> None:
+        for message in messages:
+            self.store.setdefault(message["key"], {"case_id": None, "ref": None, "payload": None, **message,
+                                                   "created_at": now})
+
+
+class FakeUnitOfWork(abstract.UnitOfWork):
+    """The committed state lives in `self.committed`; each `with` works on a copy of it."""
+
+    def __init__(self, directory: Directory | None = None):
+        self.committed = {"directory": directory or load_directory(None), "users": {}, "cases": {}, "deadlines": {},
+                          "notes": [], "alerts": {}, "audit": [], "bookings": {}, "outbox": {}}
+        self.alert_ids = itertools.count(1)
+        self.commits = 0
+        self._begin()
+
+    def _begin(self) -> None:
+        directory = self.committed["directory"]  # immutable: shared, not copied
+        self.state = {**copy.deepcopy({k: v for k, v in self.committed.items() if k != "directory"}),
+                      "directory": directory}
+        s = self.state
+        self.cases, self.deadlines, self.notes = FakeCases(s["cases"]), FakeDeadlines(s["deadlines"]), FakeNotes(s["notes"])
+        self.alerts, self.directory = FakeAlerts(s["alerts"], self.alert_ids), FakeDirectory(s)
+        self.audit, self.bookings, self.outbox = FakeAudit(s["audit"]), FakeBookings(s["bookings"]), FakeOutbox(s["outbox"])
+
+    def __enter__(self) -> "FakeUnitOfWork":
+        self._begin()
+        return self
+
+    def commit(self) -> None:
+        self.committed = self.state
+        self.commits += 1
+        self._begin()
+
+    def rollback(self) -> None:
+        self._begin()
+
+
+def fake_app(uow: FakeUnitOfWork, now: datetime, env: dict | None = None) -> App:
+    """An App whose units of work are `uow`, at the fixed time `now` (the real time too)."""
+    return App("sqlite:///:fake:", Settings(env or {}), Clock(now, lambda: now), unit_of_work=lambda: uow)

@@ -1,0 +1,244 @@
+"""The use cases of the service layer on the in-memory unit of work: no database.
+
+Every child, name and number is invented. The clock is injected: Monday 2026-11-23 10:00.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from screening.clock import STOCKHOLM
+from screening.errors import BadInput, NotFound, Refused, StaleWrite
+from screening.model import Actor
+from screening.services import users
+from screening.services.alerts import acknowledge_in
+from screening.services.bookings import book_in
+from screening.services.events import record_event
+from screening.services.registration import Registration, register_in
+from screening.services.users import store_directory
+from tests.fakes import FakeUnitOfWork, fake_app
+from workflows.events import EVENTS
+from workflows.policy import Policy
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)
+POLICY = Policy.default()
+RECEPTION = Actor("ostersund-reception", "reception", "ostersund-reception", "reception_unit", "Östersund")
+OTHER_RECEPTION = Actor("krokom-reception", "reception", "krokom-reception", "reception_unit", "Krokom")
+HC = Actor("hc-lugnvik", "health_centre", "hc-lugnvik", "health_centre", "Östersund")
+SCHOOL = Actor("ostersund-school-norrby", "school", "ostersund-school-norrby", "school", "Östersund")
+PRESCHOOL = Actor("ostersund-preschool-solrosen", "preschool", "ostersund-preschool-solrosen", "preschool",
+                  "Östersund")
+SCHOOL_HEALTH = Actor("ostersund-school-health", "school_health", "ostersund-school-health", "school_health",
+                      "Östersund")
+BVC = Actor("ostersund-bvc", "bvc", "ostersund-bvc", "bvc", "Östersund")
+COORDINATOR = Actor("region-coordinator", "coordinator", "region-coordinator", "coordinator", "Östersund")
+ADMIN = Actor("admin", "admin", "region-coordinator", "coordinator", "Östersund")
+EVERYONE = (RECEPTION, HC, SCHOOL, PRESCHOOL, SCHOOL_HEALTH, BVC, COORDINATOR, ADMIN)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    fake = FakeUnitOfWork()
+    with fake:
+        store_directory(fake, fake.state["directory"], demo_users=True)
+    return fake
+
+
+def register(uow, actor=RECEPTION, **given) -> str:
+    reg = Registration(**{"birth_date": date(2017, 4, 2), "municipality": "Östersund", "notice_at": NOW,
+                          "school": "ostersund-school-norrby", "preschool": "ostersund-preschool-solrosen", **given})
+    with uow:
+        case_id, _ = register_in(uow, actor, reg, now=NOW, recorded_at=NOW, policy=POLICY)
+    return case_id
+
+
+def event(uow, actor, case_id, name, at=NOW, **params):
+    with uow:
+        return record_event(uow, actor, case_id, name, params, policy=POLICY, now=at, recorded_at=at)
+
+
+def unchanged(uow, act) -> None:
+    """`act` raises, and nothing it did was committed."""
+    before, commits = repr(uow.committed), uow.commits
+    with pytest.raises((Refused, BadInput)):
+        act()
+    assert (repr(uow.committed), uow.commits) == (before, commits)
+
+
+def test_a_registered_notice_is_a_case_with_its_clock_running_and_an_audit_row(uow):
+    case_id = register(uow, dossier="12-345678")
+    case = uow.committed["cases"][case_id]
+    assert (case.municipality, case.health_state, case.dossier) == ("Östersund", "registered", "12345678")
+    assert case.health_centre_id == "hc-lugnvik"  # the municipality's default health centre
+    assert [d.rule for d in uow.committed["deadlines"][case_id]] == ["notify_parties", "turns_18"]
+    [entry] = uow.committed["audit"]
+    assert (entry.case_id, entry.event, entry.user_id) == (case_id, "register", RECEPTION.user_id)
+
+
+def test_a_notice_with_a_known_dossier_number_attaches_to_its_case(uow):
+    first = register(uow, dossier="12-345678")
+    reg = Registration(birth_date=date(2017, 4, 2), municipality="Östersund", notice_at=NOW, dossier="12345678",
+                       personnummer="20170402-2381")
+    with uow:
+        again, attached = register_in(uow, RECEPTION, reg, now=NOW, recorded_at=NOW, policy=POLICY)
+    assert (again, attached) == (first, True)
+    assert len(uow.committed["cases"]) == 1
+    assert uow.committed["cases"][first].personnummer == "201704022381"
+
+
+@pytest.mark.parametrize("actor", [HC, SCHOOL, COORDINATOR, ADMIN])
+def test_only_the_reception_unit_registers_and_a_refusal_writes_nothing(uow, actor):
+    unchanged(uow, lambda: register(uow, actor))
+
+
+def test_a_reception_unit_registers_its_own_municipality_only(uow):
+    unchanged(uow, lambda: register(uow, OTHER_RECEPTION))
+
+
+def test_a_birth_date_in_the_future_is_bad_input_in_the_domain_words(uow):
+    with pytest.raises(BadInput, match="^the birth date is in the future$"):
+        register(uow, birth_date=date(2027, 1, 1))
+
+
+def test_notifying_the_parties_queues_the_arrival_notices_with_the_event(uow):
+    case_id = register(uow)
+    case = event(uow, RECEPTION, case_id, "notify_parties")
+    assert case.health_state == "parties_notified"
+    parties = sorted(m["payload"]["party"] for m in uow.committed["outbox"].values())
+    assert parties == ["health_centre", "preschool", "school"]  # step 2: the same day
+    assert "book_health_conversation" in {d.rule for d in uow.committed["deadlines"][case_id]}
+
+
+def test_an_event_in_the_future_or_before_the_notice_is_bad_input(uow):
+    case_id = register(uow)
+    with uow, pytest.raises(BadInput, match="in the future"):
+        record_event(uow, RECEPTION, case_id, "notify_parties", {}, policy=POLICY, now=NOW, recorded_at=NOW,
+                     at=NOW + timedelta(minutes=1))
+    with uow, pytest.raises(BadInput, match="before the arrival notice"):
+        record_event(uow, RECEPTION, case_id, "notify_parties", {}, policy=POLICY, now=NOW, recorded_at=NOW,
+                     at=NOW - timedelta(days=1))
+
+
+def test_an_event_on_a_version_read_before_another_change_is_a_conflict(uow):
+    case_id = register(uow)
+    read = uow.committed["cases"][case_id].version
+    event(uow, RECEPTION, case_id, "notify_parties")
+    with uow, pytest.raises(StaleWrite):
+        record_event(uow, HC, case_id, "book_health_conversation", {"start": "2026-11-25T09:00"}, policy=POLICY,
+                     now=NOW, recorded_at=NOW, expected_version=read)
+
+
+def test_a_medical_note_is_stored_apart_and_never_in_the_audit_detail(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    event(uow, HC, case_id, "book_health_conversation", start="2026-11-24T09:00")
+    event(uow, HC, case_id, "hold_health_conversation", at=NOW + timedelta(days=1))
+    event(uow, HC, case_id, "record_results", at=NOW + timedelta(days=8), obstacle="yes", note="MARKER-tb-positive")
+    assert [n["text"] for n in uow.committed["notes"]] == ["MARKER-tb-positive"]
+    details = [entry.detail for entry in uow.committed["audit"]]
+    assert {"obstacle": "yes"} in details and "MARKER" not in repr(details)
+    assert "MARKER" not in repr(uow.committed["outbox"])
+
+
+def test_booking_takes_the_earliest_free_time_and_queues_the_calendar_entry(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    with uow:
+        booked = book_in(uow, HC, case_id, "conversation", None, policy=POLICY, now=NOW, recorded_at=NOW)
+    assert booked["in_time"] and NOW <= booked["start"] <= booked["due"]
+    stored = uow.committed["bookings"][(case_id, "conversation")]
+    assert (stored["starts"], stored["sequence"], stored["status"]) == (booked["start"], 0, "booked")
+    assert any(key.startswith("calendar:") for key in uow.committed["outbox"])
+    assert uow.committed["cases"][case_id].health_state == "conversation_booked"
+
+
+def test_a_booking_after_the_deadline_warns_the_health_centre_at_once(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    late = datetime(2026, 12, 14, 9, 0, tzinfo=STOCKHOLM)  # the deadline is the end of Monday 2026-11-30
+    with uow:
+        booked = book_in(uow, HC, case_id, "conversation", late, policy=POLICY, now=NOW, recorded_at=NOW)
+    assert not booked["in_time"]
+    [alert] = uow.committed["alerts"].values()
+    assert (alert["kind"], alert["rule"], alert["owner"]) == ("warning", "book_health_conversation", "health_centre")
+    assert f"alert:{alert['id']}:1" in uow.committed["outbox"]
+
+
+def test_an_alert_is_acknowledged_by_its_party_and_unknown_to_others(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    with uow:
+        book_in(uow, HC, case_id, "conversation", datetime(2026, 12, 14, 9, tzinfo=STOCKHOLM), policy=POLICY,
+                now=NOW, recorded_at=NOW)
+    [alert_id] = uow.committed["alerts"]
+    with uow, pytest.raises(NotFound):
+        acknowledge_in(uow, SCHOOL, alert_id, now=NOW, recorded_at=NOW)  # not the school's alert
+    with uow:
+        acknowledge_in(uow, HC, alert_id, now=NOW, recorded_at=NOW)
+    assert uow.committed["alerts"][alert_id]["acknowledged_by"] == HC.user_id
+
+
+def test_the_first_user_needs_no_admin_and_every_later_one_does():
+    uow = FakeUnitOfWork()
+    app = fake_app(uow, NOW)
+    assert users.add_user(app, None, "anna-admin", "admin", "region-coordinator")["role"] == "admin"
+    with pytest.raises(NotFound):
+        users.add_user(app, None, "bo", "health_centre", "hc-lugnvik")
+    users.add_user(app, "anna-admin", "bo", "health_centre", "hc-lugnvik")
+    with pytest.raises(Refused, match="may not add or list users"):
+        users.add_user(app, "bo", "cilla", "health_centre", "hc-lugnvik")
+    with pytest.raises(NotFound, match="unknown user"):
+        users.add_user(app, "nobody", "cilla", "health_centre", "hc-lugnvik")
+    with pytest.raises(BadInput, match="does not fit"):
+        users.add_user(app, "anna-admin", "cilla", "reception", "hc-lugnvik")
+    assert set(uow.committed["users"]) == {"anna-admin", "bo"}
+
+
+# --- who may do what: the contract's table (cli.md), every (role, event) pair ------------------
+
+CONTRACT = {  # ../shared/contract/cli.md, "Who may do what", written out here, not read from the code
+    **dict.fromkeys(("notify_parties", "change_arrival", "verify_previous_screening", "move_out"), {"reception"}),
+    **dict.fromkeys(("book_health_conversation", "cancel_booking", "hold_health_conversation", "record_results",
+                     "inform_family", "inform_reception", "record_consent", "share_with_school_health",
+                     "book_examination", "hold_examination"), {"health_centre"}),
+    "decline": {"health_centre", "reception"},
+    "close": {"reception", "coordinator"},
+    **dict.fromkeys(("invite_intro_meeting", "hold_intro_meeting", "make_intro_plan", "start_with_adaptations",
+                     "postpone_start"), {"school", "preschool"}),
+    "start_school": {"school"},
+    "start_preschool": {"preschool"},
+    "request_records": {"school_health"},
+    **dict.fromkeys(("assess_vaccinations", "make_vaccination_plan", "give_catch_up_dose", "complete_vaccinations"),
+                    {"bvc", "school_health"}),
+}
+NOT_YET = {"update_details"}  # in the contract, not yet in the product: its issue adds it to EVENTS
+
+
+def test_the_contract_table_names_exactly_the_events_of_the_product():
+    assert set(CONTRACT) == set(EVENTS) - NOT_YET
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT))
+@pytest.mark.parametrize("actor", EVERYONE, ids=lambda a: a.role)
+def test_each_role_may_apply_exactly_the_events_the_contract_gives_it(uow, actor, name):
+    """A role outside the table is refused for its role, whatever the case's state, and writes
+    nothing; a role in it is never refused for its role (the state may still refuse the event)."""
+    case_id = register(uow)
+    before, commits = repr(uow.committed), uow.commits
+    try:
+        event(uow, actor, case_id, name, **VALUES.get(name, {}))
+    except (Refused, BadInput) as refusal:
+        refused_for_role = f"the role '{actor.role}' may not {name}" in refusal.message
+        assert refused_for_role == (actor.role not in CONTRACT[name]), refusal.message
+        assert (repr(uow.committed), uow.commits) == (before, commits)
+    else:
+        assert actor.role in CONTRACT[name]
+
+
+VALUES = {"verify_previous_screening": {"done": "no"}, "change_arrival": {"arrival": "2026-12-01"},
+          "book_health_conversation": {"start": "2026-11-24T09:00"}, "book_examination": {"start": "2026-11-24T09:00"},
+          "record_results": {"obstacle": "no"}, "record_consent": {"given_by": "guardian", "scope": "school_health"},
+          "start_with_adaptations": {"reason": "x"}, "postpone_start": {"reason": "x"},
+          "assess_vaccinations": {"status": "missing"}, "give_catch_up_dose": {"vaccine": "x"}}

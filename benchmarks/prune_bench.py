@@ -39,7 +39,8 @@ def fill(url: str, n: int, now: datetime) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from notifications.outbox import KEEP_SENT, prune
+    from notifications.outbox import prune
+    from screening.settings import KEEP_SENT
     from screening.clock import STOCKHOLM
     from screening.storage import db, migrate
     from screening.storage.unit_of_work import SqlUnitOfWork

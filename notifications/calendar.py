@@ -154,32 +154,20 @@ def invitation(appointment: Appointment, centre: Organisation, *, attendees: Seq
     return vcalendar([event], method=method).to_ical()
 
 
-# Of the case only what the calendar shows: its id, its name to make initials of, and its
-# municipality for who escorts the child. Never its identity numbers or notes.
-_APPOINTMENTS = (
-    "SELECT b.uid, b.sequence, b.kind, b.status, b.starts, b.ends, b.interpreter, b.updated_at, "
-    "c.id AS case_id, c.name, c.municipality "
-    "FROM booking b JOIN screening_case c ON c.id = b.case_id ")
+def centre_appointments(bookings, health_centre_id: str) -> list[Appointment]:
+    """A health centre's bookings, booked and cancelled, by start (`bookings`: the unit of work's)."""
+    return [Appointment.from_row(row) for row in bookings.appointments(health_centre_id)]
 
 
-def centre_appointments(conn, health_centre_id: str) -> list[Appointment]:
-    """A health centre's bookings, booked and cancelled, by start."""
-    rows = conn.all(_APPOINTMENTS + "WHERE b.health_centre_id = :hc ORDER BY b.starts, b.uid",
-                    {"hc": health_centre_id})
-    return [Appointment.from_row(row) for row in rows]
-
-
-def case_appointment(conn, case_id: str, kind: str) -> Appointment | None:
+def case_appointment(bookings, case_id: str, kind: str) -> Appointment | None:
     """A case's booking of a kind, for its invitation; None if never booked."""
-    row = conn.one(_APPOINTMENTS + "WHERE b.case_id = :case_id AND b.kind = :kind",
-                   {"case_id": case_id, "kind": kind})
+    row = bookings.appointment(case_id, kind)
     return None if row is None else Appointment.from_row(row)
 
 
-def centre_feed(conn, directory, health_centre_id: str) -> bytes:
-    """The feed of one health centre straight from the database (`screening calendar export`);
-    `directory` is anything with `get(id)`: the stored directory's repository or a `Directory`."""
-    centre = directory.get(health_centre_id)
+def centre_feed(uow, health_centre_id: str) -> bytes:
+    """The feed of one health centre straight from the database (`calendar export`)."""
+    centre = uow.directory.get(health_centre_id)
     if centre.kind != "health_centre":
         raise BadInput(f"'{health_centre_id}' is not a health centre")
-    return feed(centre_appointments(conn, centre.id), centre)
+    return feed(centre_appointments(uow.bookings, centre.id), centre)

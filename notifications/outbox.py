@@ -72,22 +72,21 @@ def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = N
         if row is None:
             break
         try:
-            delivered = _deliver(uow.conn, directory, row, templates, channel, publishers)
+            delivered = _deliver(uow, directory, row, templates, channel, publishers)
         except Exception as error:  # noqa: BLE001 - every failure is the message's, recorded on it
-            _failed(uow.conn, row, error, now)
+            _failed(uow, row, error, now)
         else:
-            uow.conn.execute("UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL WHERE id = :id",
-                             {"id": row["id"], "now": uow.conn.timestamp(now)})
+            uow.outbox.sent(row["id"], now)
             sent += delivered
         uow.commit()
     return sent
 
 
-def _deliver(conn, directory, row: dict, templates: Templates, channel, publishers) -> bool:
+def _deliver(uow, directory, row: dict, templates: Templates, channel, publishers) -> bool:
     """Send or publish the message; False when there was nothing to do (a centre without a calendar)."""
     if row["topic"] == "calendar":
-        return _publish(conn, directory, row, publishers.get())
-    channel.send(_message(conn, directory, row, templates))
+        return _publish(uow, directory, row, publishers.get())
+    channel.send(_message(uow, directory, row, templates))
     return True
 
 
@@ -106,7 +105,7 @@ class _Publishers:
         return self.publisher
 
 
-def _publish(conn, directory, row: dict, publisher) -> bool:
+def _publish(uow, directory, row: dict, publisher) -> bool:
     """The booking as it stands now, whatever SEQUENCE the message was queued for: a retried or late
     message then never puts an older version back. A centre without a CalDAV calendar is skipped, and
     the message is marked sent but not counted as sent (nothing to do; configuring a centre later does not
@@ -114,38 +113,29 @@ def _publish(conn, directory, row: dict, publisher) -> bool:
     from notifications.calendar import case_appointment
 
     payload = json.loads(row["payload"]) if row["payload"] else {}
-    appointment = case_appointment(conn, row["case_id"], payload["kind"])
+    appointment = case_appointment(uow.bookings, row["case_id"], payload["kind"])
     if appointment is None:
         raise Undeliverable(f"no {payload['kind']} booking for case {row['case_id']}")
-    centre_id = conn.scalar("SELECT health_centre_id FROM booking WHERE case_id = :case_id AND kind = :kind",
-                            {"case_id": row["case_id"], "kind": payload["kind"]})
+    centre_id = uow.bookings.get(row["case_id"], payload["kind"])["health_centre_id"]
     return publisher.publish(appointment, directory.get(centre_id))
 
 
 def _claim(uow, now: datetime) -> dict | None:
     """The oldest due message, leased to this dispatcher (committed at once: another one skips it)."""
-    stamp = uow.conn.timestamp
-    due = "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-    rows = uow.conn.all(
-        f"UPDATE outbox SET next_attempt_at = :lease, attempts = attempts + 1 WHERE {due} AND id = "
-        f"(SELECT id FROM outbox WHERE {due} ORDER BY id LIMIT 1) RETURNING id, key, topic, ref, case_id, payload, "
-        "attempts", {"now": stamp(now), "lease": stamp(now + LEASE)})
+    row = uow.outbox.claim(now, now + LEASE)
     uow.commit()
-    if not rows:
-        due_left = uow.conn.scalar(f"SELECT COUNT(*) FROM outbox WHERE {due}", {"now": stamp(now)})
-        return None if not due_left else _claim(uow, now)  # another dispatcher took that one first
-    return rows[0]
+    if row is None and uow.outbox.any_due(now):
+        return _claim(uow, now)  # another dispatcher took that one first
+    return row
 
 
-def _failed(conn, row: dict, error: Exception, now: datetime) -> None:
+def _failed(uow, row: dict, error: Exception, now: datetime) -> None:
     reason = _reason(error)
     if getattr(error, "permanent", False) or row["attempts"] >= MAX_ATTEMPTS:
-        conn.execute("UPDATE outbox SET status = 'dead', next_attempt_at = NULL, last_error = :reason WHERE id = :id",
-                     {"id": row["id"], "reason": reason})
+        uow.outbox.dead(row["id"], reason)
         return
     wait = min(FIRST_RETRY * 2 ** (row["attempts"] - 1), LONGEST_WAIT)
-    conn.execute("UPDATE outbox SET next_attempt_at = :later, last_error = :reason WHERE id = :id",
-                 {"id": row["id"], "reason": reason, "later": conn.timestamp(now + wait)})
+    uow.outbox.retry_at(row["id"], now + wait, reason)
 
 
 def _reason(error: Exception) -> str:
@@ -154,35 +144,34 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {text}"[:300]
 
 
-def _message(conn, directory, row: dict, templates: Templates):
+def _message(uow, directory, row: dict, templates: Templates):
     from notifications.messages import alert_message, digest_message, event_message
 
     payload = json.loads(row["payload"]) if row["payload"] else {}
     if row["topic"] == "digest":
         return digest_message(row["key"], payload, _addresses(tuple(party_addresses(directory, {}, "coordinator")),
                                                                "coordinator"), templates)
-    case = conn.one("SELECT id, municipality, unaccompanied, health_centre_id, school_id, preschool_id "
-                    "FROM screening_case WHERE id = :id", {"id": row["case_id"] or _alert_case(conn, row["ref"])})
-    if row["topic"] == "alert":
-        alert = conn.one("SELECT * FROM alert WHERE id = :id", {"id": row["ref"]})
-        alert["due"] = clock.from_db(alert["due"])
+    alert = uow.alerts.get(row["ref"]) if row["topic"] == "alert" else None
+    case = uow.cases.contacts(row["case_id"] or alert["case_id"])
+    if alert is not None:
+        alert = {**alert, "due": clock.from_db(alert["due"])}
         return alert_message(row["key"], alert, _addresses(recipients(directory, case, alert), alert["owner"]), templates)
     party = payload["party"]
     to = _addresses(tuple(party_addresses(directory, case, party)), party)
-    return event_message(row["key"], payload, to, templates, _invitation(conn, directory, case, payload, to))
+    return event_message(row["key"], payload, to, templates, _invitation(uow, directory, case, payload, to))
 
 
 INVITING = {"conversation_booked": "conversation", "booking_cancelled": "conversation"}  # template -> booking kind
 
 
-def _invitation(conn, directory, case: dict, payload: dict, to: tuple[str, ...]) -> tuple:
+def _invitation(uow, directory, case: dict, payload: dict, to: tuple[str, ...]) -> tuple:
     """A booking's message carries the appointment as it stands now (iTIP REQUEST, or CANCEL once
     cancelled), so that the receiver's calendar follows it."""
     from notifications.calendar import case_appointment, invitation
     from notifications.messages import Attachment
 
     kind = INVITING.get(payload["template"])
-    appointment = case_appointment(conn, case["id"], kind) if kind else None
+    appointment = case_appointment(uow.bookings, case["id"], kind) if kind else None
     if appointment is None:
         return ()
     method = "CANCEL" if appointment.status == "cancelled" else "REQUEST"
@@ -190,25 +179,10 @@ def _invitation(conn, directory, case: dict, payload: dict, to: tuple[str, ...])
     return (Attachment("invite.ics", f"text/calendar; method={method}; charset=UTF-8", data),)
 
 
-def _alert_case(conn, alert_id: int) -> str:
-    return conn.scalar("SELECT case_id FROM alert WHERE id = :id", {"id": alert_id})
-
-
 def _addresses(found: tuple[str, ...], party: str) -> tuple[str, ...]:
     if not found:
         raise Undeliverable(f"no e-mail address for the {party.replace('_', ' ')} in the directory")
     return found
-
-
-def listing(conn, status: str | None = None) -> list[dict]:
-    """The outbox as a coordinator follows it: what, for which case, where it stands; never the text."""
-    where = "WHERE status = :status" if status else ""
-    rows = conn.all(f"SELECT id, key, topic, case_id, status, attempts, created_at, next_attempt_at, sent_at, "
-                    f"last_error FROM outbox {where} ORDER BY id", {"status": status} if status else {})
-    for row in rows:
-        for name in ("created_at", "next_attempt_at", "sent_at"):
-            row[name] = clock.from_db(row[name])
-    return rows
 
 
 PRUNE_BATCH = 5_000  # rows a transaction: a writer never waits long behind the pruning
@@ -220,25 +194,21 @@ def prune(uow, now: datetime, keep: timedelta) -> int:
     A sent row is kept only so that its key is not queued twice, and every key names a version, an
     alert's raising, a booking's sequence or a day: none is queued again after two days. Queued and
     dead messages are never pruned. The audit trail, not the outbox, is the record of what happened."""
-    cutoff = uow.conn.timestamp(now - keep)
     pruned = 0
     while True:
-        done = uow.conn.execute(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < :cutoff "
-            "ORDER BY id LIMIT :batch)", {"cutoff": cutoff, "batch": PRUNE_BATCH}).rowcount
+        done = uow.outbox.prune_batch(now - keep, PRUNE_BATCH)
         uow.commit()
         pruned += done
         if done < PRUNE_BATCH:
             return pruned
 
 
-def retry(conn, message_id: int) -> None:
+def retry(uow, message_id: int) -> None:
     """A dead message queued again, with all its attempts before it (after the cause was fixed)."""
     in_range = 0 < message_id < 2**63  # ids are 64-bit: none beyond
-    row = conn.one("SELECT status FROM outbox WHERE id = :id", {"id": message_id}) if in_range else None
-    if row is None:
+    status = uow.outbox.status(message_id) if in_range else None
+    if status is None:
         raise NotFound(f"unknown message '{message_id}'")
-    if row["status"] != "dead":
-        raise Refused(f"message {message_id} is {row['status']}: only a dead message is retried")
-    conn.execute("UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = NULL WHERE id = :id",
-                 {"id": message_id})
+    if status != "dead":
+        raise Refused(f"message {message_id} is {status}: only a dead message is retried")
+    uow.outbox.requeue(message_id)

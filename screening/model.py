@@ -106,6 +106,19 @@ class Case:
         return added
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit trail: who did or read what, to which case, when (and when recorded)."""
+
+    case_id: str | None
+    action: str
+    event: str | None
+    at: datetime
+    recorded_at: datetime
+    user_id: str  # the organisation is the user's (a user never changes organisation)
+    detail: dict | None = None
+
+
 class IdentityConflict(Exception):
     pass
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 from dataclasses import replace
 from datetime import datetime
 
@@ -35,6 +36,11 @@ class FakeCases(abstract.CaseRepository):
 
     def add(self, case: Case) -> None:
         self.store[case.id] = replace(case, events=[])
+
+    def contacts(self, case_id: str) -> dict | None:
+        case = self.store.get(case_id)
+        return None if case is None else {name: getattr(case, name) for name in (
+            "id", "municipality", "unaccompanied", "health_centre_id", "school_id", "preschool_id")}
 
     def save(self, case: Case) -> None:
         if self.store[case.id].version != case.version:
@@ -92,6 +98,9 @@ class FakeDirectory(abstract.DirectoryRepository):
     def directory(self) -> Directory:
         return self.state["directory"]
 
+    def load(self) -> Directory:
+        return self.directory
+
     def replace(self, directory) -> None:
         self.state["directory"] = directory
 
@@ -140,8 +149,15 @@ class FakeAudit(abstract.AuditLog):
 
 
 class FakeBookings(abstract.BookingRepository):
-    def __init__(self, store: dict):
-        self.store = store
+    def __init__(self, store: dict, cases: dict):
+        self.store, self.cases = store, cases
+
+    def _shown(self, booking: dict) -> dict:
+        """As a calendar shows it: the booking with its case's id, name and municipality."""
+        case = self.cases[booking["case_id"]]
+        return {**{k: booking[k] for k in ("uid", "sequence", "kind", "status", "starts", "ends", "interpreter",
+                                           "updated_at", "case_id")},
+                "name": case.name, "municipality": case.municipality}
 
     def lock_centre(self, health_centre_id: str) -> None:
         pass  # one process, one unit of work at a time
@@ -157,6 +173,14 @@ class FakeBookings(abstract.BookingRepository):
     def put(self, booking: dict) -> None:
         self.store[(booking["case_id"], booking["kind"])] = dict(booking)
 
+    def appointments(self, health_centre_id: str) -> list[dict]:
+        return [self._shown(b) for b in sorted(self.store.values(), key=lambda b: (b["starts"], b["uid"]))
+                if b["health_centre_id"] == health_centre_id]
+
+    def appointment(self, case_id: str, kind: str) -> dict | None:
+        booking = self.store.get((case_id, kind))
+        return None if booking is None else self._shown(booking)
+
     def cancel(self, case_id, kinds, at, after=None) -> None:
         for kind in kinds:
             booking = self.store.get((case_id, kind))
@@ -165,6 +189,8 @@ class FakeBookings(abstract.BookingRepository):
 
 
 class FakeOutbox(abstract.Outbox):
+    """Messages by key; each gets an id in the order queued."""
+
     def __init__(self, store: dict):
         self.store = store
 
@@ -173,8 +199,53 @@ class FakeOutbox(abstract.Outbox):
 
     def queue_many(self, messages: list[dict], now: datetime) -> None:
         for message in messages:
-            self.store.setdefault(message["key"], {"case_id": None, "ref": None, "payload": None, **message,
-                                                   "created_at": now})
+            self.store.setdefault(message["key"], {
+                "id": len(self.store) + 1, "case_id": None, "ref": None, **message,
+                "payload": json.dumps(message["payload"]) if message.get("payload") is not None else None,
+                "created_at": now, "status": "queued", "attempts": 0, "next_attempt_at": None, "sent_at": None,
+                "last_error": None})
+
+    def _by_id(self, message_id: int) -> dict | None:
+        return next((m for m in self.store.values() if m["id"] == message_id), None)
+
+    def _due(self, now: datetime) -> list[dict]:
+        return sorted((m for m in self.store.values() if m["status"] == "queued"
+                       and (m["next_attempt_at"] is None or m["next_attempt_at"] <= now)), key=lambda m: m["id"])
+
+    def claim(self, now, lease_until) -> dict | None:
+        due = self._due(now)
+        if not due:
+            return None
+        due[0].update(next_attempt_at=lease_until, attempts=due[0]["attempts"] + 1)
+        return dict(due[0])
+
+    def any_due(self, now) -> bool:
+        return bool(self._due(now))
+
+    def sent(self, message_id, now) -> None:
+        self._by_id(message_id).update(status="sent", sent_at=now, last_error=None)
+
+    def dead(self, message_id, reason) -> None:
+        self._by_id(message_id).update(status="dead", next_attempt_at=None, last_error=reason)
+
+    def retry_at(self, message_id, when, reason) -> None:
+        self._by_id(message_id).update(next_attempt_at=when, last_error=reason)
+
+    def listing(self, status=None) -> list[dict]:
+        return sorted((dict(m) for m in self.store.values() if status in (None, m["status"])), key=lambda m: m["id"])
+
+    def status(self, message_id) -> str | None:
+        message = self._by_id(message_id)
+        return None if message is None else message["status"]
+
+    def requeue(self, message_id) -> None:
+        self._by_id(message_id).update(status="queued", attempts=0, next_attempt_at=None)
+
+    def prune_batch(self, cutoff, batch) -> int:
+        old = [key for key, m in self.store.items() if m["status"] == "sent" and m["sent_at"] < cutoff][:batch]
+        for key in old:
+            del self.store[key]
+        return len(old)
 
 
 class FakeUnitOfWork(abstract.UnitOfWork):
@@ -194,7 +265,7 @@ class FakeUnitOfWork(abstract.UnitOfWork):
         s = self.state
         self.cases, self.deadlines, self.notes = FakeCases(s["cases"]), FakeDeadlines(s["deadlines"]), FakeNotes(s["notes"])
         self.alerts, self.directory = FakeAlerts(s["alerts"], self.alert_ids), FakeDirectory(s)
-        self.audit, self.bookings, self.outbox = FakeAudit(s["audit"]), FakeBookings(s["bookings"]), FakeOutbox(s["outbox"])
+        self.audit, self.bookings, self.outbox = FakeAudit(s["audit"]), FakeBookings(s["bookings"], s["cases"]), FakeOutbox(s["outbox"])
 
     def __enter__(self) -> "FakeUnitOfWork":
         self._begin()

@@ -23,7 +23,7 @@ def digest(conn, rules: dict, now: datetime, since: datetime | None = None) -> d
         f"WHERE a.kind = 'breach' AND d.due = a.due AND d.due < :now AND {owed} "  # still not done, still owed
         "GROUP BY c.municipality, c.health_centre_id ORDER BY c.municipality, c.health_centre_id",
         {"since": conn.timestamp(since), "now": conn.timestamp(now)})
-    from screening.storage.repository import SqlOutbox
+    from screening.storage.outbox import SqlOutbox
 
     day = clock.local_date(now).isoformat()
     groups = [{**g, "new": int(g["new"] or 0), "still_open": int(g["still_open"])} for g in groups]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from screening.storage.codec import alerts_from_db
-from screening.storage.repository import SqlOutbox
+from screening.storage.outbox import SqlOutbox
 from workflows.deadlines import still_owed_sql
 
 RERAISE_AFTER = timedelta(days=7)

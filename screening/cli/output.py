@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
-
-from screening.errors import BadInput, one_line
 
 
 class Output:
@@ -24,6 +20,8 @@ class Output:
             human()
 
     def json(self, data) -> None:
+        import json
+
         sys.stdout.write(json.dumps(data, ensure_ascii=narrow_stdout(), default=str) + "\n")
 
     def json_list(self, items) -> None:
@@ -31,6 +29,8 @@ class Output:
         is made before anything is written, so a refusal or bad input (found before the first case)
         still leaves stdout to the error document. A failure later (the database gone mid-list)
         leaves the array unended, the error on stderr and a non-zero exit."""
+        import json
+
         ascii_only = narrow_stdout()
         items = iter(items)
         first = next(items, None)
@@ -57,10 +57,13 @@ class Output:
     def fail(self, code: str, message: str, exit_code: int) -> int:
         """One line on stderr (and with `--json` the error document on stdout); the exit code."""
         from screening.cli.render import console
+        from screening.errors import one_line
 
         console.cache_clear()  # a write that failed leaves rich's buffer full: the next command starts afresh
         message = one_line(message)  # usage errors quote what was typed: a newline or an undecodable byte in it
         if self.as_json and not self.streaming:
+            import json
+
             error = {"error": {"code": code, "message": message}}
             sys.stdout.write(json.dumps(error, ensure_ascii=narrow_stdout()) + "\n")
         sys.stderr.write(f"screening: {message}\n")
@@ -79,6 +82,10 @@ def narrow_stdout() -> bool:
 
 def write_file(path: str, body: bytes) -> None:
     """The whole file or none of it: written beside, then moved into place."""
+    from pathlib import Path
+
+    from screening.errors import BadInput
+
     target = Path(path)
     if not target.name:
         raise BadInput(f"--out: '{path}' names no file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from screening import access, views
 from screening.errors import NotFound
 from screening.model import Actor
-from screening.storage.repository import AuditEntry
+from screening.model import AuditEntry
 
 
 def sweep(app, actor: Actor) -> list[dict]:

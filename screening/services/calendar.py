@@ -35,4 +35,4 @@ def export(app, actor: Actor, health_centre: str) -> bytes:
 
     access.require_calendar(actor, health_centre)
     with app.uow() as uow:
-        return centre_feed(uow.conn, uow.directory, health_centre)
+        return centre_feed(uow, health_centre)

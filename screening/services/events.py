@@ -9,7 +9,7 @@ from screening import access, clock
 from screening.errors import BadInput, Refused, StaleWrite
 from screening.model import Actor, Case
 from screening.services.effects import Step, carry_out
-from screening.storage.repository import AuditEntry
+from screening.model import AuditEntry
 
 
 def apply(app, actor: Actor, case_id: str, event: str, params: dict[str, str], *, at: datetime | None = None,

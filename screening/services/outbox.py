@@ -30,13 +30,11 @@ def deliver(app, channel) -> int:
 def listing(app, actor: Actor, status: str | None = None) -> list[dict]:
     """The messages and where each stands: key, case, attempts, next try, why a dead one failed;
     never their text (coordinator, admin)."""
-    from notifications.outbox import listing as rows
-
     access.require_command(actor, "outbox")
     if status not in (None, *STATUSES):
         raise BadInput(f"a message's status is queued, sent or dead, not '{status}'")
     with app.uow() as uow:
-        found = rows(uow.conn, status)
+        found = uow.outbox.listing(status)
     return [{"id": r["id"], "key": r["key"], "topic": r["topic"], "case": r["case_id"], "status": r["status"],
              "attempts": r["attempts"],
              **{name: clock.local_iso(r[name]) for name in ("created_at", "next_attempt_at", "sent_at")},
@@ -49,7 +47,7 @@ def retry(app, actor: Actor, message_id: int) -> dict:
 
     access.require_command(actor, "outbox")
     with app.uow() as uow:
-        again(uow.conn, message_id)
+        again(uow, message_id)
         uow.commit()
     return {"id": message_id, "status": "queued"}
 

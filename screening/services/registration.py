@@ -11,7 +11,7 @@ from screening.errors import BadInput, Refused
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 from screening.model import Actor, Case, IdentityConflict
 from screening.services.events import refresh_deadlines
-from screening.storage.repository import AuditEntry
+from screening.model import AuditEntry
 from workflows.policy import Policy
 
 CASE_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone

@@ -27,6 +27,11 @@ class CaseRepository(ABC):
     def save(self, case: Case) -> None:
         """Write a changed case; refused (StaleWrite) if it changed since it was read."""
 
+    @abstractmethod
+    def contacts(self, case_id: str) -> dict | None:
+        """What a message needs of the case to find its parties (municipality, unaccompanied, the ids of its
+        health centre, school and preschool): never a name, number or note."""
+
 
 class DeadlineRepository(ABC):
     @abstractmethod
@@ -57,6 +62,10 @@ class AlertRepository(ABC):
 
 class DirectoryRepository(ABC):
     """The region's directory (organisations) and its users."""
+
+    @abstractmethod
+    def load(self):
+        """The whole directory (a `Directory`): for the outbox, which finds every party's address."""
 
     @abstractmethod
     def replace(self, directory) -> None: ...
@@ -120,6 +129,13 @@ class BookingRepository(ABC):
     @abstractmethod
     def cancel(self, case_id: str, kinds: tuple[str, ...], at: datetime, after: datetime | None = None) -> None: ...
 
+    @abstractmethod
+    def appointments(self, health_centre_id: str) -> list[dict]:
+        """The centre's bookings as its calendar shows them (with the case's id, name, municipality)."""
+
+    @abstractmethod
+    def appointment(self, case_id: str, kind: str) -> dict | None: ...
+
 
 class Outbox(ABC):
     @abstractmethod
@@ -129,6 +145,34 @@ class Outbox(ABC):
 
     @abstractmethod
     def queue_many(self, messages: list[dict], now: datetime) -> None: ...
+
+    @abstractmethod
+    def claim(self, now: datetime, lease_until: datetime) -> dict | None:
+        """The oldest message due at `now`, leased until `lease_until`, its attempts counted."""
+
+    @abstractmethod
+    def any_due(self, now: datetime) -> bool: ...
+
+    @abstractmethod
+    def sent(self, message_id: int, now: datetime) -> None: ...
+
+    @abstractmethod
+    def dead(self, message_id: int, reason: str) -> None: ...
+
+    @abstractmethod
+    def retry_at(self, message_id: int, when: datetime, reason: str) -> None: ...
+
+    @abstractmethod
+    def listing(self, status: str | None = None) -> list[dict]: ...
+
+    @abstractmethod
+    def status(self, message_id: int) -> str | None: ...
+
+    @abstractmethod
+    def requeue(self, message_id: int) -> None: ...
+
+    @abstractmethod
+    def prune_batch(self, cutoff: datetime, batch: int) -> int: ...
 
 
 class UnitOfWork(ABC):

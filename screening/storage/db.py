@@ -216,6 +216,40 @@ def checkin(url: str, conn: RawConnection) -> None:
         _pool.setdefault(url, []).append(conn)
 
 
+def release(url: str, conn: RawConnection) -> None:
+    """Back to the pool, with nothing left open (a broken connection is closed instead)."""
+    try:
+        conn.rollback()  # nothing if committed
+    except Exception:  # a broken connection: not returned to the pool
+        conn.close()
+        return
+    checkin(url, conn)
+
+
+_checked: set[str] = set()  # the databases whose schema this process has checked
+
+
+def ensure_schema(url: str, conn) -> None:
+    """The database is at this program's schema (checked once per process and database)."""
+    if url not in _checked:
+        check_schema(conn)
+        _checked.add(url)
+
+
+def check_schema(conn) -> None:
+    try:
+        revision = conn.scalar("SELECT version_num FROM alembic_version")
+    except Exception:  # no such table: never initialised
+        in_transaction = conn.in_transaction
+        conn.rollback()
+        if in_transaction:
+            conn.begin()
+        revision = None
+    if revision != SCHEMA_REVISION:
+        state = "not initialised" if revision is None else f"at schema {revision}, this program needs {SCHEMA_REVISION}"
+        raise SchemaOutdated(f"the database is {state}: run `screening init`")
+
+
 def dispose(url: str) -> None:
     """Close the pooled connections to a database (before dropping it)."""
     with _pool_lock:

@@ -12,7 +12,7 @@ from typing import Iterator
 from screening import access, clock
 from screening.errors import NotFound
 from screening.model import Actor
-from screening.storage import db
+from screening.storage import db, sql
 from screening.storage.codec import alerts_from_db, audit_kind, user_number
 from screening.storage.codec import case_from_db as _coerce
 
@@ -24,20 +24,16 @@ class ReadModel:
     """Reads on a pooled connection outside any write transaction (no lock held on SQLite)."""
 
     def __init__(self, url: str):
-        from screening.storage.unit_of_work import ensure_schema, release
-
         self.url = url
         self.conn = db.checkout(url)
         try:
-            ensure_schema(url, self.conn)
+            db.ensure_schema(url, self.conn)
         except BaseException:
-            release(url, self.conn)
+            db.release(url, self.conn)
             raise
 
     def close(self) -> None:
-        from screening.storage.unit_of_work import release
-
-        release(self.url, self.conn)
+        db.release(self.url, self.conn)
 
     def __enter__(self) -> "ReadModel":
         return self
@@ -47,9 +43,7 @@ class ReadModel:
 
     def actor_row(self, user_id: str) -> dict | None:
         """The user with what their organisation decides about their scope (one query)."""
-        from screening.storage.repository import SqlDirectoryRepository
-
-        return SqlDirectoryRepository(self.conn).actor(user_id)
+        return self.conn.one(sql.ACTOR, {"id": user_id})
 
     def organisations(self) -> list[dict]:
         return self.conn.all("SELECT id, kind, name, municipality, details FROM organisation ORDER BY municipality, kind, id")
@@ -62,7 +56,7 @@ class ReadModel:
 
     def municipality(self, name: str) -> str:
         """The canonical name of a municipality of the region (as the directory spells it)."""
-        from screening.storage.repository import SqlDirectoryRepository
+        from screening.storage.organisations import SqlDirectoryRepository
 
         return SqlDirectoryRepository(self.conn).municipality(name)
 

@@ -11,28 +11,20 @@ import sqlite3
 from screening.errors import ScreeningError
 from screening.storage import abstract, db
 
-_checked: set[str] = set()
-
-
 class SqlUnitOfWork(abstract.UnitOfWork):
     def __init__(self, url: str):
         self.url = url
 
     def __enter__(self) -> "SqlUnitOfWork":
-        from screening.storage.repository import (
-            SqlAlertRepository,
-            SqlAuditLog,
-            SqlBookingRepository,
-            SqlCaseRepository,
-            SqlDeadlineRepository,
-            SqlDirectoryRepository,
-            SqlNoteRepository,
-            SqlOutbox,
-        )
+        from screening.storage.bookings import SqlBookingRepository
+        from screening.storage.organisations import SqlDirectoryRepository
+        from screening.storage.outbox import SqlOutbox
+        from screening.storage.repository import (SqlAlertRepository, SqlAuditLog, SqlCaseRepository,
+                                                  SqlDeadlineRepository, SqlNoteRepository)
 
         self.conn = _begin(self.url)
         try:
-            ensure_schema(self.url, self.conn)
+            db.ensure_schema(self.url, self.conn)
         except BaseException:
             self._release()
             raise
@@ -54,7 +46,7 @@ class SqlUnitOfWork(abstract.UnitOfWork):
             raise ConflictOnCommit("the write met a concurrent one and was not saved; read again and retry") from None
 
     def _release(self) -> None:
-        release(self.url, self.conn)
+        db.release(self.url, self.conn)
 
     def commit(self) -> None:
         self.conn.commit()
@@ -63,16 +55,6 @@ class SqlUnitOfWork(abstract.UnitOfWork):
     def rollback(self) -> None:
         self.conn.rollback()
         self.conn.begin(lazily=True)
-
-
-def release(url: str, conn: db.RawConnection) -> None:
-    """Back to the pool, with nothing left open (a broken connection is closed instead)."""
-    try:
-        conn.rollback()  # nothing if committed
-    except Exception:  # a broken connection: not returned to the pool
-        conn.close()
-        return
-    db.checkin(url, conn)
 
 
 def _begin(url: str) -> db.RawConnection:
@@ -120,24 +102,3 @@ def _integrity_message(error) -> str:
         if key in text:
             return f"another case already has this {key}"
     return "the write conflicts with data written meanwhile; read again and retry"
-
-
-def ensure_schema(url: str, conn) -> None:
-    """The database is at this program's schema (checked once per process and database)."""
-    if url not in _checked:
-        check_schema(conn)
-        _checked.add(url)
-
-
-def check_schema(conn) -> None:
-    try:
-        revision = conn.scalar("SELECT version_num FROM alembic_version")
-    except Exception:  # no such table: never initialised
-        in_transaction = conn.in_transaction
-        conn.rollback()
-        if in_transaction:
-            conn.begin()
-        revision = None
-    if revision != db.SCHEMA_REVISION:
-        state = "not initialised" if revision is None else f"at schema {revision}, this program needs {db.SCHEMA_REVISION}"
-        raise db.SchemaOutdated(f"the database is {state}: run `screening init`")

@@ -92,7 +92,7 @@ def dispatch(url: str, now: datetime, publisher) -> int:
 
 def calendar_rows(url: str) -> list[dict]:
     with SqlUnitOfWork(url) as uow:
-        return [row for row in outbox.listing(uow.conn) if row["topic"] == "calendar"]
+        return [row for row in uow.outbox.listing() if row["topic"] == "calendar"]
 
 
 def read_back(collection: str, uid: str):

@@ -54,12 +54,12 @@ def event(url: str, case_id: str, name: str, when: datetime, user: str = HC, **p
 def export(url: str, centre: str = HC) -> bytes:
     """What `screening calendar export` writes."""
     with SqlUnitOfWork(url) as uow:
-        return calendar.centre_feed(uow.conn, uow.directory.load(), centre)
+        return calendar.centre_feed(uow, centre)
 
 
 def invite(url: str, case_id: str, kind: str, method: str = "REQUEST") -> bytes:
     with SqlUnitOfWork(url) as uow:
-        appointment = calendar.case_appointment(uow.conn, case_id, kind)
+        appointment = calendar.case_appointment(uow.bookings, case_id, kind)
         centre = uow.directory.load().get(HC)
     return calendar.invitation(appointment, centre, attendees=[RECEPTION_MAILBOX], method=method)
 

@@ -58,7 +58,7 @@ def messages(folder: Path) -> dict[str, object]:
 
 def stored(url: str) -> list[dict]:
     with SqlUnitOfWork(url) as uow:
-        return outbox.listing(uow.conn)
+        return uow.outbox.listing()
 
 
 def through_every_route(url: str, **options) -> str:
@@ -205,7 +205,7 @@ def test_after_the_last_attempt_a_message_is_dead_until_a_coordinator_retries_it
     assert send(demo_db, channel, now + timedelta(days=1)) == 0
 
     with SqlUnitOfWork(demo_db) as uow:
-        outbox.retry(uow.conn, row["id"])
+        outbox.retry(uow, row["id"])
         uow.commit()
     assert send(demo_db, channel, now) == 1
     assert stored(demo_db)[0]["status"] == "sent"
@@ -232,7 +232,7 @@ def test_only_a_dead_message_is_retried(demo_db):
     one_notice(demo_db)
     [row] = stored(demo_db)
     with SqlUnitOfWork(demo_db) as uow, pytest.raises(Refused, match="only a dead message"):
-        outbox.retry(uow.conn, row["id"])
+        outbox.retry(uow, row["id"])
 
 
 def test_a_message_claimed_by_a_dispatcher_that_died_is_sent_again_after_the_lease(demo_db):

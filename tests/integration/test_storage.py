@@ -227,7 +227,7 @@ def test_every_event_and_read_the_product_records_has_an_audit_kind(db_url):
 
 def test_an_audit_row_is_a_few_numbers_and_reads_back_by_name(demo_db):
     notice = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-    from screening.storage.repository import AuditEntry
+    from screening.model import AuditEntry
 
     with SqlUnitOfWork(demo_db) as uow:
         uow.audit.record(AuditEntry("SC-TEST0009", "event", "notify_parties", notice, notice, "berg-reception",

@@ -5,6 +5,7 @@ Every child, name and number is invented. The clock is injected: Monday 2026-11-
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -106,7 +107,7 @@ def test_notifying_the_parties_queues_the_arrival_notices_with_the_event(uow):
     case_id = register(uow)
     case = event(uow, RECEPTION, case_id, "notify_parties")
     assert case.health_state == "parties_notified"
-    parties = sorted(m["payload"]["party"] for m in uow.committed["outbox"].values())
+    parties = sorted(json.loads(m["payload"])["party"] for m in uow.committed["outbox"].values())
     assert parties == ["health_centre", "preschool", "school"]  # step 2: the same day
     assert "book_health_conversation" in {d.rule for d in uow.committed["deadlines"][case_id]}
 
@@ -194,6 +195,71 @@ def test_the_first_user_needs_no_admin_and_every_later_one_does():
     with pytest.raises(BadInput, match="does not fit"):
         users.add_user(app, "anna-admin", "cilla", "reception", "hc-lugnvik")
     assert set(uow.committed["users"]) == {"anna-admin", "bo"}
+
+
+class Inbox:
+    """A channel that keeps what it is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    def send(self, message) -> None:
+        self.messages.append(message)
+
+
+def test_the_outbox_delivers_each_message_once_in_the_readers_language(uow):
+    from notifications.outbox import dispatch
+    from notifications.templates import Templates
+
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    inbox = Inbox()
+    with uow:
+        assert dispatch(uow, inbox, NOW + timedelta(minutes=1), templates=Templates("sv")) == 3
+    with uow:
+        assert dispatch(uow, inbox, NOW + timedelta(minutes=2)) == 0  # nothing twice
+    assert sorted(to for m in inbox.messages for to in m.to) == sorted(
+        o.email for o in uow.committed["directory"].organisations
+        if o.id in ("hc-lugnvik", "ostersund-school-norrby", "ostersund-preschool-solrosen"))
+    assert all(case_id in m.body for m in inbox.messages)
+    assert {m["status"] for m in uow.committed["outbox"].values()} == {"sent"}
+
+
+def test_a_message_that_cannot_be_delivered_is_dead_and_a_coordinator_retries_it(uow):
+    from notifications.outbox import dispatch, retry
+
+    class Down:
+        def send(self, message):
+            raise ConnectionError("the mail server does not answer")
+
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    with uow:
+        assert dispatch(uow, Down(), NOW) == 0
+    stored = sorted(uow.committed["outbox"].values(), key=lambda m: m["id"])
+    assert {(m["status"], m["attempts"], m["last_error"]) for m in stored} == {
+        ("queued", 1, "ConnectionError: the mail server does not answer")}
+    with uow:
+        uow.outbox.dead(stored[0]["id"], "given up")
+        uow.commit()
+    with uow, pytest.raises(Refused, match="only a dead message is retried"):
+        retry(uow, stored[1]["id"])
+    with uow:
+        retry(uow, stored[0]["id"])
+        uow.commit()
+    assert uow.committed["outbox"][stored[0]["key"]]["status"] == "queued"
+
+
+def test_a_centres_calendar_holds_its_bookings_and_no_more_than_initials(uow):
+    from notifications.calendar import centre_feed
+
+    case_id = register(uow, name="Amira Testsson")
+    event(uow, RECEPTION, case_id, "notify_parties")
+    event(uow, HC, case_id, "book_health_conversation", start="2026-11-24T09:00")
+    with uow:
+        feed = centre_feed(uow, "hc-lugnvik").decode()
+    assert case_id.lower() in feed and "A. T." in feed.replace("A.T.", "A. T.")
+    assert "Amira" not in feed and "Testsson" not in feed
 
 
 # --- who may do what: the contract's table (cli.md), every (role, event) pair ------------------

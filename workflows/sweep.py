@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from screening.storage.codec import alerts_from_db
 from screening.storage.outbox import SqlOutbox
+from screening.storage.sql import RAISE_ALERTS
 from workflows.deadlines import still_owed_sql
 
 RERAISE_AFTER = timedelta(days=7)
@@ -60,9 +61,8 @@ def sweep(conn, rules: dict, now: datetime) -> SweepResult:
 
     came_up = "d.status = 'open' AND d.next_alert_at < :now" + (
         "" if swept_to is None else " AND d.next_alert_at >= :swept_to")
-    insert = ("INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
-              "SELECT d.case_id, d.rule, {kind}, d.owner, d.due, :now, :now, 1 FROM deadline d WHERE {where} "
-              f"ON CONFLICT (due, case_id, rule, kind) DO NOTHING RETURNING {ALERT_COLUMNS}")
+    insert = RAISE_ALERTS.format(rows="SELECT d.case_id, d.rule, {kind}, d.owner, d.due, :now, :now, 1 "
+                                      "FROM deadline d WHERE {where}", returning=ALERT_COLUMNS)
     raised = alerts(insert.format(kind=_kind_sql(rules), where=f"{came_up} AND d.due < :now"))
     breached = len(raised)
     to_remind = f"{came_up} AND d.next_alert_at < d.due AND d.due >= :now"

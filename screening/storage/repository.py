@@ -11,7 +11,7 @@ from datetime import datetime
 
 from screening.errors import StaleWrite
 from screening.model import IDENTIFIERS, AuditEntry, Case
-from screening.storage import abstract
+from screening.storage import abstract, sql
 from screening.storage.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 
 INSERT_CASE = (f"INSERT INTO screening_case ({', '.join(CASE_FIELDS)}) "
@@ -151,9 +151,8 @@ class SqlAlertRepository(abstract.AlertRepository):
         """A warning now (once per case, rule and due); its id, or None if it was raised before."""
         stamp = self.conn.timestamp
         row = self.conn.one(
-            "INSERT INTO alert (case_id, rule, kind, owner, due, raised_at, last_raised_at, raise_count) "
-            "VALUES (:case_id, :rule, 'warning', :owner, :due, :now, :now, 1) "
-            "ON CONFLICT (due, case_id, rule, kind) DO NOTHING RETURNING id",
+            sql.RAISE_ALERTS.format(rows="VALUES (:case_id, :rule, 'warning', :owner, :due, :now, :now, 1)",
+                                    returning="id"),
             {"case_id": case_id, "rule": rule, "owner": owner, "due": stamp(due), "now": stamp(now)})
         return None if row is None else row["id"]
 

@@ -8,6 +8,11 @@ from datetime import date, datetime
 IDENTIFIERS = ("personnummer", "samordningsnummer", "dossier")
 
 
+def case_id(text: str) -> str:
+    """A case id as typed or read aloud (`sc-8358mfnm`, ` SC-8358MFNM `): as the product writes it."""
+    return text.strip().upper()
+
+
 @dataclass(frozen=True)
 class Actor:
     """The user acting, with what their organisation decides about their scope."""

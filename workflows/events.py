@@ -50,11 +50,18 @@ class Cancelled:
 
 # --- values ---------------------------------------------------------------------------------
 
+SWEDISH = {"ja": "yes", "nej": "no", "okänt": "unknown", "vet ej": "unknown"}  # what a Swedish nurse types
+
+
 def _choice(*allowed: str) -> Callable[[str], str]:
+    """One of `allowed` (the contract's words), or its Swedish word (`ja`, `nej`, `okänt`), in any case."""
     def parse(value: str) -> str:
-        if value not in allowed:
-            raise BadInput(f"must be one of {', '.join(allowed)}, not '{value}'")
-        return value
+        word = value.strip().lower()
+        word = SWEDISH.get(word, word)
+        if word not in allowed:
+            swedish = [sv for sv, en in SWEDISH.items() if en in allowed]
+            raise BadInput(f"must be one of {', '.join([*allowed, *swedish])}, not '{value}'")
+        return word
     return parse
 
 

@@ -39,7 +39,7 @@ def run(command: str, *, show: bool = False) -> dict | list | None:
     """One `screening` command; quiet unless `show`. Stops the demo on an unexpected failure."""
     args = shlex.split(command)
     if show:
-        print(f"\n\033[1m$ screening {' '.join(a for a in args if not a.startswith('sqlite'))}\033[0m")
+        print(f"\n\033[1m$ screening {shlex.join(args)}\033[0m")  # exactly what a person would type
         code = cli.main(args)
         result = None
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from screening import access, clock
+from screening import access, clock, model
 from screening.errors import Refused
 from screening.model import Actor
 from screening.services.events import apply_in
@@ -22,6 +22,7 @@ def book(app, actor: Actor, case_id: str, kind: str, start: datetime | None = No
     booking and the case after it, as the actor may see it."""
     from screening.services import cases
 
+    case_id = model.case_id(case_id)
     with app.uow() as uow:
         booked = book_in(uow, actor, case_id, kind, start, policy=app.settings.policy, now=app.clock.now(),
                          recorded_at=app.clock.real())
@@ -50,7 +51,7 @@ def book_in(uow, actor: Actor, case_id: str, kind: str, start: datetime | None, 
     in_time = due is None or start + length <= due
     apply_in(uow, actor, case_id, EVENT_OF_KIND[kind], {"start": start.isoformat()}, policy=policy, now=now,
              recorded_at=recorded_at)
-    if not in_time:  # booked after the deadline: the case is at risk, said at once
-        flag_at_risk(uow, case.id, RULE_OF_KIND[kind], due, recorded_at)
+    if not in_time:  # booked after the deadline: the case is at risk, said at once (at the product's clock)
+        flag_at_risk(uow, case.id, RULE_OF_KIND[kind], due, now)
     uow.commit()
     return {"kind": kind, "start": start, "end": start + length, "in_time": in_time, "due": due}

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from screening import clock, views
+from screening import clock, model, views
 from screening.errors import BadInput
 from screening.model import Actor
 
 
 def show(app, actor: Actor, case_id: str) -> dict:
     """One case, as the actor may see it."""
-    now = app.clock.now()
+    case_id, now = model.case_id(case_id), app.clock.now()
     with app.reads() as reads:
         row = reads.case(actor, case_id, at=now, recorded_at=app.clock.real())
     return views.case_view(row, actor, now, app.settings.upstream)
@@ -25,8 +25,8 @@ def each(app, actor: Actor, *, municipality: str | None = None, health_centre: s
     memory of one chunk, not of the list). `overdue`: with a step past due and still owed;
     `open_only`: not closed or moved out; `limit` and `after` (a case id): one page. Every case
     listed is recorded as read before the first is given; a refusal or bad input comes before it."""
-    now = app.clock.now()
-    upstream = app.settings.upstream
+    now, upstream = app.clock.now(), app.settings.upstream
+    after = model.case_id(after) if after is not None else None
     with app.reads() as reads:
         if municipality is not None:
             municipality = reads.municipality(municipality)
@@ -45,7 +45,7 @@ def each(app, actor: Actor, *, municipality: str | None = None, health_centre: s
 
 def history(app, actor: Actor, case_id: str, *, reads_too: bool = False) -> list[dict]:
     """The case's audit trail: its events, and with `reads_too` every read of it (the log extract)."""
-    now = app.clock.now()
+    case_id, now = model.case_id(case_id), app.clock.now()
     with app.reads() as reads:
         entries = reads.history(actor, case_id, include_reads=reads_too, at=now, recorded_at=app.clock.real())
     return [{"event": e["event"] or e["action"], "action": e["action"], "at": clock.local_iso(e["at"]),

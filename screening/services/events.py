@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from screening import access, clock
+from screening import access, clock, model
 from screening.errors import BadInput, Refused, StaleWrite
 from screening.model import Actor, Case
 from screening.services.effects import Step, carry_out
@@ -17,7 +17,7 @@ def apply(app, actor: Actor, case_id: str, event: str, params: dict[str, str], *
     """Apply one event of the agreement to a case; returns the case after it, as the actor may see it."""
     from screening.services import cases
 
-    now = app.clock.now()
+    case_id, now = model.case_id(case_id), app.clock.now()
     with app.uow() as uow:
         record_event(uow, actor, case_id, event, params, policy=app.settings.policy, now=now,
                      recorded_at=app.clock.real(), at=at, expected_version=if_version)

@@ -323,3 +323,15 @@ def test_free_text_is_shown_not_obeyed_by_the_terminal(run, cli_db):
         assert not any(ord(ch) < 0x20 and ch != "\n" or 0x7F <= ord(ch) < 0xA0 for ch in out), repr(out)
     assert "[bold red]Påhittad[/]" in shown.out and ":smile:" in shown.out
     assert run("case", "show", case_id, db=cli_db, user=RECEPTION, now=NOW).data["name"] == name
+
+
+def test_a_case_id_is_found_however_it_was_typed(run, cli_db):
+    """Read aloud on the phone and typed in lower case, with a stray space: the same case."""
+    case_id = register(run, cli_db, "--dossier", "12-345699")
+    typed = f" {case_id.lower()} "
+
+    assert show(run, cli_db, typed)["id"] == case_id
+    assert [e["event"] for e in history(run, cli_db, typed)] == ["register"]
+    event = run("case", "event", typed, "notify_parties", db=cli_db, user=RECEPTION, now=NOW)
+    assert event.code == 0, event.err
+    assert event.data["id"] == case_id and event.data["tracks"]["health"] == "parties_notified"

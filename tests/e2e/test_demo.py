@@ -38,3 +38,9 @@ def test_the_demo_leaves_a_report_for_excel_and_a_chart(demo):
     assert sheet.startswith(b"\xef\xbb\xbfKommun;") and "Östersund;".encode() in sheet
     assert (folder / "demo-out" / "uppfoljning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Andel bokade inom 5 arbetsdagar" in stdout
+
+
+def test_the_demo_shows_each_command_as_it_can_be_typed_again(demo):
+    _, stdout = demo
+    shown = [line for line in stdout.splitlines() if line.startswith("\033[1m$ screening ")]
+    assert shown and all("--db sqlite:///demo.db --now " in line for line in shown), shown[:3]

@@ -167,6 +167,36 @@ def test_a_booking_after_the_deadline_warns_the_health_centre_at_once(uow):
     assert f"alert:{alert['id']}:1" in uow.committed["outbox"]
 
 
+def test_a_warning_raised_by_a_booking_is_stamped_with_the_products_clock_not_the_machines(uow):
+    """Seen in the demo: a simulated 2026-11-23 showed a warning raised on the machine's day."""
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    machine_day = NOW + timedelta(days=11)
+    with uow:
+        book_in(uow, HC, case_id, "conversation", datetime(2026, 12, 14, 9, tzinfo=STOCKHOLM), policy=POLICY,
+                now=NOW, recorded_at=machine_day)
+    [alert] = uow.committed["alerts"].values()
+    assert alert["raised_at"] == NOW
+
+
+@pytest.mark.parametrize("typed, obstacle", [("ja", True), ("NEJ", False), ("yes", True), (" no ", False)])
+def test_a_nurse_may_answer_in_swedish(uow, typed, obstacle):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    event(uow, HC, case_id, "book_health_conversation", start="2026-11-24T09:00")
+    event(uow, HC, case_id, "hold_health_conversation", at=NOW + timedelta(days=1))
+    case = event(uow, HC, case_id, "record_results", at=NOW + timedelta(days=8), obstacle=typed)
+    assert case.obstacle is obstacle
+    assert {"obstacle": "yes" if obstacle else "no"} in [entry.detail for entry in uow.committed["audit"]]
+
+
+def test_a_word_that_is_neither_swedish_nor_english_names_both(uow):
+    case_id = register(uow)
+    with uow, pytest.raises(BadInput, match="must be one of yes, no, unknown, ja, nej, okänt"):
+        record_event(uow, RECEPTION, case_id, "verify_previous_screening", {"done": "kanske"}, policy=POLICY,
+                     now=NOW, recorded_at=NOW)
+
+
 def test_an_alert_is_acknowledged_by_its_party_and_unknown_to_others(uow):
     case_id = register(uow)
     event(uow, RECEPTION, case_id, "notify_parties")

@@ -24,6 +24,7 @@ class Route:
     event: str
     to: tuple[str, ...]
     template: str
+    assigned: bool = False  # only the parties the event assigns, once the parties have been told
 
 
 @cache
@@ -41,7 +42,7 @@ def load_routes(path: str | None = None) -> dict[str, Route]:
         unknown = [party for party in to if party not in PARTIES]
         if unknown:
             raise BadInput(f"routes {source}: [{event}] unknown party '{unknown[0]}'")
-        routes[event] = Route(event, tuple(to), template)
+        routes[event] = Route(event, tuple(to), template, bool(values.get("assigned", False)))
     return routes
 
 
@@ -71,6 +72,8 @@ def event_messages(case, event: str, params: dict, routes: dict[str, Route]) -> 
     if route is None:
         return []
     facts = {name: field(case, params) for name, field in FIELDS.items()}
+    parties = [party for party in route.to if getattr(case, f"{party}_id", True) is not None]  # no preschool: none told
+    if route.assigned:  # step 2: one assigned later is told as the others were, once they have been
+        parties = [party for party in parties if params.get(party) and case.parties_notified_at is not None]
     return [{"key": f"{event}:{case.id}:{case.version}:{party}", "case_id": case.id,
-             "payload": {"template": route.template, "party": party, "fields": facts}}
-            for party in route.to if getattr(case, f"{party}_id", True) is not None]  # no preschool: none told
+             "payload": {"template": route.template, "party": party, "fields": facts}} for party in parties]

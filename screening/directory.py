@@ -199,6 +199,18 @@ class Directory:
         raise BadInput(f"unknown municipality '{name}'; one of: {', '.join(self.municipalities)}")
 
 
+def assignment(directory, org_id: str, kind: str, municipality: str) -> str:
+    """`org_id` as the case's organisation of `kind`: of that kind, and (but for a health centre,
+    which may serve several municipalities) in the child's municipality. `directory`: anything with
+    `get(id)`, a `Directory` or the stored one."""
+    org = directory.get(org_id)
+    if org.kind != kind:
+        raise BadInput(f"'{org_id}' is not a {kind.replace('_', ' ')} but a {org.kind.replace('_', ' ')}")
+    if kind != "health_centre" and org.municipality != municipality:
+        raise BadInput(f"'{org_id}' is in {org.municipality}, not {municipality}")
+    return org.id
+
+
 def parse_directory(text: str, source: str = "<directory>") -> Directory:
     where = f"directory {source}"
     try:

@@ -53,6 +53,7 @@ class Case:
     updated_at: datetime | None = None
     # health track milestones (steps 2-9, B)
     parties_notified_at: datetime | None = None  # the HC informed: the booking clock starts
+    hc_informed_at: datetime | None = None  # a health centre assigned after that was told: its clock starts
     arrival_changed_at: datetime | None = None
     renotified_at: datetime | None = None
     previous_screening: str | None = None  # yes | no | unknown (B)

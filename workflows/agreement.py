@@ -55,6 +55,12 @@ HEALTH = [
     # § 5: participation is voluntary; a decline stops the health track without a breach
     {"trigger": "decline", "source": _ACTIVE[:-1], "dest": "declined"},
     {"trigger": "move_out", "source": _ACTIVE + ["declined"], "dest": "moved_out"},
+    # step 2, 3: the notice corrected or completed (update_details); a new health centre books anew
+    {"trigger": "update_details", "source": "conversation_booked", "dest": "parties_notified",
+     "conditions": guards.new_health_centre},
+    {"trigger": "update_details", "source": "examination_booked", "dest": "results_received",
+     "conditions": guards.new_health_centre},
+    {"trigger": "update_details", "source": _ACTIVE + ["declined"], "dest": None},
     {"trigger": "close", "source": _ACTIVE + ["declined"], "dest": "closed"},
 ]
 

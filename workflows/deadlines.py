@@ -70,7 +70,7 @@ STARTS = {
     # step 2: told again after a change, unless the first notification came after it (and said it)
     "arrival_changed": lambda c: c.arrival_changed_at if c.arrival_changed_at and c.parties_notified_at
     and c.parties_notified_at <= c.arrival_changed_at else None,
-    "hc_informed": lambda c: c.parties_notified_at,
+    "hc_informed": lambda c: c.hc_informed_at or c.parties_notified_at,  # step 3: the present HC told
     "samples_taken": lambda c: c.samples_taken_at,
     "results": lambda c: c.results_received_at,
     "arrival": lambda c: _local_midnight(c.arrival) if c.arrival else None,

@@ -89,6 +89,15 @@ def _date(value: str):
     return clock.parse_date(value, "arrival")
 
 
+def _or_empty(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """The value, or '' (clear it)."""
+    return lambda value: "" if not value.strip() else parse(value)
+
+
+def _org_id(value: str) -> str:
+    return value.strip()
+
+
 # --- what an event writes on the case ---------------------------------------------------------
 
 def _notify(case, at, _params, _actor):
@@ -125,6 +134,67 @@ def _plan(case, at, params, actor):
         case.events.append(Note("referral", "tuberculosis"))
 
 
+DETAILS = ("name", "language", "interpreter", "unaccompanied", "personnummer", "samordningsnummer", "dossier",
+           "school", "preschool", "health_centre")
+ASSIGNED = {"school": "school_id", "preschool": "preschool_id", "health_centre": "health_centre_id"}
+
+
+def check_details(uow, case: Case, params: dict, at: datetime) -> dict:
+    """What `update_details` may write, checked as at registration: identity numbers valid for the
+    birth date and on no other case, organisations of the right kind in the child's municipality.
+    Returns the values as the case keeps them."""
+    from screening.directory import assignment
+    from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
+
+    if not params:
+        raise BadInput(f"update_details: give at least one of {', '.join(DETAILS)}")
+    checked = dict(params)
+    parsers = {"personnummer": lambda v: parse_personnummer(v, birth_date=case.birth_date,
+                                                             today=clock.local_date(at)).digits,
+               "samordningsnummer": lambda v: parse_samordningsnummer(v, birth_date=case.birth_date,
+                                                                       today=clock.local_date(at)).digits,
+               "dossier": parse_dossier}
+    for key, parse in parsers.items():
+        if params.get(key):
+            checked[key] = parse(params[key])
+            others = [other.id for other in uow.cases.find_by_identifiers({key: checked[key]}) if other.id != case.id]
+            if others:  # as at registration: one child, two cases is for the coordinator to merge
+                raise Refused(f"another case has this {key}; ask the coordinator to merge the two cases")
+    if params.get("health_centre") == "":
+        raise BadInput("update_details: a health centre is changed to another, not removed")
+    for party, column in ASSIGNED.items():
+        if params.get(party):
+            checked[party] = assignment(uow.directory, params[party], party, case.municipality)
+        if party in checked and (checked[party] or None) == getattr(case, column):
+            del checked[party]  # as it was: nothing changes, nobody is told again
+    return checked
+
+
+def _details(case, at, params, _actor):
+    """The notice corrected or completed. A health centre, school or preschool assigned after the
+    parties were told is told now (its route); a new health centre's booking clock starts now, and
+    what was still to come at the old one is cancelled."""
+    for name in ("name", "language", "personnummer", "samordningsnummer", "dossier"):
+        if name in params:
+            setattr(case, name, params[name] or None)
+    for flag in ("interpreter", "unaccompanied"):
+        if flag in params:
+            setattr(case, flag, params[flag] == "yes")
+    for party in ("school", "preschool"):
+        if party in params:
+            setattr(case, ASSIGNED[party], params[party] or None)
+    centre = params.get("health_centre")
+    if centre and centre != case.health_centre_id:
+        case.health_centre_id = centre
+        if case.parties_notified_at is not None:
+            case.hc_informed_at = at  # step 3: the new centre's five working days start when it is told
+        if case.samples_taken_at is None:  # the conversation is the new centre's to book
+            case.conversation_start = case.conversation_booked_at = None
+        if case.examined_at is None:
+            case.examination_start = case.examination_booked_at = None
+        case.events.append(Cancelled(APPOINTMENTS, at))
+
+
 def _dose(case, _at, params, _actor):
     case.doses_given += 1
     case.events.append(Note("dose", params["vaccine"]))
@@ -142,6 +212,8 @@ class Event:
     copies: dict[str, str] = field(default_factory=dict)  # case field <- value of the event
     records: Callable | None = None  # anything else it writes on the case
     note: str | None = None  # the kind of note its confidential `note` value is stored as
+    check: Callable | None = None  # (uow, case, values, at) -> the values to record, checked against storage
+    only: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> the values it alone may give
     books: str | None = None  # the appointment it books at the event's `start`
     cancels: tuple[str, ...] = ()  # the appointments it cancels
     ends: bool = False  # the case ends for the health track: what is still to come is cancelled
@@ -212,6 +284,13 @@ EVENTS: dict[str, Event] = {
                               copies={"examination_start": "start"}, books="examination"),
     "hold_examination": Event(("health_centre",), optional={"note": Secret(_text)}, stamps=("examined_at",),
                               note="examination"),
+    "update_details": Event(("reception", "health_centre"), optional={
+        "name": Secret(_or_empty(_text)), "language": _or_empty(_text), "interpreter": _choice("yes", "no"),
+        "unaccompanied": _choice("yes", "no"), "personnummer": Secret(_or_empty(str)),
+        "samordningsnummer": Secret(_or_empty(str)), "dossier": Secret(_or_empty(str)), "school": _or_empty(_org_id),
+        "preschool": _or_empty(_org_id), "health_centre": _or_empty(_org_id)},
+        stamps=("hc_informed_at",), records=_details, check=check_details,
+        only={"health_centre": ("language", "interpreter")}),
     "decline": Event(("health_centre", "reception"), stamps=("declined_at",), records=_decline, **ENDS),
     "move_out": Event(("reception",), stamps=("ended_at",), **ENDS),
     "close": Event(("reception", "coordinator"), stamps=("ended_at",), **ENDS),

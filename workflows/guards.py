@@ -58,6 +58,12 @@ def preschool_start_allowed(event) -> bool:
     return True
 
 
+def new_health_centre(event) -> bool:
+    # update_details: another health centre takes the child; what was booked at the old one is off
+    given = _params(event).get("health_centre")
+    return bool(given) and given != _case(event).health_centre_id
+
+
 def obstacle_found(event) -> bool:
     if _case(event).obstacle is not True:
         raise Refused("start with adaptations applies only where the results give an obstacle (step 9)")

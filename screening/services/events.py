@@ -56,6 +56,10 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
     if actor.role not in described.roles:
         raise Refused(f"the role '{actor.role}' may not {event} (only {', '.join(described.roles)})")
     params = described.parse(event, raw_params)
+    beyond = sorted(set(params) - set(described.only.get(actor.role, params)))
+    if beyond:
+        raise Refused(f"the role '{actor.role}' may give {event} only {' and '.join(described.only[actor.role])}, "
+                      f"not {', '.join(beyond)}")
     given_at, at = at, at or now
     if at > now:
         raise BadInput("the time the event happened is in the future")
@@ -76,6 +80,8 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
         unit = responsible_unit(case, clock.local_date(now))
         if unit is not None and actor.role != unit:  # vacc 2: the routing rule decides
             raise Refused(f"the catch-up vaccination of this child is for {unit}, not {actor.role}")
+    if described.check is not None:
+        params = described.check(uow, case, params, at)
     happen(case, event, at, params, actor)
     case.updated_at = recorded_at
     uow.cases.save(case)

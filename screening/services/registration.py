@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from screening import access, clock
+from screening.directory import assignment
 from screening.errors import BadInput, Refused
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 from screening.model import Actor, Case, IdentityConflict
@@ -90,8 +91,8 @@ def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded
     identifiers = reg.identifiers(today)
     assigned = {
         "health_centre_id": _health_centre(directory, reg.health_centre, municipality),
-        "school_id": _assigned(directory, reg.school, "school", municipality),
-        "preschool_id": _assigned(directory, reg.preschool, "preschool", municipality),
+        "school_id": assignment(directory, reg.school, "school", municipality) if reg.school else None,
+        "preschool_id": assignment(directory, reg.preschool, "preschool", municipality) if reg.preschool else None,
     }
     existing = uow.cases.find_by_identifiers(identifiers)
     if existing:
@@ -136,15 +137,4 @@ def _health_centre(directory, org_id: str | None, municipality: str) -> str | No
     if org_id is None:
         default = directory.default_health_centre(municipality)
         return default.id if default else None
-    return _assigned(directory, org_id, "health_centre", municipality)
-
-
-def _assigned(directory, org_id: str | None, kind: str, municipality: str) -> str | None:
-    if org_id is None:
-        return None
-    org = directory.get(org_id)
-    if org.kind != kind:
-        raise BadInput(f"'{org_id}' is not a {kind.replace('_', ' ')} but a {org.kind.replace('_', ' ')}")
-    if kind != "health_centre" and org.municipality != municipality:
-        raise BadInput(f"'{org_id}' is in {org.municipality}, not {municipality}")
-    return org.id
+    return assignment(directory, org_id, "health_centre", municipality)

@@ -105,6 +105,7 @@ class CaseRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=Instant)
     updated_at: datetime = Field(sa_type=Instant)
     parties_notified_at: datetime | None = Field(default=None, sa_type=Instant)
+    hc_informed_at: datetime | None = Field(default=None, sa_type=Instant)  # a new health centre told
     arrival_changed_at: datetime | None = Field(default=None, sa_type=Instant)
     renotified_at: datetime | None = Field(default=None, sa_type=Instant)
     previous_screening: str | None = Field(default=None, max_length=8)

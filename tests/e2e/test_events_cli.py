@@ -721,3 +721,32 @@ def test_an_event_dated_before_the_step_it_follows_is_not_accepted(run, db):
 
     assert_one_line_error(result, result.code if result.code in (1, 2) else 2)
     assert snapshot(db) == before
+
+
+# --- correcting a case (update_details) ------------------------------------------------------
+
+
+def test_a_school_given_after_the_notice_sees_the_child_and_the_history_says_who(run, db):
+    case_id = register(run, db, "--dossier", "70-000001", birth=SCHOOL_CHILD, now=T0)
+    ok(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-23T10:05")
+    hidden = run("case", "show", case_id, db=db, user=SCHOOL, now="2026-11-23T11:00")
+    assert_one_line_error(hidden, 2)  # not the school's child yet
+
+    case = ok(run, db, case_id, "update_details", f"school={SCHOOL}", "language=ti", "interpreter=ja",
+              user=RECEPTION, now="2026-11-24T09:00")
+
+    assert (case["school"], case["language"], case["interpreter"]) == (SCHOOL, "ti", True)
+    assert show(run, db, case_id, user=SCHOOL, now="2026-11-24T09:05")["school"] == SCHOOL
+    entries = run("case", "history", case_id, db=db, user=COORDINATOR, now="2026-11-24T09:10").data
+    assert [(e["event"], e["user"], e["at"]) for e in entries][-1] == (
+        "update_details", RECEPTION, "2026-11-24T09:00:00+01:00")
+
+
+def test_the_health_centre_may_correct_the_language_but_not_assign_a_school(run, db):
+    case_id = register(run, db, "--dossier", "70-000002", birth=SCHOOL_CHILD, now=T0)
+    ok(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-23T10:05")
+    assert ok(run, db, case_id, "update_details", "language=so", user=HC, now="2026-11-23T11:00")["language"] == "so"
+    refused(run, db, case_id, "update_details", f"school={SCHOOL}", user=HC, now="2026-11-23T11:05",
+            match="only language and interpreter")
+    refused(run, db, case_id, "update_details", user=RECEPTION, now="2026-11-23T11:05", code=2,
+            match="give at least one of")

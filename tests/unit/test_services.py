@@ -227,6 +227,102 @@ def test_the_first_user_needs_no_admin_and_every_later_one_does():
     assert set(uow.committed["users"]) == {"anna-admin", "bo"}
 
 
+# --- correcting a case: update_details ---------------------------------------------------------
+
+def messages_to(uow, party: str) -> list[dict]:
+    return [json.loads(m["payload"]) for m in uow.committed["outbox"].values()
+            if m["payload"] and json.loads(m["payload"]).get("party") == party]
+
+
+def test_a_school_assigned_after_the_notice_is_told_as_step_2_says(uow):
+    case_id = register(uow, school=None, preschool=None, arrival=date(2026, 11, 25))
+    event(uow, RECEPTION, case_id, "notify_parties")
+    assert messages_to(uow, "school") == []
+    later = NOW + timedelta(days=2)
+    case = event(uow, RECEPTION, case_id, "update_details", at=later, school="ostersund-school-norrby")
+    assert case.school_id == "ostersund-school-norrby"
+    [notice] = messages_to(uow, "school")
+    assert notice["template"] == "arrival_notice" and notice["fields"]["case"] == case_id
+    assert "school_start" in {d.rule for d in uow.committed["deadlines"][case_id]}
+    entry = uow.committed["audit"][-1]
+    assert (entry.event, entry.user_id, entry.at) == ("update_details", RECEPTION.user_id, later)
+
+
+def test_details_given_before_the_parties_are_told_tell_nobody_yet(uow):
+    case_id = register(uow, school=None)
+    event(uow, RECEPTION, case_id, "update_details", school="ostersund-school-norrby", language="ti",
+          interpreter="ja")
+    case = uow.committed["cases"][case_id]
+    assert (case.school_id, case.language, case.interpreter) == ("ostersund-school-norrby", "ti", True)
+    assert uow.committed["outbox"] == {}  # notify_parties tells them all
+
+
+def test_a_new_health_centre_gets_the_booking_clock_and_the_old_booking_is_cancelled(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    event(uow, HC, case_id, "book_health_conversation", start="2026-11-26T09:00")
+    moved = NOW + timedelta(days=1)
+    case = event(uow, RECEPTION, case_id, "update_details", at=moved, health_centre="hc-odensala")
+    assert (case.health_centre_id, case.health_state, case.hc_informed_at) == ("hc-odensala", "parties_notified", moved)
+    assert case.conversation_start is None and case.conversation_booked_at is None
+    assert uow.committed["bookings"][(case_id, "conversation")]["status"] == "cancelled"
+    booking = {d.rule: d for d in uow.committed["deadlines"][case_id]}["book_health_conversation"]
+    assert (booking.starts, booking.status) == (moved, "open")
+    assert [m["template"] for m in messages_to(uow, "health_centre")] == ["arrival_notice", "arrival_notice"]
+    with uow, pytest.raises(NotFound):  # the old centre no longer sees the child
+        record_event(uow, HC, case_id, "book_health_conversation", {"start": "2026-11-27T09:00"},
+                     policy=POLICY, now=moved, recorded_at=moved)
+
+
+def test_the_same_organisation_again_changes_nothing_and_tells_nobody(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    before = len(uow.committed["outbox"])
+    event(uow, RECEPTION, case_id, "update_details", health_centre="hc-lugnvik", school="ostersund-school-norrby")
+    assert len(uow.committed["outbox"]) == before
+
+
+def test_the_health_centre_corrects_language_and_interpreter_only(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    assert event(uow, HC, case_id, "update_details", language="so", interpreter="yes").language == "so"
+    unchanged(uow, lambda: event(uow, HC, case_id, "update_details", school="ostersund-school-norrby"))
+    with uow, pytest.raises(Refused, match="only language and interpreter, not name"):
+        record_event(uow, HC, case_id, "update_details", {"language": "ar", "name": "X"}, policy=POLICY,
+                     now=NOW, recorded_at=NOW)
+
+
+@pytest.mark.parametrize("values, refusal", [
+    ({}, "give at least one of"),
+    ({"personnummer": "20170402-2382"}, "check digit"),
+    ({"personnummer": "20170403-2380"}, "does not match the birth date"),
+    ({"school": "krokom-school-granbacka"}, "is in Krokom, not Östersund"),
+    ({"school": "hc-lugnvik"}, "is not a school"),
+    ({"health_centre": ""}, "not removed"),
+    ({"interpreter": "kanske"}, "must be one of"),
+])
+def test_a_correction_is_checked_as_registration_checks_and_writes_nothing_when_refused(uow, values, refusal):
+    case_id = register(uow)
+    before, commits = repr(uow.committed), uow.commits
+    with uow, pytest.raises((BadInput, Refused), match=refusal):
+        record_event(uow, RECEPTION, case_id, "update_details", values, policy=POLICY, now=NOW, recorded_at=NOW)
+    assert (repr(uow.committed), uow.commits) == (before, commits)
+
+
+def test_an_identity_number_is_completed_and_never_given_to_two_cases(uow):
+    first = register(uow, dossier="12-345678")
+    second = register(uow, birth_date=date(2016, 1, 9), dossier="12-999999")
+    case = event(uow, RECEPTION, first, "update_details", personnummer="20170402-2381")
+    assert case.personnummer == "201704022381"
+    assert "201704022381" not in repr([entry.detail for entry in uow.committed["audit"]])  # not in the log
+    with uow, pytest.raises(Refused, match="ask the coordinator to merge"):
+        record_event(uow, RECEPTION, second, "update_details", {"dossier": "12345678"}, policy=POLICY,
+                     now=NOW, recorded_at=NOW)
+    with uow:  # an empty value clears
+        assert record_event(uow, RECEPTION, first, "update_details", {"name": ""}, policy=POLICY, now=NOW,
+                            recorded_at=NOW).name is None
+
+
 class Inbox:
     """A channel that keeps what it is given."""
 
@@ -301,6 +397,7 @@ CONTRACT = {  # ../shared/contract/cli.md, "Who may do what", written out here, 
                      "book_examination", "hold_examination"), {"health_centre"}),
     "decline": {"health_centre", "reception"},
     "close": {"reception", "coordinator"},
+    "update_details": {"reception", "health_centre"},
     **dict.fromkeys(("invite_intro_meeting", "hold_intro_meeting", "make_intro_plan", "start_with_adaptations",
                      "postpone_start"), {"school", "preschool"}),
     "start_school": {"school"},
@@ -309,11 +406,8 @@ CONTRACT = {  # ../shared/contract/cli.md, "Who may do what", written out here, 
     **dict.fromkeys(("assess_vaccinations", "make_vaccination_plan", "give_catch_up_dose", "complete_vaccinations"),
                     {"bvc", "school_health"}),
 }
-NOT_YET = {"update_details"}  # in the contract, not yet in the product: its issue adds it to EVENTS
-
-
 def test_the_contract_table_names_exactly_the_events_of_the_product():
-    assert set(CONTRACT) == set(EVENTS) - NOT_YET
+    assert set(CONTRACT) == set(EVENTS)
 
 
 @pytest.mark.parametrize("name", sorted(CONTRACT))
@@ -337,4 +431,5 @@ VALUES = {"verify_previous_screening": {"done": "no"}, "change_arrival": {"arriv
           "book_health_conversation": {"start": "2026-11-24T09:00"}, "book_examination": {"start": "2026-11-24T09:00"},
           "record_results": {"obstacle": "no"}, "record_consent": {"given_by": "guardian", "scope": "school_health"},
           "start_with_adaptations": {"reason": "x"}, "postpone_start": {"reason": "x"},
-          "assess_vaccinations": {"status": "missing"}, "give_catch_up_dose": {"vaccine": "x"}}
+          "assess_vaccinations": {"status": "missing"}, "give_catch_up_dose": {"vaccine": "x"},
+          "update_details": {"language": "ti"}}

@@ -45,6 +45,7 @@ def case_view(row: dict, actor: Actor, now: datetime, upstream: dict[str, str] |
         "personnummer": _pnr(row["personnummer"]),
         "samordningsnummer": _pnr(row["samordningsnummer"]),
         "dossier": format_dossier(row["dossier"]) if row["dossier"] else None,
+        "identity_missing": not (row["personnummer"] or row["samordningsnummer"] or row["dossier"]),
         "language": row["language"],
         "interpreter": row["interpreter"],
         "unaccompanied": row["unaccompanied"],

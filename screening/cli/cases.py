@@ -26,6 +26,8 @@ def case_register(
     arrival: Optional[str] = typer.Option(None, "--arrival", help="Expected arrival date."),
     notice_at: Optional[str] = typer.Option(None, "--notice-at", help="When the notice arrived (default: now)."),
     already_in_sweden: bool = typer.Option(False, "--already-in-sweden", help="Path A–E: verify previous screening first."),
+    adult: bool = typer.Option(False, "--adult", help="Register all the same someone who is 18 or older "
+                               "(outside the 0–17 agreement; only where the region has decided to)."),
     health_centre: Optional[str] = typer.Option(None, "--health-centre", help="Default: the municipality's health centre."),
     school: Optional[str] = typer.Option(None, "--school"),
     preschool: Optional[str] = typer.Option(None, "--preschool"),
@@ -41,7 +43,8 @@ def case_register(
         name=name, personnummer=personnummer, samordningsnummer=samordningsnummer, dossier=dossier,
         language=language, interpreter=interpreter, unaccompanied=unaccompanied, permit=permit,
         arrival=clock.parse_date(arrival, "--arrival") if arrival else None,
-        already_in_sweden=already_in_sweden, health_centre=health_centre, school=school, preschool=preschool,
+        already_in_sweden=already_in_sweden, adult=adult, health_centre=health_centre, school=school,
+        preschool=preschool,
     )
     done = registration.register(run.app, run.actor(), reg)
     message = f"Attached to the existing case {done['id']}" if done["attached"] else f"Registered case {done['id']}"

@@ -71,7 +71,7 @@ def case(view: dict) -> None:
         ("Kommun", view["municipality"]),
         ("Namn", view["name"] or "–"),
         ("Född / ålder", f"{view['birth_date']} ({view['age']} år)"),
-        ("Identitet", identity or "–"),
+        ("Identitet", identity or "identitet saknas (inget person-, samordnings- eller dossiernummer)"),
         ("Språk / tolk", f"{view['language'] or '–'} / {'tolk behövs' if view['interpreter'] else 'ingen tolk'}"),
         ("Ankomst", view["arrival"] or "okänd"),
         ("Avisering", view["notice_at"]),

@@ -10,7 +10,7 @@ from screening import access, clock
 from screening.directory import assignment
 from screening.errors import BadInput, Refused
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
-from screening.model import Actor, Case, IdentityConflict
+from screening.model import Actor, Case, IdentityConflict, age_on
 from screening.services.events import refresh_deadlines
 from screening.model import AuditEntry
 from workflows.policy import Policy
@@ -39,6 +39,7 @@ class Registration:
     permit: str | None = None
     arrival: date | None = None
     already_in_sweden: bool = False
+    adult: bool = False  # registered all the same though 18 or older (outside the 0-17 agreement)
     health_centre: str | None = None
     school: str | None = None
     preschool: str | None = None
@@ -86,6 +87,9 @@ def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded
         raise BadInput("the notice's time is in the future")
     if reg.birth_date > clock.local_date(reg.notice_at):
         raise BadInput("the birth date is after the notice arrived")
+    if age_on(reg.birth_date, clock.local_date(reg.notice_at)) >= 18 and not reg.adult:
+        raise Refused("the person was 18 or older when the notice arrived: outside the 0–17 agreement; "
+                      "register only where the region has decided to, as an adult")
     if reg.permit not in (None, "asylum", "residence"):
         raise BadInput(f"the permit must be asylum or residence, not '{reg.permit}'")
     identifiers = reg.identifiers(today)

@@ -335,3 +335,22 @@ def test_a_case_id_is_found_however_it_was_typed(run, cli_db):
     event = run("case", "event", typed, "notify_parties", db=cli_db, user=RECEPTION, now=NOW)
     assert event.code == 0, event.err
     assert event.data["id"] == case_id and event.data["tracks"]["health"] == "parties_notified"
+
+
+def test_a_notice_without_any_identity_number_is_taken_and_says_so_until_one_is_given(run, cli_db):
+    case_id = register(run, cli_db)
+    assert show(run, cli_db, case_id)["identity_missing"] is True
+    human = run("case", "show", case_id, db=cli_db, user=RECEPTION, now=NOW, json_output=False)
+    assert "identitet saknas" in human.out
+    given = run("case", "event", case_id, "update_details", "--set", "dossier=12-345611", db=cli_db,
+                user=RECEPTION, now=NOW)
+    assert given.code == 0, given.err
+    assert given.data["identity_missing"] is False and given.data["dossier"] == "12-345611"
+
+
+def test_an_adult_is_refused_with_one_line_unless_registered_as_one(run, cli_db):
+    adult = ("case", "register", "--birth-date", "2001-05-05", "--municipality", "Östersund")
+    error = assert_one_line_error(run(*adult, db=cli_db, user=RECEPTION, now=NOW), 1)
+    assert "outside the 0–17 agreement" in error["message"]
+    registered = run(*adult, "--adult", db=cli_db, user=RECEPTION, now=NOW)
+    assert registered.code == 0, registered.err

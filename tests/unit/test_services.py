@@ -98,6 +98,18 @@ def test_a_reception_unit_registers_its_own_municipality_only(uow):
     unchanged(uow, lambda: register(uow, OTHER_RECEPTION))
 
 
+@pytest.mark.parametrize("born, adult", [(date(2008, 11, 23), True), (date(2008, 11, 24), False),
+                                         (date(1990, 1, 1), True)])
+def test_someone_18_or_older_is_outside_the_agreement_unless_registered_as_an_adult(uow, born, adult):
+    """The agreement covers 0-17: on the notice's day an 18th birthday is outside it."""
+    if not adult:
+        assert register(uow, birth_date=born) in uow.committed["cases"]
+        return
+    unchanged(uow, lambda: register(uow, birth_date=born))
+    case_id = register(uow, birth_date=born, adult=True)
+    assert uow.committed["cases"][case_id].birth_date == born
+
+
 def test_a_birth_date_in_the_future_is_bad_input_in_the_domain_words(uow):
     with pytest.raises(BadInput, match="^the birth date is in the future$"):
         register(uow, birth_date=date(2027, 1, 1))

@@ -22,6 +22,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress
 from screening import clock
 from screening.directory import Organisation
 from screening.errors import BadInput
+from screening.languages import language_name
 
 PRODID = "-//screening//Bokningar halsoundersokning//SV"  # ASCII: some clients are strict here
 SUMMARIES = {"conversation": "Hälsosamtal med provtagning", "examination": "Läkarundersökning"}
@@ -85,7 +86,7 @@ def summary(appointment: Appointment) -> str:
 
 
 def description(appointment: Appointment) -> str:
-    lines = [f"Tolk: {appointment.interpreter}"] if appointment.interpreter else []
+    lines = [f"Tolk: {language_name(appointment.interpreter)}"] if appointment.interpreter else []
     lines.append(f"Mottagningsenheten i {appointment.municipality} följer med barnet.")
     return "\n".join(lines)
 

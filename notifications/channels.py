@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import sys
+from email import policy
 from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from notifications.messages import Message
+from screening import clock
 
 SENDER = "screening@region.example"
 
 
+# Headers are not folded (RFC 5322 allows 998 characters a line): a folded encoded word is shown with a
+# space in its middle by some readers ("hälsoundersökn ing").
+POLICY = policy.default.clone(max_line_length=998)
+
+
 def to_email(message: Message) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = SENDER
+    email = EmailMessage(policy=POLICY)
+    email["From"] = formataddr((message.sender_name, SENDER)) if message.sender_name else SENDER
     email["To"] = ", ".join(message.to)
     email["Subject"] = message.subject
+    if message.date is not None:  # RFC 5322: the time it was sent, in the region's time
+        email["Date"] = format_datetime(clock.local(message.date))
     email["Message-ID"] = f"<{message.key.replace(':', '.')}@screening.invalid>"  # the idempotency key
     email.set_content(message.body)  # UTF-8
     for attachment in message.attachments:

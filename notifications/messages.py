@@ -3,9 +3,11 @@ cause (`notifications.routes`). Names a case, a step and a time: never anything 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from notifications.templates import Templates
+from screening.languages import language_name, municipality_name
 
 STEPS = {
     "sv": {
@@ -35,6 +37,14 @@ STEPS = {
         "turns_18": "the child turns 18: hand-over to the adult process",
     },
 }
+OWNERS = {  # a deadline's owner as the reader names the party
+    "sv": {"reception_unit": "mottagningsenheten", "health_centre": "hälsocentralen", "school": "skolan",
+           "preschool": "förskolan", "school_health": "elevhälsan", "bvc": "BVC", "coordinator": "samordnaren"},
+    "en": {"reception_unit": "the reception unit", "health_centre": "the health centre", "school": "the school",
+           "preschool": "the preschool", "school_health": "school health", "bvc": "child health (BVC)",
+           "coordinator": "the coordinator"},
+}
+SENDER_NAME = {"sv": "{region}, hälsoundersökning av nyanlända", "en": "{region}, screening of newly arrived children"}
 KINDS = {"sv": {"reminder": "Påminnelse", "breach": "Överskriden tidsfrist", "warning": "Varning"},
          "en": {"reminder": "Reminder", "breach": "Deadline breached", "warning": "Warning"}}
 
@@ -53,13 +63,41 @@ class Message:
     subject: str
     body: str
     attachments: tuple[Attachment, ...] = ()
+    sender_name: str = ""  # the region's service, as the From header's display name
+    date: datetime | None = None  # when it is sent: the Date header
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """Who sends, in the reader's words: the region's service, whom to ask, where to see the case."""
+
+    region: str
+    contact: str  # the coordinators: name, e-mail, phone
+    case_link: str | None = None  # a URL with `{case}`, where the server's case page is
+
+    def signed(self, body: str, templates: Templates, case_id: str | None) -> str:
+        _, signature = templates.render("signature", {"region": self.region, "contact": self.contact})
+        link = self.case_link.format(case=case_id) if self.case_link and case_id else None
+        return body.rstrip("\n") + "\n\n" + signature.rstrip("\n") + (f"\n{link}" if link else "") + "\n"
+
+    def sender(self, templates: Templates) -> str:
+        return SENDER_NAME[templates.lang].format(region=self.region)
+
+
+def finished(message: Message, letterhead: Letterhead | None, templates: Templates, case_id: str | None,
+             now: datetime) -> Message:
+    """The message as it leaves: signed, its sender named, dated."""
+    if letterhead is None:
+        return replace(message, date=now)
+    return replace(message, body=letterhead.signed(message.body, templates, case_id),
+                   sender_name=letterhead.sender(templates), date=now)
 
 
 def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates: Templates) -> Message:
     lang = templates.lang
     subject, body = templates.render("alert", {
         "kind": KINDS[lang][alert["kind"]], "case": alert["case_id"],
-        "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": alert["owner"],
+        "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": OWNERS[lang].get(alert["owner"], alert["owner"]),
         "due": alert["due"].isoformat()})
     return Message(key, recipients, subject, body)
 
@@ -74,5 +112,9 @@ def digest_message(key: str, summary: dict, recipients: tuple[str, ...], templat
 
 def event_message(key: str, payload: dict, recipients: tuple[str, ...], templates: Templates,
                   attachments: tuple[Attachment, ...] = ()) -> Message:
-    subject, body = templates.render(payload["template"], payload["fields"])
+    fields = dict(payload["fields"])
+    fields["language"] = language_name(fields.get("language"), templates.lang)  # "tigrinja", not "ti"
+    municipality = fields.get("municipality")
+    fields["municipality_name"] = municipality_name(municipality, templates.lang) if municipality else None
+    subject, body = templates.render(payload["template"], fields)
     return Message(key, recipients, subject, body, attachments)

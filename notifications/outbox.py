@@ -57,7 +57,7 @@ def recipients(directory, case: dict, alert: dict) -> tuple[str, ...]:
 
 
 def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = None, publisher=None, *,
-             templates: Templates | None = None, calendars=dict) -> int:
+             templates: Templates | None = None, calendars=dict, case_link: str | None = None) -> int:
     """Deliver up to `limit` due messages, one transaction each; returns how many were sent.
 
     Texts from `templates` (default: the bundled ones, in `lang` or Swedish). A "calendar" message
@@ -65,6 +65,7 @@ def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = N
     read at the first such message, so that a broken [caldav] section holds back calendars, not e-mail)."""
     templates = templates or Templates(lang or "sv")
     directory = uow.directory.load()
+    letterhead = _letterhead(directory, case_link)
     publishers = _Publishers(publisher, calendars)
     sent = 0
     for _ in range(limit):
@@ -72,7 +73,7 @@ def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = N
         if row is None:
             break
         try:
-            delivered = _deliver(uow, directory, row, templates, channel, publishers)
+            delivered = _deliver(uow, directory, row, templates, channel, publishers, letterhead, now)
         except Exception as error:  # noqa: BLE001 - every failure is the message's, recorded on it
             _failed(uow, row, error, now)
         else:
@@ -82,12 +83,24 @@ def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = N
     return sent
 
 
-def _deliver(uow, directory, row: dict, templates: Templates, channel, publishers) -> bool:
+def _deliver(uow, directory, row: dict, templates: Templates, channel, publishers, letterhead, now) -> bool:
     """Send or publish the message; False when there was nothing to do (a centre without a calendar)."""
+    from notifications.messages import finished
+
     if row["topic"] == "calendar":
         return _publish(uow, directory, row, publishers.get())
-    channel.send(_message(uow, directory, row, templates))
+    message = _message(uow, directory, row, templates)
+    channel.send(finished(message, letterhead, templates, row["case_id"], now))
     return True
+
+
+def _letterhead(directory, case_link: str | None):
+    """The region's name and its coordinators' contact details, from the directory."""
+    from notifications.messages import Letterhead
+
+    contact = "; ".join(", ".join(part for part in (org.name, org.email, org.phone) if part)
+                        for org in directory.of_kind("coordinator"))
+    return Letterhead(directory.region_name, contact, case_link)
 
 
 class _Publishers:

@@ -12,7 +12,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 
 from notifications.channels import to_email
 from notifications.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
@@ -78,7 +78,8 @@ class SmtpChannel:
 
     def _compose(self, message: Message) -> EmailMessage:
         email = to_email(message)
-        email.replace_header("From", self.settings.sender)
+        name, address = parseaddr(self.settings.sender)
+        email.replace_header("From", formataddr((name or message.sender_name, address)))  # the region's name kept
         if "Date" not in email:  # required by RFC 5322; filters mark mail without it as spam
             email["Date"] = formatdate(localtime=True)
         return email

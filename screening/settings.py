@@ -82,6 +82,17 @@ class Settings:
         folder = self.get("SCREENING_TEMPLATES")
         return Templates(self.language, Path(folder) if folder else None)
 
+    @cached_property
+    def case_link(self) -> str | None:
+        """Where a message points for the case: SCREENING_BASE_URL (the server's address, https://…)
+        + /cases/{case}; None without one (the message names the case id only)."""
+        base = self.get("SCREENING_BASE_URL")
+        if base is None:
+            return None
+        if not base.startswith(("https://", "http://")) or any(ch.isspace() for ch in base):
+            raise BadInput(f"SCREENING_BASE_URL must be the server's address (https://…), not '{base}'")
+        return base.rstrip("/") + "/cases/{case}"
+
     def channel(self, folder: str | None = None):
         """Where the outbox delivers: a folder of .eml files (`folder` or SCREENING_OUTBOX_DIR), SMTP
         where configured, else the console. SMTP configured wrongly is an error, never a fallback."""

@@ -24,7 +24,8 @@ def deliver(app, channel) -> int:
 
     settings = app.settings
     with app.uow() as uow:
-        return dispatch(uow, channel, app.clock.now(), templates=settings.templates, calendars=settings.caldav)
+        return dispatch(uow, channel, app.clock.now(), templates=settings.templates, calendars=settings.caldav,
+                        case_link=settings.case_link)
 
 
 def listing(app, actor: Actor, status: str | None = None) -> list[dict]:

@@ -208,7 +208,7 @@ def test_calendars_name_the_case_and_the_childs_initials_and_nothing_more(demo_d
     assert events["conversation"].summary.value == f"Hälsosamtal med provtagning: {case_id} (A. H.)"
     assert events["examination"].summary.value == f"Läkarundersökning: {case_id} (A. H.)"
     assert events["conversation"].location.value == "Hälsocentralen Lugnvik, Vårdvägen 3, Lugnvik"
-    assert events["conversation"].description.value == "Tolk: ar\nMottagningsenheten i Östersund följer med barnet."
+    assert events["conversation"].description.value == "Tolk: arabiska\nMottagningsenheten i Östersund följer med barnet."
 
 
 def test_a_case_without_a_name_is_named_by_its_id_alone(demo_db):

@@ -3,6 +3,8 @@ retries with back-off, dead letters and their retry, the lease, and secrecy over
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timedelta
 from email import message_from_bytes
 from email import policy as email_policy
@@ -144,10 +146,68 @@ def test_no_message_on_any_route_in_any_language_carries_a_note_or_a_reason(demo
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_routed_template_renders_from_the_fields_alone(lang):
+    from notifications.messages import event_message
+    from notifications.templates import Templates
+
     fields = {name: None for name in FIELDS}
     for route in load_routes().values():
-        subject, body = render(route.template, fields, lang)
-        assert subject and body
+        message = event_message("key", {"template": route.template, "fields": fields}, ("a@b.example",),
+                                Templates(lang))
+        assert message.subject and message.body
+
+
+def test_the_reception_unit_is_told_when_the_examination_is_booked(demo_db, tmp_path):
+    """Step 9 asks the HC to book the examination; the reception unit tells the family, as for the conversation."""
+    case_id = register(demo_db)
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    event(demo_db, case_id, "hold_health_conversation", at(2026, 11, 18, 14), HC)
+    event(demo_db, case_id, "record_results", at(2026, 11, 25, 9), HC, obstacle="no")
+    event(demo_db, case_id, "book_examination", at(2026, 11, 25, 10), HC, start="2026-12-02T09:00")
+    send(demo_db, FileChannel(tmp_path), at(2026, 11, 25, 11))
+    [booked] = [e for k, e in messages(tmp_path).items() if k.startswith("book_examination")]
+    assert booked["To"] == "mottagning@ostersund.kommun.example"
+    assert booked["Subject"] == f"Läkarundersökning bokad: ärende {case_id}, 2026-12-02 09:00"
+    assert "Tolk behövs: ja (arabiska)" in booked.get_content()
+
+
+@pytest.mark.parametrize("lang, region, language, municipality, owner", [
+    ("sv", "Region Jämtland Härjedalen, hälsoundersökning av nyanlända", "Språk: arabiska",
+     "Mottagningsenheten i Östersunds kommun", "Ansvarig part: hälsocentralen"),
+    ("en", "Region Jämtland Härjedalen, screening of newly arrived children", "Language: Arabic",
+     "The reception unit of Östersund Municipality", "Owner: the health centre"),
+])
+def test_every_message_is_dated_signed_and_speaks_the_readers_words(demo_db, tmp_path, lang, region, language,
+                                                                   municipality, owner):
+    case_id = register(demo_db)
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    with SqlUnitOfWork(demo_db) as uow:
+        sweep_in(uow, POLICY.rules, at(2026, 11, 24, 7))  # the booking was due 11-23: a breach
+    sent_at = at(2026, 11, 24, 8, 5)
+    send(demo_db, FileChannel(tmp_path), sent_at, lang=lang)
+    mail = messages(tmp_path)
+    assert mail and all(e["Date"].datetime == sent_at for e in mail.values())  # RFC 5322: when it was sent
+    assert {e["From"].addresses[0].display_name for e in mail.values()} == {region}
+    bodies = [e.get_content() for e in mail.values()]
+    assert all("flyktinghalsan@regionjh.example" in body.split("\n-- \n")[1] for body in bodies), bodies[0]
+    assert not any(re.search(r"screening (case|alerts)|--[a-z]", body) for body in bodies)  # no command lines
+    [notice] = [e.get_content() for k, e in mail.items() if k.startswith("notify_parties") and "lugnvik" in e["To"]]
+    assert language in notice and municipality in notice
+    [alert] = [e.get_content() for k, e in mail.items() if k.startswith("alert")
+               and "lugnvik" in e["To"] and "book_health_conversation" not in k]
+    assert owner in alert and "health_centre" not in alert
+
+
+def test_with_the_servers_address_set_a_message_links_to_the_case_page(demo_db, tmp_path):
+    from notifications.outbox import dispatch
+
+    case_id = register(demo_db)
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    with SqlUnitOfWork(demo_db) as uow:
+        dispatch(uow, FileChannel(tmp_path), at(2026, 11, 16, 11),
+                 case_link="https://screening.regionjh.example/cases/{case}")
+    bodies = [e.get_content() for e in messages(tmp_path).values()]
+    assert all(f"https://screening.regionjh.example/cases/{case_id}" in body for body in bodies)
 
 
 # --- retries, back-off, dead letters ---------------------------------------------------------------

@@ -44,6 +44,17 @@ OWNERS = {  # a deadline's owner as the reader names the party
            "preschool": "the preschool", "school_health": "school health", "bvc": "child health (BVC)",
            "coordinator": "the coordinator"},
 }
+MISSING = {  # why an alert went to the coordinators instead of its owner
+    "sv": {"unassigned": "Observera: ingen {party} är angiven för ärendet, så larmet går till samordnaren. "
+                         "Mottagningsenheten anger den med update_details.",
+           "no_address": "Observera: {party} saknar e-postadress i katalogen, så larmet går till samordnaren."},
+    "en": {"unassigned": "Note: the case has no {party} assigned, so this alert goes to the coordinator. "
+                         "The reception unit assigns one with update_details.",
+           "no_address": "Note: {party} has no e-mail address in the directory, so this alert goes to the "
+                         "coordinator."},
+}
+PARTY_NOUN = {"sv": {"school": "skola", "preschool": "förskola", "health_centre": "hälsocentral"},
+              "en": {"school": "school", "preschool": "preschool", "health_centre": "health centre"}}
 SENDER_NAME = {"sv": "{region}, hälsoundersökning av nyanlända", "en": "{region}, screening of newly arrived children"}
 KINDS = {"sv": {"reminder": "Påminnelse", "breach": "Överskriden tidsfrist", "warning": "Varning"},
          "en": {"reminder": "Reminder", "breach": "Deadline breached", "warning": "Warning"}}
@@ -93,12 +104,18 @@ def finished(message: Message, letterhead: Letterhead | None, templates: Templat
                    sender_name=letterhead.sender(templates), date=now)
 
 
-def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates: Templates) -> Message:
+def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates: Templates,
+                  missing: str | None = None) -> Message:
     lang = templates.lang
     subject, body = templates.render("alert", {
         "kind": KINDS[lang][alert["kind"]], "case": alert["case_id"],
         "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": OWNERS[lang].get(alert["owner"], alert["owner"]),
         "due": alert["due"].isoformat()})
+    if missing:
+        owner = alert["owner"]
+        party = PARTY_NOUN[lang].get(owner, OWNERS[lang].get(owner, owner)) if missing == "unassigned" \
+            else OWNERS[lang].get(owner, owner)
+        body = body.rstrip("\n") + "\n\n" + MISSING[lang][missing].format(party=party) + "\n"
     return Message(key, recipients, subject, body)
 
 

@@ -168,7 +168,11 @@ def _message(uow, directory, row: dict, templates: Templates):
     case = uow.cases.contacts(row["case_id"] or alert["case_id"])
     if alert is not None:
         alert = {**alert, "due": clock.from_db(alert["due"])}
-        return alert_message(row["key"], alert, _addresses(recipients(directory, case, alert), alert["owner"]), templates)
+        to, missing = recipients(directory, case, alert), _missing(directory, case, alert["owner"])
+        if missing:  # nobody of the owner's to tell: the coordinators are, and told why
+            to = tuple(dict.fromkeys(to + tuple(party_addresses(directory, case, "coordinator"))))
+        return alert_message(row["key"], alert, _addresses(to, "coordinator" if missing else alert["owner"]),
+                             templates, missing=missing)
     party = payload["party"]
     to = _addresses(tuple(party_addresses(directory, case, party)), party)
     return event_message(row["key"], payload, to, templates, _invitation(uow, directory, case, payload, to))
@@ -190,6 +194,16 @@ def _invitation(uow, directory, case: dict, payload: dict, to: tuple[str, ...]) 
     method = "CANCEL" if appointment.status == "cancelled" else "REQUEST"
     data = invitation(appointment, directory.get(case["health_centre_id"]), attendees=to, method=method)
     return (Attachment("invite.ics", f"text/calendar; method={method}; charset=UTF-8", data),)
+
+
+def _missing(directory, case: dict, party: str) -> str | None:
+    """Why the party that owns an alert cannot be told: `unassigned` (the case has no school, say),
+    `no_address` (the directory has no e-mail for it), or None."""
+    if party == "coordinator":
+        return None
+    if party in OWNER_COLUMN and not case[OWNER_COLUMN[party]]:
+        return "unassigned"
+    return None if party_addresses(directory, case, party) else "no_address"
 
 
 def _addresses(found: tuple[str, ...], party: str) -> tuple[str, ...]:

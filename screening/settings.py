@@ -20,6 +20,7 @@ LANGUAGES = ("sv", "en")
 DEFAULT_MIN_GROUP = 5
 DIGEST_AT = time(7, 30)
 KEEP_SENT = timedelta(days=90)
+BOOKING_LEAD = timedelta(hours=2)
 
 
 class Settings:
@@ -81,6 +82,17 @@ class Settings:
 
         folder = self.get("SCREENING_TEMPLATES")
         return Templates(self.language, Path(folder) if folder else None)
+
+    @cached_property
+    def booking_lead(self) -> timedelta:
+        """How soon the earliest free time may be (`case book --auto`): SCREENING_BOOKING_LEAD_HOURS
+        (default 2), so that nobody is booked for the minute they are booked in."""
+        text = (self.env.get("SCREENING_BOOKING_LEAD_HOURS") or "").strip()
+        if not text:
+            return BOOKING_LEAD
+        if not text.isdigit() or int(text) > 24 * 14:
+            raise BadInput(f"SCREENING_BOOKING_LEAD_HOURS must be a whole number of hours (0 to 336), not '{text}'")
+        return timedelta(hours=int(text))
 
     @cached_property
     def case_link(self) -> str | None:

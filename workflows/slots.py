@@ -33,6 +33,16 @@ def _in_span(day: date, opens: time, closes: time, length: timedelta, booked, ca
         start += STEP
 
 
+def within_hours(appointments, start: datetime, length: timedelta, calendar) -> bool:
+    """Whether an appointment of `length` at `start` lies on a working day within the centre's hours."""
+    local = start.astimezone(STOCKHOLM)
+    if not calendar.is_working_day(local.date()):
+        return False
+    ends = (local + length).time()
+    return any(opens <= local.time() and local.date() == (local + length).date() and ends <= closes
+               for opens, closes in appointments.hours.get(local.weekday(), ()))
+
+
 def room(starts: datetime, ends: datetime, booked: list[tuple[datetime, datetime]], capacity: int) -> bool:
     """Whether fewer than `capacity` appointments run at every moment of [starts, ends)."""
     overlapping = [(s, e) for s, e in booked if s < ends and e > starts]

@@ -118,6 +118,8 @@ def case_book(
                                      "conversation with samples)."),
     auto: bool = typer.Option(False, "--auto", help="The earliest free time, one before the deadline if there is one."),
     start: Optional[str] = typer.Option(None, "--start", help="This time (ISO 8601; local time without an offset)."),
+    force: bool = typer.Option(False, "--force", help="Book a --start outside the centre's hours or on a day "
+                               "that is not a working day all the same (an evening clinic)."),
 ) -> None:
     """Book the case's appointment at its health centre (health centre staff), through the booking event."""
     from screening import clock
@@ -130,9 +132,13 @@ def case_book(
         raise BadInput("give either --auto or --start DATETIME")
     run = the(ctx)
     when = clock.parse_datetime(start, "--start") if start else None
-    done = bookings.book(run.app, run.actor(), case_id, "examination" if examination else "conversation", when)
+    done = bookings.book(run.app, run.actor(), case_id, "examination" if examination else "conversation", when,
+                         force=force)
     booking = done["booking"]
-    if not booking["in_time"]:
+    if not booking["in_time"] and booking["chosen"]:
+        warn(f"the time chosen is after the deadline ({booking['due']}); the health centre and the coordinators "
+             "are alerted")
+    elif not booking["in_time"]:
         warn(f"no free time before the deadline ({booking['due']}); booked the earliest after it, and the health "
              "centre and the coordinators are alerted")
     run.out.result({"booking": {k: booking[k] for k in ("kind", "start", "end", "in_time")}, "case": done["case"]},

@@ -15,25 +15,27 @@ from workflows.events import EVENT_OF_KIND
 LOOK_AHEAD = timedelta(days=60)  # how far the earliest free time is looked for
 
 
-def book(app, actor: Actor, case_id: str, kind: str, start: datetime | None = None) -> dict:
+def book(app, actor: Actor, case_id: str, kind: str, start: datetime | None = None, *, force: bool = False) -> dict:
     """Book the case's appointment of `kind` (conversation or examination): at `start`, or the
-    earliest free time, one before the deadline if there is one. Booked after it, the case is
-    flagged at risk at once (a warning to the health centre and the coordinators). Returns the
-    booking and the case after it, as the actor may see it."""
+    earliest free time, one before the deadline if there is one, and not sooner than the setting's
+    lead time (a family cannot come within the hour). A time given outside the centre's hours or on
+    a day that is not a working day is refused unless `force` (an evening clinic in a surge). Booked
+    after the deadline, the case is flagged at risk at once (a warning to the health centre and the
+    coordinators). Returns the booking and the case after it, as the actor may see it."""
     from screening.services import cases
 
     case_id = model.case_id(case_id)
     with app.uow() as uow:
         booked = book_in(uow, actor, case_id, kind, start, policy=app.settings.policy, now=app.clock.now(),
-                         recorded_at=app.clock.real())
+                         recorded_at=app.clock.real(), lead=app.settings.booking_lead, force=force)
     booking = {"kind": booked["kind"], "start": clock.local_iso(booked["start"]),
                "end": clock.local_iso(booked["end"]), "in_time": booked["in_time"],
-               "due": clock.local_iso(booked["due"])}
+               "due": clock.local_iso(booked["due"]), "chosen": start is not None}
     return {"booking": booking, "case": cases.show(app, actor, case_id)}
 
 
 def book_in(uow, actor: Actor, case_id: str, kind: str, start: datetime | None, *, policy, now: datetime,
-            recorded_at: datetime) -> dict:
+            recorded_at: datetime, lead: timedelta = timedelta(0), force: bool = False) -> dict:
     """The booking in this unit of work, committed with its event."""
     case = uow.cases.get(case_id)
     access.require_visible(actor, case, case_id)  # unknown, or not in the user's scope: the same answer
@@ -43,9 +45,13 @@ def book_in(uow, actor: Actor, case_id: str, kind: str, start: datetime | None, 
     length = duration(centre.appointments, kind, case.interpreter)
     deadline = uow.deadlines.for_case(case.id).get(RULE_OF_KIND[kind])
     due = clock.from_db(deadline["due"]) if deadline else None
+    if start is not None and not force and not slots.within_hours(centre.appointments, start, length, policy.calendar):
+        raise Refused(f"{clock.local(start):%Y-%m-%d %H:%M} is outside {centre.name}'s hours for newly arrived "
+                      "children, or not a working day; book it there only on purpose (forced)")
     if start is None:
-        booked = uow.bookings.overlapping(centre.id, now, now + LOOK_AHEAD, besides=(case.id, kind))
-        start, _ = slots.first_free(centre.appointments, length, booked, policy.calendar, now, due or now)
+        earliest = now + lead
+        booked = uow.bookings.overlapping(centre.id, earliest, earliest + LOOK_AHEAD, besides=(case.id, kind))
+        start, _ = slots.first_free(centre.appointments, length, booked, policy.calendar, earliest, due or earliest)
         if start is None:
             raise Refused(f"{centre.id} has no free time in the next {LOOK_AHEAD.days} days")
     in_time = due is None or start + length <= due

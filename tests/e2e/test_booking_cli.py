@@ -20,9 +20,9 @@ def notified(run, db: str, *options: str) -> str:
 
 def test_auto_books_the_earliest_free_time_through_the_booking_event(run, cli_db):
     case_id = notified(run, cli_db, "--interpreter", "--language", "ar")
-    result = run("case", "book", case_id, "--auto", db=cli_db, user=HC, now="2026-11-23T12:00")
+    result = run("case", "book", case_id, "--auto", db=cli_db, user=HC, now="2026-11-23T11:00")
     assert result.code == 0, result.err
-    document = json.loads(result.out)
+    document = json.loads(result.out)  # two hours' lead: not 11:00 nor the morning's last times
     assert document["booking"] == {"kind": "conversation", "start": "2026-11-23T13:00:00+01:00",
                                    "end": "2026-11-23T14:30:00+01:00", "in_time": True}  # 90 min: an interpreter
     assert document["case"]["tracks"]["health"] == "conversation_booked"
@@ -35,7 +35,8 @@ def test_a_time_given_is_booked_and_after_the_deadline_it_warns_at_once(run, cli
     result = run("case", "book", case_id, "--start", "2026-12-02T09:00", db=cli_db, user=HC, now="2026-11-24T09:00")
     assert result.code == 0, result.err
     assert json.loads(result.out)["booking"]["in_time"] is False
-    assert "warning: no free time before the deadline" in result.err
+    assert "warning: the time chosen is after the deadline" in result.err
+    assert "no free time" not in result.err  # the nurse chose it: nothing was looked for
     alerts = json.loads(run("alerts", db=cli_db, user=COORDINATOR, now="2026-11-24T09:00").out)
     assert [(a["case"], a["rule"], a["kind"]) for a in alerts] == [(case_id, "book_health_conversation", "warning")]
 
@@ -105,3 +106,15 @@ def test_a_booking_event_before_the_notice_is_refused_and_changes_nothing(run, c
                                       "--set", "start=2026-11-20T10:00", db=cli_db, user=HC, now="2026-11-24T09:00"), 2)
     assert error["message"] == "start is before the arrival notice was registered"
     assert snapshot(cli_db) == before
+
+
+def test_a_time_given_on_a_weekend_is_refused_unless_forced(run, cli_db):
+    case_id = notified(run, cli_db)
+    before = snapshot(cli_db)
+    saturday = ("case", "book", case_id, "--start", "2026-11-28T10:00")
+    error = assert_one_line_error(run(*saturday, db=cli_db, user=HC, now="2026-11-24T09:00"), 1)
+    assert "outside" in error["message"] and "hours" in error["message"]
+    assert snapshot(cli_db) == before
+    forced = run(*saturday, "--force", db=cli_db, user=HC, now="2026-11-24T09:00")
+    assert forced.code == 0, forced.err
+    assert json.loads(forced.out)["booking"]["start"] == "2026-11-28T10:00:00+01:00"

@@ -198,6 +198,20 @@ def test_every_message_is_dated_signed_and_speaks_the_readers_words(demo_db, tmp
     assert owner in alert and "health_centre" not in alert
 
 
+def test_an_alert_whose_party_is_missing_goes_to_the_coordinator_and_says_why(demo_db, tmp_path):
+    """Seen in use: a school start due with no school assigned died as 'no e-mail address for the school'."""
+    case_id = register(demo_db)  # no school, no preschool
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    with SqlUnitOfWork(demo_db) as uow:
+        raised = sweep_in(uow, POLICY.rules, at(2026, 12, 21, 12))  # a month after arrival: school start missed
+    assert ("school_start", "school") in {(a["rule"], a["owner"]) for a in raised}
+    send(demo_db, FileChannel(tmp_path), at(2026, 12, 21, 12, 5))
+    assert not [r for r in stored(demo_db) if r["status"] == "dead"]
+    [school_alert] = [e for e in messages(tmp_path).values() if "skolstart" in e["Subject"]]
+    assert school_alert["To"] == "flyktinghalsan@regionjh.example"
+    assert "ingen skola är angiven för ärendet" in school_alert.get_content()
+
+
 def test_with_the_servers_address_set_a_message_links_to_the_case_page(demo_db, tmp_path):
     from notifications.outbox import dispatch
 

@@ -167,6 +167,30 @@ def test_booking_takes_the_earliest_free_time_and_queues_the_calendar_entry(uow)
     assert uow.committed["cases"][case_id].health_state == "conversation_booked"
 
 
+def test_the_earliest_free_time_is_never_the_minute_of_booking(uow):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    with uow:
+        booked = book_in(uow, HC, case_id, "conversation", None, policy=POLICY, now=NOW, recorded_at=NOW,
+                         lead=timedelta(hours=2))
+    # not 10:00 (the minute of booking) nor 10:15-11:30 (within two hours): the afternoon's first time
+    assert booked["start"] == datetime(2026, 11, 23, 13, 0, tzinfo=STOCKHOLM)
+
+
+@pytest.mark.parametrize("start", [datetime(2026, 11, 28, 10, tzinfo=STOCKHOLM),  # a Saturday
+                                   datetime(2026, 11, 24, 21, tzinfo=STOCKHOLM),  # a Tuesday evening
+                                   datetime(2026, 12, 24, 10, tzinfo=STOCKHOLM)])  # julafton
+def test_a_time_outside_the_centres_hours_is_booked_only_on_purpose(uow, start):
+    case_id = register(uow)
+    event(uow, RECEPTION, case_id, "notify_parties")
+    unchanged(uow, lambda: book_in(uow, HC, case_id, "conversation", start, policy=POLICY, now=NOW,
+                                   recorded_at=NOW))
+    with uow:
+        booked = book_in(uow, HC, case_id, "conversation", start, policy=POLICY, now=NOW, recorded_at=NOW,
+                         force=True)
+    assert booked["start"] == start
+
+
 def test_a_booking_after_the_deadline_warns_the_health_centre_at_once(uow):
     case_id = register(uow)
     event(uow, RECEPTION, case_id, "notify_parties")

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from screening.clock import STOCKHOLM
+from screening.storage.db import SCHEMA_REVISION
 from tests.integration.test_scheduler import (
     POLICY,
     ROOT,
@@ -383,8 +384,10 @@ def test_a_full_disk_reads_the_same_on_postgresql_and_through_the_migrations():
 
 # --- 3. `screening init` killed part-way through an upgrade ----------------------------------
 
-OLD = "0004"  # before the audit trail's rebuild (0005), the alerts' (0008), the outbox's (0010), the bookings (0011)
-STEPS = ["0005", "0006", "0007", "0008", "0009", "0010", "0011"]
+# before the audit trail's rebuild (0005), the alerts' (0008), the outbox's (0010), the bookings (0011), the
+# correction of a case (0012)
+OLD = "0004"
+STEPS = [f"{n:04d}" for n in range(5, int(SCHEMA_REVISION) + 1)]  # every migration after OLD, to the newest
 
 # Imports once, then forks one `screening init` (cli.main) for each line read: "init" stops after each
 # migration, in the upgrade's transaction, until it reads "go"; "init free" runs straight through. Either

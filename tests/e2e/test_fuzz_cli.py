@@ -459,7 +459,7 @@ def world(tmp_path_factory) -> World:
         results = call(url, *registering, "--personnummer", pnr(serial="411"), user=RECEPTION,
                        now="2026-11-02T10:00")["id"]
         call(url, "case", "event", results, "notify_parties", user=RECEPTION, now="2026-11-02T11:00")
-        call(url, "case", "book", results, "--start", "2026-11-05T09:00", user=HC, now="2026-11-03T10:00")
+        call(url, "case", "book", results, "--start", "2026-11-05T09:00", "--force", user=HC, now="2026-11-03T10:00")
         call(url, "case", "event", results, "hold_health_conversation", "--at", "2026-11-05T10:00", user=HC,
              now="2026-11-05T11:00")
         call(url, "case", "event", results, "record_results", "--set", "obstacle=no", "--set", "note=MEDICAL-SECRET",

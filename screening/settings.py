@@ -85,7 +85,7 @@ class Settings:
 
     @cached_property
     def booking_lead(self) -> timedelta:
-        """How soon the earliest free time may be (`case book --auto`): SCREENING_BOOKING_LEAD_HOURS
+        """How soon the earliest free time a booking takes may be: SCREENING_BOOKING_LEAD_HOURS
         (default 2), so that nobody is booked for the minute they are booked in."""
         text = (self.env.get("SCREENING_BOOKING_LEAD_HOURS") or "").strip()
         if not text:

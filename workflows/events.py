@@ -17,35 +17,10 @@ from typing import Callable
 from screening import clock
 from screening.errors import BadInput, Refused
 from screening.model import Case
+from workflows.details import check_details, record_details
+from workflows.records import APPOINTMENTS, Booked, Cancelled, Note
 
 VACCINATING_UNITS = ("bvc", "school_health")
-APPOINTMENTS = ("conversation", "examination")
-
-
-# --- what an event leaves behind for the service layer (case.events) -------------------------
-
-@dataclass(frozen=True)
-class Note:
-    """Medical or confidential text: stored apart, shown only to the roles that may read it."""
-
-    kind: str  # results | examination | reason | dose | referral
-    text: str
-
-
-@dataclass(frozen=True)
-class Booked:
-    """The appointment of `kind` is booked (or rebooked) for `start`."""
-
-    kind: str
-    start: datetime
-
-
-@dataclass(frozen=True)
-class Cancelled:
-    """The appointments of these kinds are cancelled (`after`: only those still to come then)."""
-
-    kinds: tuple[str, ...]
-    after: datetime | None = None
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -132,67 +107,6 @@ def _plan(case, at, params, actor):
     case.vaccination_plan_at, case.vaccination_plan_unit = at, actor.role
     if params.get("tb_referral") == "yes":  # vacc 2: tuberculosis is a referral, not a vaccination step
         case.events.append(Note("referral", "tuberculosis"))
-
-
-DETAILS = ("name", "language", "interpreter", "unaccompanied", "personnummer", "samordningsnummer", "dossier",
-           "school", "preschool", "health_centre")
-ASSIGNED = {"school": "school_id", "preschool": "preschool_id", "health_centre": "health_centre_id"}
-
-
-def check_details(uow, case: Case, params: dict, at: datetime) -> dict:
-    """What `update_details` may write, checked as at registration: identity numbers valid for the
-    birth date and on no other case, organisations of the right kind in the child's municipality.
-    Returns the values as the case keeps them."""
-    from screening.directory import assignment
-    from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
-
-    if not params:
-        raise BadInput(f"update_details: give at least one of {', '.join(DETAILS)}")
-    checked = dict(params)
-    parsers = {"personnummer": lambda v: parse_personnummer(v, birth_date=case.birth_date,
-                                                             today=clock.local_date(at)).digits,
-               "samordningsnummer": lambda v: parse_samordningsnummer(v, birth_date=case.birth_date,
-                                                                       today=clock.local_date(at)).digits,
-               "dossier": parse_dossier}
-    for key, parse in parsers.items():
-        if params.get(key):
-            checked[key] = parse(params[key])
-            others = [other.id for other in uow.cases.find_by_identifiers({key: checked[key]}) if other.id != case.id]
-            if others:  # as at registration: one child, two cases is for the coordinator to merge
-                raise Refused(f"another case has this {key}; ask the coordinator to merge the two cases")
-    if params.get("health_centre") == "":
-        raise BadInput("update_details: a health centre is changed to another, not removed")
-    for party, column in ASSIGNED.items():
-        if params.get(party):
-            checked[party] = assignment(uow.directory, params[party], party, case.municipality)
-        if party in checked and (checked[party] or None) == getattr(case, column):
-            del checked[party]  # as it was: nothing changes, nobody is told again
-    return checked
-
-
-def _details(case, at, params, _actor):
-    """The notice corrected or completed. A health centre, school or preschool assigned after the
-    parties were told is told now (its route); a new health centre's booking clock starts now, and
-    what was still to come at the old one is cancelled."""
-    for name in ("name", "language", "personnummer", "samordningsnummer", "dossier"):
-        if name in params:
-            setattr(case, name, params[name] or None)
-    for flag in ("interpreter", "unaccompanied"):
-        if flag in params:
-            setattr(case, flag, params[flag] == "yes")
-    for party in ("school", "preschool"):
-        if party in params:
-            setattr(case, ASSIGNED[party], params[party] or None)
-    centre = params.get("health_centre")
-    if centre and centre != case.health_centre_id:
-        case.health_centre_id = centre
-        if case.parties_notified_at is not None:
-            case.hc_informed_at = at  # step 3: the new centre's five working days start when it is told
-        if case.samples_taken_at is None:  # the conversation is the new centre's to book
-            case.conversation_start = case.conversation_booked_at = None
-        if case.examined_at is None:
-            case.examination_start = case.examination_booked_at = None
-        case.events.append(Cancelled(APPOINTMENTS, at))
 
 
 def _dose(case, _at, params, _actor):
@@ -289,7 +203,7 @@ EVENTS: dict[str, Event] = {
         "unaccompanied": _choice("yes", "no"), "personnummer": Secret(_or_empty(str)),
         "samordningsnummer": Secret(_or_empty(str)), "dossier": Secret(_or_empty(str)), "school": _or_empty(_org_id),
         "preschool": _or_empty(_org_id), "health_centre": _or_empty(_org_id)},
-        stamps=("hc_informed_at",), records=_details, check=check_details,
+        stamps=("hc_informed_at",), records=record_details, check=check_details,
         only={"health_centre": ("language", "interpreter")}),
     "decline": Event(("health_centre", "reception"), stamps=("declined_at",), records=_decline, **ENDS),
     "move_out": Event(("reception",), stamps=("ended_at",), **ENDS),

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from screening.model import Actor, Case
 from workflows import bookings
-from workflows.events import Booked, Cancelled, Note
+from workflows.records import Booked, Cancelled, Note
 
 
 @dataclass(frozen=True)

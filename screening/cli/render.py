@@ -116,6 +116,8 @@ def deadlines(items: list[dict]) -> None:
 def cases(views: list[dict], next_after: str | None = None) -> None:
     """The cases as a table; `next_after`: the page is full, and the next one starts after that case."""
     table = _table(f"Ärenden ({len(views)})", "id", "kommun", "född", "hälsa", "skola", "vaccination", "HC")
+    table.columns[0].no_wrap = True  # a case id is read aloud and typed back: never cut or wrapped
+    table.columns[0].min_width = len(views[0]["id"]) if views else 0
     if next_after is not None:
         table.caption = f"Fler ärenden kan finnas: nästa sida med --after {next_after}"
     for view in views:

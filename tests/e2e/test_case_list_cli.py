@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 
@@ -170,3 +171,19 @@ def test_a_list_cut_off_midway_ends_unfinished_and_says_so(run, cli_db, monkeypa
     assert result.out.startswith("[{") and not result.out.rstrip().endswith("]")
     with pytest.raises(json.JSONDecodeError):
         json.loads(result.out)
+
+
+def test_on_an_80_column_terminal_every_case_id_is_shown_whole(run, cli_db, monkeypatch):
+    """Seen on a laptop's terminal: ids cut as 'SC-8358…' could not be typed back."""
+    from rich.console import Console
+
+    from screening.cli import render
+
+    ids = [register(run, cli_db, "--dossier", f"33-00000{n}", "--language", "ti", "--interpreter") for n in range(3)]
+    narrow = Console(width=80, file=io.StringIO(), highlight=False, markup=False, emoji=False)
+    monkeypatch.setattr(render, "console", lambda: narrow)
+    result = run("case", "list", db=cli_db, user="ostersund-reception", now=NOW, json_output=False)
+    assert result.code == 0, result.err
+    shown = narrow.file.getvalue()
+    assert all(case_id in shown for case_id in ids), shown
+    assert max(len(line) for line in shown.splitlines()) <= 80

@@ -71,14 +71,13 @@ def scheduler_run(
     """
     import logging
 
-    from screening import access
+    from screening.services import scheduled
     from workflows import scheduler
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run = the(ctx)
-    access.require_command(run.actor(), "user_admin")
-    run.app.settings.check_scheduler()  # a setting in error stops it now, not at every sweep
+    scheduled.ready(run.app, run.actor())
     raise typer.Exit(scheduler.run(run.app, every_minutes=every, standby_poll=standby_poll))
 
 

@@ -109,7 +109,6 @@ def overview(
 ) -> None:
     """The coordinator's screen: open breaches and reminders by municipality and health centre, the
     longest-waiting cases and today's bookings (coordinator, admin)."""
-    from screening import access
     from screening.errors import BadInput
     from screening.services import follow_up
 
@@ -125,6 +124,4 @@ def overview(
         return
     from screening.cli.watch import watch as watching
 
-    actor = run.actor()
-    access.require_command(actor, "overview")  # refused at once, before the screen is drawn
-    watching(run.app, actor, oldest=oldest, every=every)
+    watching(run.app, run.actor(), oldest=oldest, every=every)

@@ -20,16 +20,17 @@ def watch(app, actor: Actor, *, oldest: int, every: float, console=None, sleep=N
     screen = console or default_console()
     live = Live(console=screen, auto_refresh=False) if screen.is_terminal else None
     audited: set[str] = set()
+    view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited))  # a refusal: before drawing
     try:
         if live is not None:
             live.start()
         while True:
-            view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited))
             if live is not None:
                 live.update(view, refresh=True)
             else:
                 screen.print(view)
             (sleep or time.sleep)(every)
+            view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited))
     except KeyboardInterrupt:
         return
     finally:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from screening import access
+from screening.model import Actor
 from screening.services import alerts, outbox
+
+
+def ready(app, actor: Actor) -> None:
+    """The scheduler may start (admin), and every setting it will use is read now: one in error
+    stops it at start, not at every sweep."""
+    access.require_command(actor, "user_admin")
+    app.settings.check_scheduler()
 
 
 def sweep_and_deliver(app, channel) -> tuple[int, int]:

@@ -170,5 +170,5 @@ def centre_feed(uow, health_centre_id: str) -> bytes:
     """The feed of one health centre straight from the database (`calendar export`)."""
     centre = uow.directory.get(health_centre_id)
     if centre.kind != "health_centre":
-        raise BadInput(f"'{health_centre_id}' is not a health centre")
+        raise BadInput("'{org}' is not a health centre", org=health_centre_id)
     return feed(centre_appointments(uow.bookings, centre.id), centre)

@@ -70,7 +70,7 @@ def _from_file(path: str | None) -> tuple[dict, dict, Path | None]:
     if section is None and isinstance(document.get("caldav"), dict):  # calendars only: e-mail as without a file
         return {}, {}, Path(path).parent
     if not isinstance(section, dict):  # named on purpose, so an empty file must not mean "use the console"
-        raise BadInput(f"{path}: no [smtp] section")
+        raise BadInput("{path}: no [smtp] section", path=path)
     _check_keys(f"{path}: [smtp]", section, KEYS, PASSWORD_ENV)
     return dict(section), {key: f"{path} [smtp] {key}" for key in section}, Path(path).parent
 
@@ -79,9 +79,10 @@ def _check_keys(where: str, section: dict, known, password_env: str) -> None:
     """Only known keys, and never a secret: those come from the environment."""
     for key in section:
         if "password" in key.lower() or "secret" in key.lower():
-            raise BadInput(f"{where} {key} is not allowed: secrets are never kept in files; set {password_env} instead")
+            raise BadInput("{where} {key} is not allowed: secrets are never kept in files; set {variable} instead",
+                           where=where, key=key, variable=password_env)
         if key not in known:
-            raise BadInput(f"{where} {key} is not a known key (known: {', '.join(known)})")
+            raise BadInput("{where} {key} is not a known key (known: {keys})", where=where, key=key, keys=known)
 
 
 def _settings(values: dict, sources: dict, base: Path | None, password: str | None):
@@ -107,12 +108,12 @@ def _settings(values: dict, sources: dict, base: Path | None, password: str | No
 
 def _check_login(username: str | None, password: str | None, security: str) -> None:
     if username and password is None:
-        raise BadInput(f"an SMTP username is configured but {PASSWORD_ENV} is not set")
+        raise BadInput("an SMTP username is configured but {variable} is not set", variable=PASSWORD_ENV)
     if password is not None and not username:
-        raise BadInput(f"{PASSWORD_ENV} is set but no SMTP username is configured "
-                       f"({ENV['username']} or [smtp] username)")
+        raise BadInput("{variable} is set but no SMTP username is configured ({username} or [smtp] username)",
+                       variable=PASSWORD_ENV, username=ENV["username"])
     if not ((username or "") + (password or "")).isascii():  # smtplib sends both as ASCII only
-        raise BadInput(f"the SMTP username and {PASSWORD_ENV} must be ASCII characters only")
+        raise BadInput("the SMTP username and {variable} must be ASCII characters only", variable=PASSWORD_ENV)
     if username and security == "none":
         raise BadInput("an SMTP login over an unencrypted connection (security none) is refused; "
                        "use starttls or tls")
@@ -120,23 +121,24 @@ def _check_login(username: str | None, password: str | None, security: str) -> N
 
 def _text(value, where: str) -> str:
     if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n"):
-        raise BadInput(f"{where}: must be a non-empty line of text")
+        raise BadInput("{where}: must be a non-empty line of text", where=where)
     return value.strip()
 
 
 def _host(values: dict, where: str) -> str:
     if "host" not in values:
-        raise BadInput(f"SMTP host missing: set [smtp] host in the file named by {CONFIG_ENV} or {ENV['host']}")
+        raise BadInput("SMTP host missing: set [smtp] host in the file named by {variable} or {host}",
+                       variable=CONFIG_ENV, host=ENV["host"])
     host = _text(values["host"], where)
     if any(c.isspace() or c == "/" for c in host):
-        raise BadInput(f"{where}: '{host}' is not a host name or address")
+        raise BadInput("{where}: '{host}' is not a host name or address", where=where, host=host)
     return host
 
 
 def _security(value, where: str) -> str:
     security = value.strip().lower() if isinstance(value, str) else None
     if security not in DEFAULT_PORTS:
-        raise BadInput(f"{where}: '{value}' is not a security mode (use starttls, tls or none)")
+        raise BadInput("{where}: '{value}' is not a security mode (use starttls, tls or none)", where=where, value=value)
     return security
 
 
@@ -146,22 +148,24 @@ def _port(value, where: str) -> int:
     except ValueError:
         port = None
     if port is None or not 1 <= port <= 65535:
-        raise BadInput(f"{where}: '{value}' is not a port number (1-65535)")
+        raise BadInput("{where}: '{value}' is not a port number (1-65535)", where=where, value=value)
     return port
 
 
 def _timeout(value, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
-        raise BadInput(f"{where}: '{value}' is not a timeout in seconds (more than 0, at most 600)")
+        raise BadInput("{where}: '{value}' is not a timeout in seconds (more than 0, at most 600)", where=where,
+                       value=value)
     return float(value)
 
 
 def _sender(values: dict, where: str) -> str:
     if "sender" not in values:
-        raise BadInput(f"SMTP sender missing: set [smtp] sender or {ENV['sender']} (e.g. screening@region.example)")
+        raise BadInput("SMTP sender missing: set [smtp] sender or {variable} (e.g. screening@region.example)",
+                       variable=ENV["sender"])
     sender = _text(values["sender"], where)
     if "@" not in parseaddr(sender)[1]:
-        raise BadInput(f"{where}: '{sender}' is not an e-mail address")
+        raise BadInput("{where}: '{sender}' is not an e-mail address", where=where, sender=sender)
     return sender
 
 
@@ -170,7 +174,7 @@ def _ca_file(value, where: str, base: Path | None) -> str:
     if base is not None and not path.is_absolute():  # relative to the TOML file, not to wherever cron runs us
         path = base / path
     if not path.is_file():
-        raise BadInput(f"{where}: no such file: {path}")
+        raise BadInput("{where}: no such file: {path}", where=where, path=path)
     return str(path)
 
 
@@ -190,7 +194,8 @@ def caldav_settings(env: Mapping[str, str]) -> dict:
         return {}
     sections = _read_toml(path).get("caldav", {})
     if not isinstance(sections, dict):
-        raise BadInput(f"{path}: [caldav] must hold one section per health centre, e.g. [caldav.\"hc-lugnvik\"]")
+        raise BadInput("{path}: [caldav] must hold one section per health centre, e.g. [caldav.\"hc-lugnvik\"]",
+                       path=path)
     return {centre: _caldav(path, centre, section, env) for centre, section in sections.items()}
 
 
@@ -199,9 +204,10 @@ def _read_toml(path: str) -> dict:
         with open(path, "rb") as file:
             return tomllib.load(file)
     except OSError as error:
-        raise BadInput(f"{CONFIG_ENV}: cannot read {path}: {error.strerror}") from None
+        raise BadInput("{variable}: cannot read {path}: {reason}", variable=CONFIG_ENV, path=path,
+                       reason=error.strerror) from None
     except tomllib.TOMLDecodeError as error:
-        raise BadInput(f"{path}: not valid TOML: {error}") from None
+        raise BadInput("{path}: not valid TOML: {error}", path=path, error=str(error)) from None
 
 
 def _caldav(path: str, centre: str, section, env: Mapping[str, str]) -> "CaldavSettings":
@@ -209,10 +215,10 @@ def _caldav(path: str, centre: str, section, env: Mapping[str, str]) -> "CaldavS
 
     where = f'{path} [caldav."{centre}"]'
     if not isinstance(section, dict):
-        raise BadInput(f"{where}: must be a section with url (and username)")
+        raise BadInput("{where}: must be a section with url (and username)", where=where)
     _check_keys(where, section, CALDAV_KEYS, caldav_password_env(centre))
     if "url" not in section:
-        raise BadInput(f"{where}: url missing (the calendar collection, https://…/calendars/…/)")
+        raise BadInput("{where}: url missing (the calendar collection, https://…/calendars/…/)", where=where)
     url = _caldav_url(_text(section["url"], f"{where} url"), f"{where} url")
     username = _text(section["username"], f"{where} username") if "username" in section else None
     password = env.get(caldav_password_env(centre)) or None
@@ -224,18 +230,19 @@ def _caldav(path: str, centre: str, section, env: Mapping[str, str]) -> "CaldavS
 def _caldav_url(url: str, where: str) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"{where}: '{url}' is not an http(s) URL")
+        raise BadInput("{where}: '{url}' is not an http(s) URL", where=where, url=url)
     if parts.username or parts.password:  # a password in the URL is a password in the file
-        raise BadInput(f"{where}: no user or password in the URL; use username and the password variable")
+        raise BadInput("{where}: no user or password in the URL; use username and the password variable", where=where)
     return url if url.endswith("/") else url + "/"  # a collection: resources are named inside it
 
 
 def _check_caldav_login(url: str, username: str | None, password: str | None, centre: str, where: str) -> None:
     if username and password is None:
-        raise BadInput(f"{where}: a username is configured but {caldav_password_env(centre)} is not set")
+        raise BadInput("{where}: a username is configured but {variable} is not set", where=where,
+                       variable=caldav_password_env(centre))
     if password is not None and not username:
-        raise BadInput(f"{caldav_password_env(centre)} is set but {where} has no username")
+        raise BadInput("{variable} is set but {where} has no username", variable=caldav_password_env(centre), where=where)
     parts = urlsplit(url)
     plain = parts.scheme.lower() == "http" and parts.hostname not in _LOOPBACK
     if username and plain:  # the password would cross the network in the clear
-        raise BadInput(f"{where}: a login over plain http is refused; use https")
+        raise BadInput("{where}: a login over plain http is refused; use https", where=where)

@@ -16,8 +16,8 @@ class DeliveryError(ScreeningError):
     code = "delivery"
     permanent = False  # what the outbox reads to stop retrying a message
 
-    def __init__(self, message: str, *, where: str = "", smtp_code: int | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, *, where: str = "", smtp_code: int | None = None, **facts):
+        super().__init__(message, where=where, **facts)
         self.where = where
         self.smtp_code = smtp_code
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from notifications.templates import Templates
+from screening import clock
 from screening.languages import language_name, municipality_name
 
 STEPS = {
@@ -110,7 +111,7 @@ def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates:
     subject, body = templates.render("alert", {
         "kind": KINDS[lang][alert["kind"]], "case": alert["case_id"],
         "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": OWNERS[lang].get(alert["owner"], alert["owner"]),
-        "due": alert["due"].isoformat()})
+        "due": clock.local_date(alert["due"]).isoformat()})  # the deadline's day, in words
     if missing:
         owner = alert["owner"]
         party = PARTY_NOUN[lang].get(owner, OWNERS[lang].get(owner, owner)) if missing == "unassigned" \
@@ -131,7 +132,20 @@ def event_message(key: str, payload: dict, recipients: tuple[str, ...], template
                   attachments: tuple[Attachment, ...] = ()) -> Message:
     fields = dict(payload["fields"])
     fields["language"] = language_name(fields.get("language"), templates.lang)  # "tigrinja", not "ti"
+    fields["interpreter_need"] = _interpreter_need(fields.get("interpreter"), fields["language"], templates.lang)
     municipality = fields.get("municipality")
     fields["municipality_name"] = municipality_name(municipality, templates.lang) if municipality else None
     subject, body = templates.render(payload["template"], fields)
     return Message(key, recipients, subject, body, attachments)
+
+
+INTERPRETER = {"sv": ("behövs, {language}", "behövs", "behövs inte"),
+               "en": ("needed, {language}", "needed", "not needed")}
+
+
+def _interpreter_need(needed: bool | None, language: str | None, lang: str) -> str | None:
+    """'behövs, tigrinja', 'behövs' (no language known), 'behövs inte'; None when not known."""
+    if needed is None:
+        return None
+    with_language, without, none = INTERPRETER[lang]
+    return (with_language.format(language=language) if language else without) if needed else none

@@ -73,25 +73,79 @@ def dispatch(uow, channel, now: datetime, limit: int = 500, lang: str | None = N
         if row is None:
             break
         try:
-            delivered = _deliver(uow, directory, row, templates, channel, publishers, letterhead, now)
+            outcome = _deliver(uow, directory, row, templates, channel, publishers, letterhead, now)
         except Exception as error:  # noqa: BLE001 - every failure is the message's, recorded on it
             _failed(uow, row, error, now)
         else:
-            uow.outbox.sent(row["id"], now)
-            sent += delivered
+            if outcome is REPLACED:
+                uow.outbox.replaced(row["id"], now)
+            else:
+                uow.outbox.sent(row["id"], now)
+                sent += outcome
         uow.commit()
     return sent
 
 
-def _deliver(uow, directory, row: dict, templates: Templates, channel, publishers, letterhead, now) -> bool:
-    """Send or publish the message; False when there was nothing to do (a centre without a calendar)."""
+REPLACED = "replaced"  # a later message says it, or nothing is left to say
+
+
+def _deliver(uow, directory, row: dict, templates: Templates, channel, publishers, letterhead, now):
+    """Send or publish the message: True; False when there was nothing to do (a centre without a
+    calendar); REPLACED when a booking's message has been overtaken (see `_booking_news`)."""
     from notifications.messages import finished
 
     if row["topic"] == "calendar":
         return _publish(uow, directory, row, publishers.get())
-    message = _message(uow, directory, row, templates)
+    payload = json.loads(row["payload"]) if row["payload"] else {}
+    if "booking" in payload:
+        payload = _booking_news(uow, row, payload)
+        if payload is None:
+            return REPLACED
+    message = _message(uow, directory, row, payload, templates)
     channel.send(finished(message, letterhead, templates, row["case_id"], now))
     return True
+
+
+BOOKING_TEMPLATES = {  # (appointment, what the party learns) -> template
+    ("conversation", "booked"): "conversation_booked", ("conversation", "rebooked"): "conversation_rebooked",
+    ("conversation", "cancelled"): "booking_cancelled",
+    ("examination", "booked"): "examination_booked", ("examination", "rebooked"): "examination_rebooked",
+    ("examination", "cancelled"): "examination_cancelled",
+}
+
+
+def _booking_news(uow, row: dict, payload: dict) -> dict | None:
+    """A booking's message says what is true when it is sent, not when it was queued: the booking as
+    it stands now, against what the party knew before (`previous`). Overtaken by a later message to the
+    same party about the same appointment, it is not sent: the later one compares with what this one
+    would have (so three rebookings in one batch are one message, from the time first known to the
+    last). Booked: "booked"; at another time than known: "rebooked", old and new time; cancelled:
+    "cancelled", if the party knew of a time. None: nothing to say."""
+    booking, party = payload["booking"], payload["party"]
+    for later in uow.outbox.queued_after(row["case_id"], row["id"]):
+        news = json.loads(later["payload"]) if later["payload"] else {}
+        if news.get("party") == party and news.get("booking", {}).get("kind") == booking["kind"]:
+            news["booking"]["previous"] = booking["previous"]
+            uow.outbox.set_payload(later["id"], news)
+            return None
+    current = uow.bookings.get(row["case_id"], booking["kind"])
+    previous = datetime.fromisoformat(booking["previous"]) if booking["previous"] else None
+    if current is None:
+        return None
+    start = clock.from_db(current["starts"])
+    if current["status"] == "cancelled":
+        if previous is None:
+            return None
+        learns, start = "cancelled", None
+    elif previous is None:
+        learns = "booked"
+    elif previous == start:
+        return None
+    else:
+        learns = "rebooked"
+    fields = {**payload["fields"], "booked": start.isoformat() if start else None,
+              "previous": previous.isoformat() if previous else None}
+    return {**payload, "template": BOOKING_TEMPLATES[(booking["kind"], learns)], "fields": fields}
 
 
 def _letterhead(directory, case_link: str | None):
@@ -157,10 +211,9 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {text}"[:300]
 
 
-def _message(uow, directory, row: dict, templates: Templates):
+def _message(uow, directory, row: dict, payload: dict, templates: Templates):
     from notifications.messages import alert_message, digest_message, event_message
 
-    payload = json.loads(row["payload"]) if row["payload"] else {}
     if row["topic"] == "digest":
         return digest_message(row["key"], payload, _addresses(tuple(party_addresses(directory, {}, "coordinator")),
                                                                "coordinator"), templates)
@@ -178,21 +231,22 @@ def _message(uow, directory, row: dict, templates: Templates):
     return event_message(row["key"], payload, to, templates, _invitation(uow, directory, case, payload, to))
 
 
-INVITING = {"conversation_booked": "conversation", "booking_cancelled": "conversation"}  # template -> booking kind
+QUEUED_BEFORE = {"conversation_booked": "conversation", "booking_cancelled": "conversation"}  # no `booking` yet
 
 
 def _invitation(uow, directory, case: dict, payload: dict, to: tuple[str, ...]) -> tuple:
     """A booking's message carries the appointment as it stands now (iTIP REQUEST, or CANCEL once
-    cancelled), so that the receiver's calendar follows it."""
+    cancelled): the same booking its text was made from, so that the two agree."""
     from notifications.calendar import case_appointment, invitation
     from notifications.messages import Attachment
 
-    kind = INVITING.get(payload["template"])
+    kind = payload.get("booking", {}).get("kind") or QUEUED_BEFORE.get(payload["template"])
     appointment = case_appointment(uow.bookings, case["id"], kind) if kind else None
     if appointment is None:
         return ()
     method = "CANCEL" if appointment.status == "cancelled" else "REQUEST"
-    data = invitation(appointment, directory.get(case["health_centre_id"]), attendees=to, method=method)
+    centre = uow.bookings.get(case["id"], kind)["health_centre_id"]
+    data = invitation(appointment, directory.get(centre), attendees=to, method=method)
     return (Attachment("invite.ics", f"text/calendar; method={method}; charset=UTF-8", data),)
 
 
@@ -235,7 +289,8 @@ def retry(uow, message_id: int) -> None:
     in_range = 0 < message_id < 2**63  # ids are 64-bit: none beyond
     status = uow.outbox.status(message_id) if in_range else None
     if status is None:
-        raise NotFound(f"unknown message '{message_id}'")
+        raise NotFound("unknown message '{message}'", message=message_id)
     if status != "dead":
-        raise Refused(f"message {message_id} is {status}: only a dead message is retried")
+        raise Refused("message {message} is {outbox_status}: only a dead message is retried", message=message_id,
+                      outbox_status=status)
     uow.outbox.requeue(message_id)

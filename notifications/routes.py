@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from screening.errors import BadInput
 
 BUNDLED = Path(__file__).parent / "data" / "routes.toml"
-PARTIES = ("health_centre", "school", "preschool", "reception_unit", "school_health", "bvc", "coordinator")
+PARTIES = ("health_centre", "school", "preschool", "reception_unit", "school_health", "bvc", "coordinator",
+           "vaccination_unit")  # vaccination_unit: BVC or school health, as vacc 2 routes the child
 
 
 @dataclass(frozen=True)
@@ -33,17 +34,29 @@ def load_routes(path: str | None = None) -> dict[str, Route]:
     try:
         raw = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise BadInput(f"routes {source}: {error}") from None
+        raise BadInput("routes {path}: {error}", path=source, error=str(error)) from None
     routes = {}
     for event, values in raw.items():
         to, template = values.get("to"), values.get("template")
         if not isinstance(to, list) or not to or not isinstance(template, str):
-            raise BadInput(f"routes {source}: [{event}] needs to = [parties] and template = \"name\"")
+            raise BadInput("routes {path}: [{event}] needs to = [parties] and template = \"name\"", path=source,
+                           event=event)
         unknown = [party for party in to if party not in PARTIES]
         if unknown:
-            raise BadInput(f"routes {source}: [{event}] unknown party '{unknown[0]}'")
+            raise BadInput("routes {path}: [{event}] unknown party '{value}'", path=source, event=event, value=unknown[0])
         routes[event] = Route(event, tuple(to), template, bool(values.get("assigned", False)))
     return routes
+
+
+def _concrete(case, party: str, on: date | None) -> tuple[str, ...]:
+    """The parties a route's party stands for: the vaccinating unit is BVC or school health as the
+    routing rule says on `on` (vacc 2); where it cannot say (age 6, school unknown), both are told."""
+    if party != "vaccination_unit":
+        return (party,)
+    from workflows.routing import responsible_unit
+
+    unit = responsible_unit(case, on) if on is not None else None
+    return (unit,) if unit else ("bvc", "school_health")
 
 
 def _when(value: datetime | None) -> str | None:
@@ -63,17 +76,23 @@ FIELDS = {
     "results_at": lambda case, params: _when(case.results_received_at),
     "obstacle": lambda case, params: case.obstacle,  # yes or no: the reception unit may know it (step 7)
     "started": lambda case, params: _when(case.school_started_at),
+    "previous": lambda case, params: None,  # a booking's earlier time: known only when sent (notifications.outbox)
 }
 
 
-def event_messages(case, event: str, params: dict, routes: dict[str, Route]) -> list[dict]:
-    """The messages an event causes: one per party told, each with its idempotency key."""
+def event_messages(case, event: str, params: dict, routes: dict[str, Route], booking: dict | None = None,
+                   on: date | None = None) -> list[dict]:
+    """The messages an event causes: one per party told, each with its idempotency key. An event that
+    books or cancels an appointment hands `booking` on: its kind, and the time booked before the event
+    (`previous`, none if nothing was), for the text made when the message is sent."""
     route = routes.get(event)
     if route is None:
         return []
     facts = {name: field(case, params) for name, field in FIELDS.items()}
-    parties = [party for party in route.to if getattr(case, f"{party}_id", True) is not None]  # no preschool: none told
+    parties = [unit for party in route.to for unit in _concrete(case, party, on)]
+    parties = [party for party in parties if getattr(case, f"{party}_id", True) is not None]  # no preschool: none told
     if route.assigned:  # step 2: one assigned later is told as the others were, once they have been
         parties = [party for party in parties if params.get(party) and case.parties_notified_at is not None]
     return [{"key": f"{event}:{case.id}:{case.version}:{party}", "case_id": case.id,
-             "payload": {"template": route.template, "party": party, "fields": facts}} for party in parties]
+             "payload": {"template": route.template, "party": party, "fields": facts,
+                         **({"booking": booking} if booking else {})}} for party in parties]

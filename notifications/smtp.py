@@ -56,8 +56,8 @@ class SmtpChannel:
     def send(self, message: Message) -> None:
         """Deliver one message or raise a DeliveryError saying whether a later try may succeed."""
         if not message.to:
-            raise PermanentDeliveryError(f"{self.settings.where}: message {message.key} has no recipients",
-                                         where=self.settings.where)
+            raise PermanentDeliveryError("{where}: message {key} has no recipients", where=self.settings.where,
+                                         key=message.key)
         failure = cause = None
         try:
             refused = self._transmit(self._compose(message), list(message.to))
@@ -105,7 +105,7 @@ class SmtpChannel:
         if self.settings.security != "starttls":
             return
         if not smtp.has_extn("starttls"):  # never fall back to plain text: that is what a downgrade attack wants
-            raise PermanentDeliveryError(f"{self.settings.where}: the server does not offer STARTTLS; "
+            raise PermanentDeliveryError("{where}: the server does not offer STARTTLS; "
                                          "refusing to send without encryption", where=self.settings.where)
         smtp.starttls(context=self._tls_context())
         smtp.ehlo()  # what the server offers (AUTH above all) may change once the connection is encrypted
@@ -115,7 +115,7 @@ class SmtpChannel:
         if not username:
             return
         if not (username + password).isascii():  # smtplib would fail with an error quoting the password
-            raise PermanentDeliveryError(f"{self.settings.where}: the SMTP username or password has characters "
+            raise PermanentDeliveryError("{where}: the SMTP username or password has characters "
                                          "other than ASCII, which smtplib cannot send", where=self.settings.where)
         smtp.login(username, password)
 
@@ -139,21 +139,27 @@ class SmtpChannel:
             text = _reply_text(error.smtp_error, self.settings.password, keep_text=not isinstance(
                 error, smtplib.SMTPDataError))
             kind = PermanentDeliveryError if 500 <= code < 600 else TemporaryDeliveryError
-            return kind(f"{where}: {_stage(error)} refused: {code} {text}".rstrip(), where=where, smtp_code=code)
+            if not text:
+                return kind("{where}: {stage} refused: {code}", where=where, smtp_code=code, stage=_stage(error),
+                            code=code)
+            return kind("{where}: {stage} refused: {code} {reply}", where=where, smtp_code=code, stage=_stage(error),
+                        code=code, reply=text)
         if isinstance(error, smtplib.SMTPServerDisconnected):
             # smtplib's own words ("Connection unexpectedly closed: timed out"), not the server's.
-            return TemporaryDeliveryError(f"{where}: the connection was lost ({error})", where=where)
+            return TemporaryDeliveryError("{where}: the connection was lost ({reason})", where=where, reason=str(error))
         if isinstance(error, smtplib.SMTPNotSupportedError):  # e.g. no AUTH offered, or no SMTPUTF8
-            return PermanentDeliveryError(f"{where}: not supported by the server: {error}", where=where)
+            return PermanentDeliveryError("{where}: not supported by the server: {reason}", where=where, reason=str(error))
         if isinstance(error, ssl.SSLCertVerificationError):  # wrong ca_file or an impostor: not fixed by waiting
-            return PermanentDeliveryError(f"{where}: certificate not trusted: {error.verify_message}", where=where)
+            return PermanentDeliveryError("{where}: certificate not trusted: {reason}", where=where,
+                                          reason=error.verify_message)
         if isinstance(error, TimeoutError):
-            return TemporaryDeliveryError(f"{where}: no answer within {self.settings.timeout:g} s", where=where)
+            return TemporaryDeliveryError("{where}: no answer within {seconds:g} s", where=where,
+                                          seconds=self.settings.timeout)
         if isinstance(error, smtplib.SMTPException):
-            return TemporaryDeliveryError(f"{where}: SMTP error ({type(error).__name__})", where=where)
+            return TemporaryDeliveryError("{where}: SMTP error ({reason})", where=where, reason=type(error).__name__)
         # What is left is the network: refused, unreachable, a name not resolved, a TLS handshake cut short.
-        return TemporaryDeliveryError(f"{where}: connection failed ({error.strerror or type(error).__name__})",
-                                      where=where)
+        return TemporaryDeliveryError("{where}: connection failed ({reason})", where=where,
+                                      reason=error.strerror or type(error).__name__)
 
     def _recipients_refused(self, error: smtplib.SMTPRecipientsRefused) -> DeliveryError:
         where = self.settings.where
@@ -162,8 +168,8 @@ class SmtpChannel:
                            for address, (code, reply) in error.recipients.items())
         # One recipient that may succeed later makes the whole message worth another try.
         kind = TemporaryDeliveryError if any(400 <= code < 500 for code in codes) else PermanentDeliveryError
-        return kind(f"{where}: all recipients refused: {detail}", where=where,
-                    smtp_code=codes[0] if codes else None)
+        return kind("{where}: all recipients refused: {detail}", where=where, smtp_code=codes[0] if codes else None,
+                    detail=detail)
 
 
 def _stage(error: smtplib.SMTPResponseException) -> str:

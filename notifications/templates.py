@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from string import Template
 
@@ -21,6 +21,7 @@ LANGUAGES = ("sv", "en")
 YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 UNKNOWN = {"sv": "okänt", "en": "unknown"}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,20 @@ def _source(name: str, lang: str, region: Path | None = None) -> str:
     for folder in (region, BUNDLED):
         if folder and (path := Path(folder) / lang / f"{name}.txt").is_file():
             return path.read_text(encoding="utf-8")
-    raise BadInput(f"no template '{name}' in language '{lang}'")
+    raise BadInput("no template '{name}' in language '{lang}'", name=name, lang=lang)
 
 
 def shown(value, lang: str) -> str:
-    """A field as a person reads it: yes/no, a local date and time, 'unknown' for nothing."""
+    """A field as a person reads it: yes/no, a local date and time in words ('onsdag 25 november 2026
+    kl. 10:00'), a date so ('fredag 4 december 2026'), 'unknown' for nothing."""
     if value is None or value == "":
         return UNKNOWN[lang]
     if isinstance(value, bool):
         return YES_NO[lang][0] if value else YES_NO[lang][1]
     if isinstance(value, str) and ISO_TIME.match(value):  # a time from the payload
-        return clock.local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        return clock.spoken(datetime.fromisoformat(value), lang)
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return clock.spoken(date.fromisoformat(value), lang)
     return str(value)
 
 
@@ -57,10 +61,11 @@ def render(name: str, fields: dict, lang: str = "sv", folder: Path | None = None
     try:
         text = Template(_source(name, lang, folder)).substitute({key: shown(value, lang) for key, value in fields.items()})
     except KeyError as missing:
-        raise BadInput(f"template '{name}' ({lang}) names ${missing.args[0]}, which no message gives it") from None
+        raise BadInput("template '{name}' ({lang}) names ${field}, which no message gives it", name=name, lang=lang,
+                       field=missing.args[0]) from None
     except ValueError as error:
-        raise BadInput(f"template '{name}' ({lang}): {error}") from None
+        raise BadInput("template '{name}' ({lang}): {error}", name=name, lang=lang, error=str(error)) from None
     head, _, body = text.partition("\n")
     if not head.startswith("Subject:"):
-        raise BadInput(f"template '{name}' ({lang}) must start with a 'Subject:' line")
+        raise BadInput("template '{name}' ({lang}) must start with a 'Subject:' line", name=name, lang=lang)
     return head.removeprefix("Subject:").strip(), body.lstrip("\n")

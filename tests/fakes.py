@@ -225,6 +225,17 @@ class FakeOutbox(abstract.Outbox):
     def sent(self, message_id, now) -> None:
         self._by_id(message_id).update(status="sent", sent_at=now, last_error=None)
 
+    def replaced(self, message_id, now) -> None:
+        self._by_id(message_id).update(status="replaced", sent_at=now, next_attempt_at=None, last_error=None)
+
+    def queued_after(self, case_id, message_id) -> list[dict]:
+        return sorted(({"id": m["id"], "key": m["key"], "payload": m["payload"]} for m in self.store.values()
+                       if m["case_id"] == case_id and m["topic"] == "event" and m["status"] == "queued"
+                       and m["id"] > message_id), key=lambda m: m["id"])
+
+    def set_payload(self, message_id, payload) -> None:
+        self._by_id(message_id)["payload"] = json.dumps(payload)
+
     def dead(self, message_id, reason) -> None:
         self._by_id(message_id).update(status="dead", next_attempt_at=None, last_error=reason)
 
@@ -242,7 +253,7 @@ class FakeOutbox(abstract.Outbox):
         self._by_id(message_id).update(status="queued", attempts=0, next_attempt_at=None)
 
     def prune_batch(self, cutoff, batch) -> int:
-        old = [key for key, m in self.store.items() if m["status"] == "sent" and m["sent_at"] < cutoff][:batch]
+        old = [key for key, m in self.store.items() if m["status"] in ("sent", "replaced") and m["sent_at"] < cutoff][:batch]
         for key in old:
             del self.store[key]
         return len(old)

@@ -8,7 +8,7 @@ from screening import access, clock
 from screening.errors import BadInput
 from screening.model import Actor
 
-STATUSES = ("queued", "sent", "dead")
+STATUSES = ("queued", "sent", "dead", "replaced")  # replaced: a later message said it instead
 
 
 def send(app, actor: Actor, folder: str | None = None) -> dict:
@@ -33,7 +33,7 @@ def listing(app, actor: Actor, status: str | None = None) -> list[dict]:
     never their text (coordinator, admin)."""
     access.require_command(actor, "outbox")
     if status not in (None, *STATUSES):
-        raise BadInput(f"a message's status is queued, sent or dead, not '{status}'")
+        raise BadInput("a message's status is queued, sent, dead or replaced, not '{value}'", value=status)
     with app.uow() as uow:
         found = uow.outbox.listing(status)
     return [{"id": r["id"], "key": r["key"], "topic": r["topic"], "case": r["case_id"], "status": r["status"],

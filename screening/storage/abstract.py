@@ -157,6 +157,17 @@ class Outbox(ABC):
     def sent(self, message_id: int, now: datetime) -> None: ...
 
     @abstractmethod
+    def replaced(self, message_id: int, now: datetime) -> None:
+        """Not sent, and never to be: a later message says it (or there is nothing left to say)."""
+
+    @abstractmethod
+    def queued_after(self, case_id: str, message_id: int) -> list[dict]:
+        """The case's event messages queued after this one (id, key, payload), oldest first."""
+
+    @abstractmethod
+    def set_payload(self, message_id: int, payload: dict) -> None: ...
+
+    @abstractmethod
     def dead(self, message_id: int, reason: str) -> None: ...
 
     @abstractmethod

@@ -51,6 +51,18 @@ class SqlOutbox(abstract.Outbox):
         self.conn.execute("UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL WHERE id = :id",
                           {"id": message_id, "now": self.conn.timestamp(now)})
 
+    def replaced(self, message_id: int, now: datetime) -> None:
+        self.conn.execute("UPDATE outbox SET status = 'replaced', sent_at = :now, next_attempt_at = NULL, "
+                          "last_error = NULL WHERE id = :id", {"id": message_id, "now": self.conn.timestamp(now)})
+
+    def queued_after(self, case_id: str, message_id: int) -> list[dict]:
+        return self.conn.all("SELECT id, key, payload FROM outbox WHERE case_id = :case AND topic = 'event' "
+                             "AND status = 'queued' AND id > :id ORDER BY id", {"case": case_id, "id": message_id})
+
+    def set_payload(self, message_id: int, payload: dict) -> None:
+        self.conn.execute("UPDATE outbox SET payload = :payload WHERE id = :id",
+                          {"id": message_id, "payload": json.dumps(payload, ensure_ascii=False)})
+
     def dead(self, message_id: int, reason: str) -> None:
         """Given up: kept with the reason, for a coordinator to list and retry."""
         self.conn.execute("UPDATE outbox SET status = 'dead', next_attempt_at = NULL, last_error = :reason "
@@ -83,5 +95,6 @@ class SqlOutbox(abstract.Outbox):
     def prune_batch(self, cutoff: datetime, batch: int) -> int:
         """Up to `batch` of the messages sent before `cutoff`, deleted: how many."""
         return self.conn.execute(
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND sent_at < :cutoff "
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status IN ('sent', 'replaced') "
+            "AND sent_at < :cutoff "
             "ORDER BY id LIMIT :batch)", {"cutoff": self.conn.timestamp(cutoff), "batch": batch}).rowcount

@@ -282,7 +282,7 @@ class OutboxRow(SQLModel, table=True):
     case_id: str | None = Field(default=None, max_length=16)
     payload: str | None = Field(default=None, sa_column=Column(Text))  # what the template needs, as JSON
     created_at: datetime = Field(sa_type=Instant)
-    status: str = Field(max_length=8)  # queued | sent | dead
+    status: str = Field(max_length=8)  # queued | sent | dead | replaced
     attempts: int = Field(default=0)
     next_attempt_at: datetime | None = Field(default=None, sa_type=Instant)  # none: at once
     last_error: str | None = Field(default=None, max_length=300)  # never the message itself

@@ -58,17 +58,28 @@ def messages(folder: Path) -> dict[str, object]:
             for path in sorted(folder.glob("*.eml"))}
 
 
+def text_of(email) -> str:
+    """The message's text, whether or not an invitation is attached."""
+    return email.get_body(("plain",)).get_content()
+
+
 def stored(url: str) -> list[dict]:
     with SqlUnitOfWork(url) as uow:
         return uow.outbox.listing()
 
 
-def through_every_route(url: str, **options) -> str:
-    """A case taken through every event that tells a party, with a marker in every free text."""
+def through_every_route(url: str, channel=None, lang: str = "sv", **options) -> str:
+    """A case taken through every event that tells a party, with a marker in every free text. With a
+    `channel`, the outbox is sent after the booking and after its cancellation, so that each is told
+    (sent only later, the cancelled booking would not be news to anyone)."""
     case_id = register(url, school="ostersund-school-norrby", preschool="ostersund-preschool-solrosen", **options)
     event(url, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
     event(url, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    if channel is not None:
+        send(url, channel, at(2026, 11, 16, 12), lang)
     event(url, case_id, "cancel_booking", at(2026, 11, 17, 9), HC)
+    if channel is not None:
+        send(url, channel, at(2026, 11, 17, 9, 30), lang)
     event(url, case_id, "book_health_conversation", at(2026, 11, 17, 10), HC, start="2026-11-19T13:00")
     event(url, case_id, "hold_health_conversation", at(2026, 11, 19, 14), HC)
     event(url, case_id, "record_results", at(2026, 11, 26, 9), HC, obstacle="yes", note=MARKER)
@@ -86,8 +97,8 @@ def through_every_route(url: str, **options) -> str:
 
 
 def test_the_parties_are_told_what_the_routes_say_each_once_at_their_directory_address(demo_db, tmp_path):
-    case_id = through_every_route(demo_db)
-    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10)) == 11
+    case_id = through_every_route(demo_db, FileChannel(tmp_path))
+    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10)) == 6
     assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 11)) == 0  # nothing twice
 
     told = {(key.split("-")[0], str(email["To"])) for key, email in messages(tmp_path).items()}
@@ -106,7 +117,10 @@ def test_the_parties_are_told_what_the_routes_say_each_once_at_their_directory_a
     assert len(messages(tmp_path)) == 11  # two bookings: each its own message
     booked = [e for k, e in messages(tmp_path).items() if k.startswith("book_health_conversation")]
     assert sorted(e["Subject"] for e in booked) == [
-        f"Hälsosamtal bokat: ärende {case_id}, 2026-11-18 13:00", f"Hälsosamtal bokat: ärende {case_id}, 2026-11-19 13:00"]
+        f"Hälsosamtal bokat: ärende {case_id}, onsdag 18 november 2026 kl. 13:00",
+        f"Hälsosamtal bokat: ärende {case_id}, torsdag 19 november 2026 kl. 13:00"]
+    [cancelled] = [e for k, e in messages(tmp_path).items() if k.startswith("cancel_booking")]
+    assert "(tiden onsdag 18 november 2026 kl. 13:00 gäller inte längre)" in text_of(cancelled)
     [ready] = [e for k, e in messages(tmp_path).items() if k.startswith("inform_reception") and "mottagning" in e["To"]]
     assert "Hinder för skolstart eller förskolestart: ja" in ready.get_content()
     assert all(row["status"] == "sent" for row in stored(demo_db))
@@ -135,8 +149,8 @@ def test_a_refused_event_queues_no_message(demo_db):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_message_on_any_route_in_any_language_carries_a_note_or_a_reason(demo_db, tmp_path, lang):
-    through_every_route(demo_db)
-    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10), lang=lang) == 11
+    through_every_route(demo_db, FileChannel(tmp_path), lang)
+    send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10), lang=lang)
     texts = [path.read_bytes().decode("utf-8", "replace") for path in tmp_path.glob("*.eml")]
     assert len(texts) == 11 and not [text for text in texts if MARKER in text]
     with SqlUnitOfWork(demo_db) as uow:
@@ -154,6 +168,10 @@ def test_every_routed_template_renders_from_the_fields_alone(lang):
         message = event_message("key", {"template": route.template, "fields": fields}, ("a@b.example",),
                                 Templates(lang))
         assert message.subject and message.body
+    for template in outbox.BOOKING_TEMPLATES.values():  # made when sent: the fields and the earlier time
+        message = event_message("key", {"template": template, "fields": {**fields, "previous": None}},
+                                ("a@b.example",), Templates(lang))
+        assert message.subject and message.body
 
 
 def test_the_reception_unit_is_told_when_the_examination_is_booked(demo_db, tmp_path):
@@ -167,8 +185,8 @@ def test_the_reception_unit_is_told_when_the_examination_is_booked(demo_db, tmp_
     send(demo_db, FileChannel(tmp_path), at(2026, 11, 25, 11))
     [booked] = [e for k, e in messages(tmp_path).items() if k.startswith("book_examination")]
     assert booked["To"] == "mottagning@ostersund.kommun.example"
-    assert booked["Subject"] == f"Läkarundersökning bokad: ärende {case_id}, 2026-12-02 09:00"
-    assert "Tolk behövs: ja (arabiska)" in booked.get_content()
+    assert booked["Subject"] == f"Läkarundersökning bokad: ärende {case_id}, onsdag 2 december 2026 kl. 09:00"
+    assert "Tolk: behövs, arabiska" in text_of(booked)
 
 
 @pytest.mark.parametrize("lang, region, language, municipality, owner", [
@@ -357,10 +375,10 @@ def test_an_arrival_notice_reaches_the_health_centre_and_school_through_smtp(dem
     arrived = {tuple(e.rcpt_tos): message_from_bytes(e.content, policy=email_policy.default) for e in mailbox.envelopes}
     assert set(arrived) == {("lugnvik.halsocentral@regionjh.example",), ("norrbyskolan@ostersund.kommun.example",)}
     mail = arrived[("norrbyskolan@ostersund.kommun.example",)]
-    assert mail["Subject"] == f"Nyanlänt barn anmält: ärende {case_id}, ankomst 2026-11-20"
+    assert mail["Subject"] == f"Nyanlänt barn anmält: ärende {case_id}, ankomst fredag 20 november 2026"
     assert mail["Message-ID"] == f"<notify_parties.{case_id}.2.school@screening.invalid>"
     body = mail.get_content()
-    assert "Språk: ar" in body and "Tolk behövs: ja" in body and "Födelseår: 2015" in body
+    assert {"Språk: arabiska", "Tolk: behövs, arabiska", "Födelseår: 2015"} <= set(body.splitlines())
 
 
 def test_with_the_mail_server_down_messages_wait_and_go_once_it_is_back_none_lost_none_twice(demo_db):
@@ -391,7 +409,7 @@ def test_a_case_id_is_shown_as_it_is_whatever_its_letters(case_id):
     from notifications.templates import shown
 
     assert shown(case_id, "sv") == case_id
-    assert shown("2026-11-18T13:00:00+01:00", "sv") == "2026-11-18 13:00"
+    assert shown("2026-11-18T13:00:00+01:00", "sv") == "onsdag 18 november 2026 kl. 13:00"
     assert shown(True, "en") == "yes" and shown(None, "sv") == "okänt"
 
 
@@ -419,3 +437,116 @@ def test_a_booking_message_carries_the_appointment_and_a_cancellation_cancels_it
     assert "METHOD:CANCEL" in cancelled and "STATUS:CANCELLED" in cancelled and "SEQUENCE:1" in cancelled
     uid = [line for line in booked.splitlines() if line.startswith("UID:")]
     assert uid and uid == [line for line in cancelled.splitlines() if line.startswith("UID:")]
+
+
+# --- a booking's message says what is true when it is sent ------------------------------------------
+
+
+def booked_case(url: str) -> str:
+    case_id = register(url)
+    event(url, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    return case_id
+
+
+def told_reception(folder: Path) -> list:
+    return [email for key, email in messages(folder).items()
+            if key.startswith(("book_health_conversation", "cancel_booking"))]
+
+
+def invitation_of(email) -> str:
+    [part] = [part for part in email.iter_attachments() if part.get_content_type() == "text/calendar"]
+    return part.get_content() if isinstance(part.get_content(), str) else part.get_content().decode()
+
+
+def test_three_rebookings_sent_in_one_batch_are_one_message_from_the_time_told_to_the_last(demo_db, tmp_path):
+    case_id = booked_case(demo_db)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    assert send(demo_db, FileChannel(tmp_path / "first"), at(2026, 11, 16, 12)) == 2  # the HC's notice, the booking
+    for n, start in enumerate(("2026-11-19T09:00", "2026-11-19T13:00", "2026-11-20T10:00")):
+        event(demo_db, case_id, "book_health_conversation", at(2026, 11, 17, 9 + n), HC, start=start)
+    assert send(demo_db, FileChannel(tmp_path / "later"), at(2026, 11, 22, 3)) == 1
+
+    [email] = told_reception(tmp_path / "later")
+    assert email["Subject"] == f"Hälsosamtal ombokat: ärende {case_id}, nu fredag 20 november 2026 kl. 10:00"
+    text = text_of(email)
+    assert "Ny tid: fredag 20 november 2026 kl. 10:00" in text
+    assert "Tidigare tid (gäller inte längre): onsdag 18 november 2026 kl. 13:00" in text
+    assert "03:00" not in text and "söndag" not in text  # not the time it was sent, nor queued
+    ics = invitation_of(email)
+    assert "METHOD:REQUEST" in ics and "DTSTART;TZID=Europe/Stockholm:20261120T100000" in ics
+    assert sorted(row["status"] for row in stored(demo_db) if row["key"].startswith("book_health")) == [
+        "replaced", "replaced", "sent", "sent"]
+
+
+def test_a_booking_and_its_rebookings_never_told_before_are_one_booking_at_the_last_time(demo_db, tmp_path):
+    case_id = booked_case(demo_db)
+    for n, start in enumerate(("2026-11-18T13:00", "2026-11-19T09:00", "2026-11-20T10:00")):
+        event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11 + n), HC, start=start)
+    send(demo_db, FileChannel(tmp_path), at(2026, 11, 22, 3))
+
+    [email] = told_reception(tmp_path)
+    assert email["Subject"] == f"Hälsosamtal bokat: ärende {case_id}, fredag 20 november 2026 kl. 10:00"
+    assert "Tidigare" not in text_of(email)
+    assert "DTSTART;TZID=Europe/Stockholm:20261120T100000" in invitation_of(email)
+
+
+def test_a_cancellation_names_the_time_it_cancels_and_its_invitation_cancels_it(demo_db, tmp_path):
+    case_id = booked_case(demo_db)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    send(demo_db, FileChannel(tmp_path / "first"), at(2026, 11, 16, 12))
+    event(demo_db, case_id, "cancel_booking", at(2026, 11, 17, 9), HC)
+    send(demo_db, FileChannel(tmp_path / "later"), at(2026, 11, 17, 10))
+
+    [email] = told_reception(tmp_path / "later")
+    assert email["Subject"] == f"Hälsosamtal avbokat: ärende {case_id}"
+    assert "tiden onsdag 18 november 2026 kl. 13:00 gäller inte längre" in text_of(email)
+    assert "METHOD:CANCEL" in invitation_of(email)
+
+
+def test_a_booking_cancelled_before_anyone_was_told_tells_nobody(demo_db, tmp_path):
+    case_id = booked_case(demo_db)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    event(demo_db, case_id, "cancel_booking", at(2026, 11, 17, 9), HC)
+    send(demo_db, FileChannel(tmp_path), at(2026, 11, 17, 10))
+
+    assert told_reception(tmp_path) == []
+    assert [row["status"] for row in stored(demo_db) if row["key"].startswith(("book_health", "cancel_booking"))] == [
+        "replaced", "replaced"]
+
+
+def test_a_rebooking_back_to_the_time_told_tells_nobody_and_a_failed_send_still_hands_on(demo_db, tmp_path):
+    case_id = booked_case(demo_db)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    send(demo_db, FileChannel(tmp_path / "first"), at(2026, 11, 16, 12))
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 17, 9), HC, start="2026-11-19T09:00")
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 17, 10), HC, start="2026-11-18T13:00")
+    send(demo_db, FileChannel(tmp_path / "later"), at(2026, 11, 17, 11))
+    assert told_reception(tmp_path / "later") == []
+
+
+# --- vacc 2: the unit that gives catch-up vaccinations is told when the examination is held ---------
+
+
+@pytest.mark.parametrize("born, preschool, told", [
+    (date(2015, 4, 2), None, "elevhalsan@ostersund.kommun.example"),  # 11: school health
+    (date(2022, 4, 2), "ostersund-preschool-solrosen", "bvc.ostersund@regionjh.example"),  # 4: BVC
+])
+def test_the_vaccinating_unit_is_told_to_make_the_plan_when_the_examination_is_held(demo_db, tmp_path, born,
+                                                                                      preschool, told):
+    reg = Registration(birth_date=born, municipality="Östersund", notice_at=at(2026, 11, 16, 9), language="ar",
+                       interpreter=True, preschool=preschool)
+    with SqlUnitOfWork(demo_db) as uow:
+        case_id, _ = register_in(uow, actor_in(uow, RECEPTION), reg, now=at(2026, 11, 16, 9),
+                                 recorded_at=at(2026, 11, 16, 9))
+    event(demo_db, case_id, "notify_parties", at(2026, 11, 16, 10), RECEPTION)
+    event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
+    event(demo_db, case_id, "hold_health_conversation", at(2026, 11, 18, 14), HC)
+    event(demo_db, case_id, "record_results", at(2026, 11, 25, 9), HC, obstacle="no", note=MARKER)
+    event(demo_db, case_id, "book_examination", at(2026, 11, 25, 10), HC, start="2026-12-02T09:00")
+    event(demo_db, case_id, "hold_examination", at(2026, 12, 2, 10), HC, note=MARKER)
+    send(demo_db, FileChannel(tmp_path), at(2026, 12, 2, 11))
+
+    [email] = [e for k, e in messages(tmp_path).items() if k.startswith("hold_examination")]
+    assert email["To"] == told
+    assert email["Subject"] == f"Kompletterande vaccination: ärende {case_id}"
+    assert "upprätta en vaccinationsplan" in text_of(email) and MARKER not in email.as_string()

@@ -60,7 +60,7 @@ def test_each_alert_message_is_delivered_once_to_the_owner_and_for_a_breach_the_
     email = message_from_bytes(path.read_bytes(), policy=email_policy.default)
     assert email["To"] == "lugnvik.halsocentral@regionjh.example, flyktinghalsan@regionjh.example"
     assert case_id in email["Subject"] and "boka hälsosamtal" in email["Subject"]
-    assert "2026-11-23 23:59" in email.get_content()
+    assert "Senast: måndag 23 november 2026\n" in email.get_content()  # the deadline's day, in words
 
 
 def test_no_alert_message_carries_a_reason_or_any_note(demo_db, tmp_path):

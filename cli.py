@@ -93,15 +93,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from screening.cli.output import Output, narrow_stdout
     from screening.errors import ScreeningError
+    from screening.sayings import say
 
     if narrow_stdout() and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a name the locale cannot show becomes '?', not a crash
     args = list(sys.argv[1:] if argv is None else argv)
-    out = Output(as_json="--json" in args)  # known before parsing, so a usage error answers in JSON
+    lang = language()
+    out = Output(as_json="--json" in args, lang=lang)  # known before parsing, so a usage error answers in JSON
     if out.as_json:  # --json is global, but staff type it last too: `case list --json`
         args = ["--json"] + [arg for arg in args if arg != "--json"]
     if any("\ud800" <= ch <= "\udfff" for arg in args for ch in arg):  # bytes that were not UTF-8
-        return out.fail("bad_input", "an argument is not valid UTF-8 (check the terminal's encoding)", 2)
+        return out.fail("bad_input", say("an argument is not valid UTF-8 (check the terminal's encoding)", {}, lang), 2)
     from screening.storage import db
 
     commits_before = db.commits
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         code = app(args=args, prog_name="screening", standalone_mode=False, obj=Run(out))
         return code if isinstance(code, int) else 0
     except ScreeningError as error:
-        return out.fail(error.code, error.message, error.exit_code)
+        return out.fail(error.code, error, error.exit_code)
     except typer.Exit as done:
         return done.exit_code
     except click.NoArgsIsHelpError as help_wanted:
@@ -118,14 +120,21 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         return out.fail("usage", error.format_message().replace("\n", " "), 2)
     except typer.Abort:
-        return out.fail("aborted", "aborted", 1)
+        return out.fail("aborted", say("aborted", {}, lang), 1)
     except Exception as error:  # the database, the file system: one line, no locals
-        from screening.errors import describe_unexpected
+        from screening.sayings import describe_unexpected
 
         if os.environ.get("SCREENING_DEBUG"):
             raise
-        code, message, exit_code = describe_unexpected(error, committed=db.commits > commits_before)
+        code, message, exit_code = describe_unexpected(error, committed=db.commits > commits_before, lang=lang)
         return out.fail(code, message, exit_code)
+
+
+def language() -> str:
+    """The language errors are said in: SCREENING_LANGUAGE, sv (the default) or en. A value that is
+    neither is the command's own error where it matters (messages); the error path says it in sv."""
+    chosen = os.environ.get("SCREENING_LANGUAGE")
+    return chosen if chosen in ("sv", "en") else "sv"
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def can_see(actor: Actor, case) -> bool:
 def require_visible(actor: Actor, case, case_id: str) -> None:
     """A case outside the actor's scope is answered exactly like an unknown one."""
     if case is None or not can_see(actor, case):
-        raise NotFound(f"unknown case '{case_id}'")
+        raise NotFound("unknown case '{case}'", case=case_id)
 
 
 # how a refusal names what was asked for (otherwise the command's own name)
@@ -66,14 +66,14 @@ COMMAND_WORDS = {"user_admin": "add or list users", "outbox": "follow the outbox
 def require_command(actor: Actor, command: str) -> None:
     allowed = COMMANDS[command]
     if actor.role not in allowed:
-        raise Refused(f"the role '{actor.role}' may not {COMMAND_WORDS.get(command, command)} "
-                      f"(only {', '.join(allowed)})")
+        raise Refused("the role '{role}' may not {action} (only {roles})", role=actor.role,
+                      action=COMMAND_WORDS.get(command, command), roles=allowed)
 
 
 def require_calendar(actor: Actor, health_centre: str) -> None:
     """A centre's calendar (its bookings: case ids, initials, times) for its own staff and coordinators."""
     if actor.role not in ALL_CASES and actor.org_id != health_centre:
-        raise Refused(f"{actor.org_id} may export its own calendar only")
+        raise Refused("{org} may export its own calendar only", org=actor.org_id)
 
 
 VACCINATORS = ("health_centre", "bvc", "school_health")  # vacc 2: their own records of doses and referrals

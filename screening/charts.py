@@ -50,7 +50,7 @@ def draw(path: str | Path, *, period: tuple[date, date], monthly: list[dict], br
     """Draw the three follow-up charts into one PNG at `path`, atomically (all or nothing)."""
     target = Path(path)
     if not target.name:
-        raise BadInput(f"--chart: '{path}' names no file")
+        raise BadInput("--chart: '{path}' names no file", path=path)
     fig = figure(period=period, monthly=monthly, breaches=breaches, distribution=distribution, threshold=threshold)
     temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
@@ -60,7 +60,8 @@ def draw(path: str | Path, *, period: tuple[date, date], monthly: list[dict], br
     except BaseException as error:
         temp.unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise BadInput(f"cannot write the chart to {target}: {error.strerror or error}") from None
+            raise BadInput("cannot write the chart to {path}: {reason}", path=target,
+                               reason=error.strerror or str(error)) from None
         raise
 
 

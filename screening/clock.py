@@ -18,7 +18,8 @@ def parse_datetime(text: str, what: str = "time") -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise BadInput(f"{what}: '{text}' is not an ISO 8601 date and time (e.g. 2026-11-23T10:00)") from None
+        raise BadInput("{what}: '{text}' is not an ISO 8601 date and time (e.g. 2026-11-23T10:00)",
+                       what=what, text=text) from None
     _in_range(value.date(), what)
     return value.replace(tzinfo=STOCKHOLM) if value.tzinfo is None else value
 
@@ -27,13 +28,14 @@ def parse_date(text: str, what: str = "date") -> date:
     try:
         value = date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise BadInput(f"{what}: '{text}' is not a date (YYYY-MM-DD)") from None
+        raise BadInput("{what}: '{text}' is not a date (YYYY-MM-DD)", what=what, text=text) from None
     return _in_range(value, what)
 
 
 def _in_range(value: date, what: str) -> date:
     if value.year not in YEARS:
-        raise BadInput(f"{what}: {value.isoformat()} is outside the years {YEARS.start}-{YEARS.stop - 1}")
+        raise BadInput("{what}: {value} is outside the years {first}-{last}", what=what, value=value.isoformat(),
+                       first=YEARS.start, last=YEARS.stop - 1)
     return value
 
 
@@ -69,3 +71,35 @@ def local_iso(value: datetime | None) -> str | None:
 
 def local_date(value: datetime) -> date:
     return local(value).date()
+
+
+# --- times as people read them ---------------------------------------------------------------
+
+WEEKDAYS = {"sv": ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"),
+            "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+MONTHS = {"sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+                 "november", "december"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December")}
+AT = {"sv": "kl.", "en": "at"}
+
+
+def short(value: datetime | date | None, lang: str = "sv", *, year: bool = False) -> str:
+    """A screen's form, local: 'ons 25 nov 10:00' ('Wed 25 Nov 10:00'); a date alone 'ons 25 nov';
+    with `year`, the year after the date. Nothing: ''."""
+    if value is None:
+        return ""
+    day = local(value) if isinstance(value, datetime) else value
+    text = f"{WEEKDAYS[lang][day.weekday()][:3]} {day.day} {MONTHS[lang][day.month - 1][:3]}"
+    text += f" {day.year}" if year else ""
+    return f"{text} {day:%H:%M}" if isinstance(value, datetime) else text
+
+
+def spoken(value: datetime | date | None, lang: str = "sv") -> str:
+    """A letter's form, local and whole: 'onsdag 25 november 2026 kl. 10:00'; a date alone
+    'fredag 4 december 2026'. Nothing: ''."""
+    if value is None:
+        return ""
+    day = local(value) if isinstance(value, datetime) else value
+    text = f"{WEEKDAYS[lang][day.weekday()]} {day.day} {MONTHS[lang][day.month - 1]} {day.year}"
+    return f"{text} {AT[lang]} {day:%H:%M}" if isinstance(value, datetime) else text

@@ -8,7 +8,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import NoReturn
 
 from screening.errors import BadInput, NotFound
 
@@ -67,18 +66,14 @@ class Organisation:
         }
 
 
-def _fail(where: str, msg: str) -> NoReturn:
-    raise BadInput(f"{where}: {msg}")
-
-
 def _get(d: dict, key: str, typ, where: str, default=None):
     if key not in d:
         if default is None:
-            _fail(where, f"missing key '{key}'")
+            raise BadInput("{where}: missing key '{key}'", where=where, key=key)
         return default
     v = d[key]
     if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
-        _fail(where, f"'{key}' must be of type {typ.__name__}")
+        raise BadInput("{where}: '{key}' must be of type {type}", where=where, key=key, type=typ.__name__)
     return v
 
 
@@ -94,63 +89,65 @@ def _span(text) -> tuple[time, time] | None:
 def _appointments(raw, where: str) -> Appointments:
     where += ": appointments"
     if not isinstance(raw, dict):
-        _fail(where, "must be a table")
+        raise BadInput("{where}: must be a table", where=where)
     ints = {k: _get(raw, k, int, where) for k in ("capacity", *_MINUTES)}
     if ints["capacity"] < 1:
-        _fail(where, f"capacity must be at least 1, not {ints['capacity']}")
+        raise BadInput("{where}: capacity must be at least 1, not {value}", where=where, value=ints["capacity"])
     for k in _MINUTES:
         if ints[k] < 1:
-            _fail(where, f"'{k}' must be positive")
+            raise BadInput("{where}: '{key}' must be positive", where=where, key=k)
     hours = {}
     for day, spans in _get(raw, "hours", dict, where).items():
         if day not in WEEKDAYS:
-            _fail(where, f"unknown weekday '{day}'; one of: {', '.join(WEEKDAYS)}")
+            raise BadInput("{where}: unknown weekday '{day}'; one of: {days}", where=where, day=day, days=WEEKDAYS)
         if not isinstance(spans, list):
-            _fail(where, f"hours '{day}' must be a list of \"HH:MM-HH:MM\"")
+            raise BadInput("{where}: hours '{day}' must be a list of \"HH:MM-HH:MM\"", where=where, day=day)
         parsed = [_span(text) for text in spans]
         if None in parsed:
             bad = spans[parsed.index(None)]
-            _fail(where, f"bad hours {bad!r} on {day}: expected \"HH:MM-HH:MM\" with end after start")
+            raise BadInput("{where}: bad hours {hours!r} on {day}: expected \"HH:MM-HH:MM\" with end after start",
+                           where=where, hours=bad, day=day)
         if parsed:
             hours[WEEKDAYS.index(day)] = tuple(sorted(parsed))
     if not hours:
-        _fail(where, "no appointment hours")
+        raise BadInput("{where}: no appointment hours", where=where)
     return Appointments(hours=hours, **ints)
 
 
 def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] | None = None) -> Organisation:
     where = f"{prefix}organisation #{n}"
     if not isinstance(raw, dict):
-        _fail(where, "must be a table")
+        raise BadInput("{where}: must be a table", where=where)
     oid = _get(raw, "id", str, where)
     where = f"{prefix}organisation '{oid}'"
     if not _SLUG.fullmatch(oid):
-        _fail(where, "bad id: use lowercase ascii letters, digits and hyphens")
+        raise BadInput("{where}: bad id: use lowercase ascii letters, digits and hyphens", where=where)
     if extra := sorted(set(raw) - _ORG_KEYS):
-        _fail(where, f"unknown key '{extra[0]}'")
+        raise BadInput("{where}: unknown key '{key}'", where=where, key=extra[0])
     kind = _get(raw, "kind", str, where)
     if kind not in ORG_KINDS:
-        _fail(where, f"unknown kind '{kind}'; one of: {', '.join(ORG_KINDS)}")
+        raise BadInput("{where}: unknown kind '{kind}'; one of: {kinds}", where=where, kind=kind, kinds=ORG_KINDS)
     regional = kind in ("coordinator", "health_centre")
     muni = _get(raw, "municipality", str, where, default="" if regional else None) or None
     serves = tuple(_get(raw, "serves", list, where, default=[]))
     for m in (muni, *serves):
         if municipalities is not None and m is not None and m not in municipalities:
-            _fail(where, f"municipality '{m}' is not in the region; one of: {', '.join(municipalities)}")
+            raise BadInput("{where}: municipality '{municipality}' is not in the region; one of: {municipalities}",
+                           where=where, municipality=m, municipalities=municipalities)
     if kind == "health_centre":
         if not serves or not all(isinstance(m, str) for m in serves):
-            _fail(where, "a health centre needs 'serves': a list of municipalities")
+            raise BadInput("{where}: a health centre needs 'serves': a list of municipalities", where=where)
         if "appointments" not in raw:
-            _fail(where, "a health centre needs [organisations.appointments]")
+            raise BadInput("{where}: a health centre needs [organisations.appointments]", where=where)
         appointments = _appointments(raw["appointments"], where)
     else:
         for key in ("serves", "appointments"):
             if raw.get(key) not in (None, []):
-                _fail(where, f"'{key}' is only for a health centre")
+                raise BadInput("{where}: '{key}' is only for a health centre", where=where, key=key)
         appointments = None
     unacc = _get(raw, "for_unaccompanied", bool, where, default=False)
     if unacc and kind != "reception_unit":
-        _fail(where, "'for_unaccompanied' is only for a reception unit")
+        raise BadInput("{where}: 'for_unaccompanied' is only for a reception unit", where=where)
     return Organisation(
         id=oid, kind=kind, name=_get(raw, "name", str, where), municipality=muni,
         email=_get(raw, "email", str, where, ""), phone=_get(raw, "phone", str, where, ""),
@@ -178,11 +175,11 @@ class Directory:
         for org in self.organisations:
             if org.id == org_id:
                 return org
-        raise NotFound(f"unknown organisation '{org_id}'")
+        raise NotFound("unknown organisation '{org}'", org=org_id)
 
     def of_kind(self, kind: str) -> list[Organisation]:
         if kind not in ORG_KINDS:
-            raise BadInput(f"unknown organisation kind '{kind}'; one of: {', '.join(ORG_KINDS)}")
+            raise BadInput("unknown organisation kind '{kind}'; one of: {kinds}", kind=kind, kinds=ORG_KINDS)
         return [o for o in self.organisations if o.kind == kind]
 
     def default_health_centre(self, municipality: str) -> Organisation | None:
@@ -196,7 +193,8 @@ class Directory:
         for m in self.municipalities:
             if _fold(m) == _fold(name):
                 return m
-        raise BadInput(f"unknown municipality '{name}'; one of: {', '.join(self.municipalities)}")
+        raise BadInput("unknown municipality '{name}'; one of: {municipalities}", name=name,
+                       municipalities=self.municipalities)
 
 
 def assignment(directory, org_id: str, kind: str, municipality: str) -> str:
@@ -205,9 +203,11 @@ def assignment(directory, org_id: str, kind: str, municipality: str) -> str:
     `get(id)`, a `Directory` or the stored one."""
     org = directory.get(org_id)
     if org.kind != kind:
-        raise BadInput(f"'{org_id}' is not a {kind.replace('_', ' ')} but a {org.kind.replace('_', ' ')}")
+        raise BadInput("'{org}' is not a {kind_of_org} but a {party}", org=org_id, kind_of_org=kind.replace("_", " "),
+                       party=org.kind.replace("_", " "))
     if kind != "health_centre" and org.municipality != municipality:
-        raise BadInput(f"'{org_id}' is in {org.municipality}, not {municipality}")
+        raise BadInput("'{org}' is in {municipality}, not {wanted}", org=org_id, municipality=org.municipality,
+                       wanted=municipality)
     return org.id
 
 
@@ -216,25 +216,26 @@ def parse_directory(text: str, source: str = "<directory>") -> Directory:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        _fail(where, f"not valid TOML: {e}")
+        raise BadInput("{where}: not valid TOML: {error}", where=where, error=str(e)) from None
     region = _get(data, "region", dict, where)
     rid = _get(region, "id", str, f"{where}: [region]")
     munis = _get(region, "municipalities", list, f"{where}: [region]")
     if not munis or not all(isinstance(m, str) and m for m in munis):
-        _fail(where, "[region] municipalities must be a non-empty list of names")
+        raise BadInput("{where}: [region] municipalities must be a non-empty list of names", where=where)
     munis = tuple(munis)
     orgs = []
     for i, raw in enumerate(_get(data, "organisations", list, where), 1):
         org = _organisation(raw, f"{where}: ", i, munis)
         if any(o.id == org.id for o in orgs):
-            _fail(where, f"organisation '{org.id}': duplicate id")
+            raise BadInput("{where}: organisation '{org}': duplicate id", where=where, org=org.id)
         orgs.append(org)
     served = {m for o in orgs for m in o.serves}
     for m in munis:
         if m not in served:
-            _fail(where, f"municipality '{m}' is served by no health centre")
+            raise BadInput("{where}: municipality '{municipality}' is served by no health centre", where=where,
+                           municipality=m)
     if not any(o.kind == "coordinator" for o in orgs):
-        _fail(where, "no coordinator (an organisation of kind 'coordinator')")
+        raise BadInput("{where}: no coordinator (an organisation of kind 'coordinator')", where=where)
     return Directory(rid, _get(region, "name", str, f"{where}: [region]"), munis, tuple(orgs))
 
 
@@ -243,5 +244,5 @@ def load_directory(path: str | Path | None = None) -> Directory:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise BadInput(f"directory {path}: cannot read: {e}") from None
+        raise BadInput("directory {path}: cannot read: {error}", path=path, error=str(e)) from None
     return parse_directory(text, str(path))

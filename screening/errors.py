@@ -1,16 +1,49 @@
-"""The product's own exceptions. Domain code raises these; only the CLI turns them into exit codes."""
+"""The product's own exceptions. Domain code raises these; only the edges turn them into exit codes and
+say them to people (`screening.sayings`). Nothing here imports the product."""
+
+import string
 
 
 class ScreeningError(Exception):
-    """Base of every error the product reports to a user."""
+    """Base of every error the product reports to a user.
+
+    Raised with the message as a template in English and the facts it names apart:
+    `Refused("case {case} has no health centre to book at", case=case_id)`. The edges say it in the
+    person's language (`screening.sayings.said`, from the catalogue `screening/data/messages.sv.toml`), the facts in
+    their words (`screening.words`); `message` is the English text, for logs and tests."""
 
     exit_code = 1
     code = "error"
 
-    def __init__(self, message: str):
-        message = one_line(message)  # messages quote what was typed: a newline or an escape in it stays visible
+    def __init__(self, message: str, /, **facts):  # positional: a fact may be named `message`
+        self.template = message
+        self.facts = facts
+        message = one_line(plain(message, facts))  # what was typed stays visible
         super().__init__(message)
         self.message = message
+
+
+JOINERS = {"sv": {"and": " och ", "or": " eller "}, "en": {"and": " and ", "or": " or "}}
+
+
+class Filler(string.Formatter):
+    """A template filled with its facts: a list joined by ", " (or the language's "and"/"or" where the
+    template writes `{name:and}`/`{name:or}`), anything else formatted as the template says."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def format_field(self, value, format_spec: str):
+        if isinstance(value, (list, tuple)):
+            joiner = JOINERS[self.lang].get(format_spec, ", ")
+            return joiner.join(format(item, "") for item in value)
+        return format(value, format_spec)
+
+
+def plain(template: str, facts: dict) -> str:
+    """The English template filled with the facts as they were given (ids, typed values, format specs
+    honoured): an error's `message`, for logs and tests."""
+    return Filler("en").vformat(template, (), facts) if facts else template
 
 
 def one_line(text: str) -> str:
@@ -49,35 +82,3 @@ class NotFound(BadInput):
 
 DISK_FULL = ("database error: the database or its disk is full; the change under way was not saved. "
              "Free some space, then run the command again.")
-
-
-def describe_unexpected(error: Exception, committed: bool = False) -> tuple[str, str, int]:
-    """(code, one-line message, exit code) for a failure that is not ours: never a traceback.
-    `committed`: the command had already saved something when it failed."""
-    kind = type(error).__name__
-    module = type(error).__module__
-    first_line = (str(error).strip().splitlines() or [""])[0][:200]
-    if _disk_full(getattr(error, "orig", None) or error):  # SQLAlchemy (the migrations) wraps the driver's error
-        return "database", DISK_FULL, 2
-    if module.startswith(("sqlalchemy", "psycopg", "sqlite3")) or kind in ("OperationalError", "DatabaseError"):
-        return "database", f"database error: {one_line(first_line)}", 2
-    if isinstance(error, OSError):
-        return "os", one_line(f"{error.strerror or kind}: {error.filename or first_line}"), 2
-    if isinstance(error, UnicodeEncodeError) and _surrogate(error):
-        # bytes that are not UTF-8 (a command line, a variable or a file name in another encoding)
-        return "bad_input", "text that is not valid UTF-8 was given (check the terminal's encoding)", 2
-    if committed:
-        return "internal", (f"internal error ({kind}) after the command had saved its change; check the case "
-                            "(case show, case history) before doing it again. Please report it."), 3
-    return "internal", f"internal error ({kind}); nothing was changed. Please report it.", 3
-
-
-def _surrogate(error: UnicodeEncodeError) -> bool:
-    """What could not be encoded is a lone surrogate: a byte that was not UTF-8 where the text came from."""
-    failed = error.object[error.start:error.end]
-    return isinstance(failed, str) and all("\ud800" <= ch <= "\udfff" for ch in failed)
-
-
-def _disk_full(error: BaseException) -> bool:
-    """SQLite's SQLITE_FULL (a full disk, or the database at its max_page_count); PostgreSQL's disk_full (53100)."""
-    return getattr(error, "sqlite_errorcode", None) == 13 or getattr(error, "sqlstate", None) == "53100"

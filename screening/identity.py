@@ -58,19 +58,19 @@ def _parse(
     match = _NUMBER.fullmatch(cleaned)
     if match is None:
         if re.fullmatch(r"[0-9+-]*", cleaned, re.ASCII):
-            raise BadInput(f"{kind}: must be 10 or 12 digits, optionally with '-' or '+'")
-        raise BadInput(f"{kind}: only digits and one '-' or '+' are allowed")
+            raise BadInput("{kind}: must be 10 or 12 digits, optionally with '-' or '+'", kind=kind)
+        raise BadInput("{kind}: only digits and one '-' or '+' are allowed", kind=kind)
     head, separator, serial = match.groups()
     short = head[-6:] + serial
     month, day = int(short[2:4]), int(short[4:6])
     if not 1 <= month <= 12:
-        raise BadInput(f"{kind}: {month:02d} is not a month")
+        raise BadInput("{kind}: {month:02d} is not a month", kind=kind, month=month)
     is_coordination = day > _COORDINATION_OFFSET
     real_day = day - _COORDINATION_OFFSET if is_coordination else day
     if not 1 <= real_day <= 31:
-        raise BadInput(f"{kind}: {day:02d} is not a day")
+        raise BadInput("{kind}: {day:02d} is not a day", kind=kind, day=day)
     if luhn_check_digit(short[:9]) != int(short[9]):
-        raise BadInput(f"{kind}: the check digit is wrong")
+        raise BadInput("{kind}: the check digit is wrong", kind=kind)
     if is_coordination and not coordination:
         raise BadInput(
             "personnummer: this is a samordningsnummer (day + 60); give it as the samordningsnummer"
@@ -79,12 +79,13 @@ def _parse(
         raise BadInput("samordningsnummer: the day is not 61-91; this is a personnummer")
     year = _year(kind, head, separator, birth_date, today)
     if real_day > calendar.monthrange(year, month)[1]:
-        raise BadInput(f"{kind}: month {month:02d} has no day {real_day}")
+        raise BadInput("{kind}: month {month:02d} has no day {day}", kind=kind, month=month, day=real_day)
     born = date(year, month, real_day)
     if birth_date is not None and born != birth_date:
-        raise BadInput(f"{kind}: does not match the birth date {birth_date.isoformat()}")
+        raise BadInput("{kind}: does not match the birth date {birth_date}", kind=kind,
+                               birth_date=birth_date.isoformat())
     if today is not None and born > today:
-        raise BadInput(f"{kind}: the birth date is in the future")
+        raise BadInput("{kind}: the birth date is in the future", kind=kind)
     return PersonalNumber(f"{year:04d}{short[2:]}", is_coordination, born)
 
 
@@ -95,7 +96,7 @@ def _year(
     if len(head) == 8:
         year = int(head[:4])
         if separator == "+" and today is not None and today.year - year < 100:
-            raise BadInput(f"{kind}: '+' is only for people who turn 100 or more this year")
+            raise BadInput("{kind}: '+' is only for people who turn 100 or more this year", kind=kind)
         return year
     yy = int(head[:2])
     if today is not None:
@@ -103,9 +104,10 @@ def _year(
         return year - 100 if separator == "+" else year
     if birth_date is not None:
         if birth_date.year % 100 != yy:
-            raise BadInput(f"{kind}: does not match the birth date {birth_date.isoformat()}")
+            raise BadInput("{kind}: does not match the birth date {birth_date}", kind=kind,
+                               birth_date=birth_date.isoformat())
         return birth_date.year
-    raise BadInput(f"{kind}: give all 12 digits (YYYYMMDD-NNNN) or the birth date")
+    raise BadInput("{kind}: give all 12 digits (YYYYMMDD-NNNN) or the birth date", kind=kind)
 
 
 def parse_dossier(text: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from screening.errors import Refused
+
 IDENTIFIERS = ("personnummer", "samordningsnummer", "dossier")
 
 
@@ -108,7 +110,7 @@ class Case:
                 setattr(self, key, value)
                 added.append(key)
             elif current != value:
-                raise IdentityConflict(f"the case already has a different {key}")
+                raise IdentityConflict("the case already has a different {number}", number=key)
         return added
 
 
@@ -125,8 +127,8 @@ class AuditEntry:
     detail: dict | None = None
 
 
-class IdentityConflict(Exception):
-    pass
+class IdentityConflict(Refused):
+    """An identity number the case has already, with another value."""
 
 
 def age_on(birth_date: date, day: date) -> int:

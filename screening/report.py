@@ -21,14 +21,15 @@ PARTIES = st.PARTIES
 
 def check_grouping(by: str) -> None:
     if by not in BY:
-        raise BadInput(f"a report is grouped by municipality or health_centre, not '{by}'")
+        raise BadInput("a report is grouped by municipality or health_centre, not '{value}'", value=by)
 
 
 def period(first: date | None, last: date | None, *, today: date) -> Period:
     """Both days included; by default 1 January of `today`'s year to `today`."""
     chosen = Period(first or today.replace(month=1, day=1), last or today)
     if chosen.last < chosen.first:
-        raise BadInput(f"the period ends ({chosen.last}) before it begins ({chosen.first})")
+        raise BadInput("the period ends ({last}) before it begins ({first})", last=chosen.last.isoformat(),
+                       first=chosen.first.isoformat())
     return chosen
 
 

@@ -38,18 +38,54 @@ LABELS_SV = {
     "breaches_school_health": "Missade tidsgränser: elevhälsa",
     "breaches_coordinator": "Missade tidsgränser: samordnare",
 }
+LABELS_EN = {  # the report on a screen for a person reading English (the CSV is for a Swedish Excel)
+    "notices": "Notices (children)",
+    "notified_same_day": "Parties notified the same day",
+    "notified_same_day_share": "Share notified the same day",
+    "booked_in_time": "Booked within 5 working days",
+    "booked_in_time_share": "Share booked within 5 working days",
+    "booking_pending": "Booking still within its time",
+    "workdays_to_booking": "Working days HC informed → booking",
+    "days_to_conversation": "Days arrival → health conversation",
+    "days_to_results": "Days arrival → results",
+    "days_to_examination": "Days arrival → examination",
+    "days_to_school_start": "Days arrival → school start",
+    "days_to_preschool_start": "Days arrival → preschool start",
+    "offered": "Health conversations offered",
+    "offered_share": "Share offered",
+    "conversations_held": "Health conversations held",
+    "examined": "Examined by a doctor",
+    "examined_share": "Share examined",
+    "declined": "Declined",
+    "results_late": "Results late (> 14 days)",
+    "vaccination_plans_made": "Vaccination plans made",
+    "vaccinations_completed": "Catch-up vaccinations complete",
+    "breaches_reception_unit": "Deadlines missed: reception unit",
+    "breaches_health_centre": "Deadlines missed: health centre",
+    "breaches_school": "Deadlines missed: school",
+    "breaches_preschool": "Deadlines missed: preschool",
+    "breaches_bvc": "Deadlines missed: child health (BVC)",
+    "breaches_school_health": "Deadlines missed: school health",
+    "breaches_coordinator": "Deadlines missed: coordinator",
+}
+LABELS = {"sv": LABELS_SV, "en": LABELS_EN}
 BY_SV = {"municipality": "Kommun", "health_centre": "Hälsocentral"}
+BY = {"sv": BY_SV, "en": {"municipality": "Municipality", "health_centre": "Health centre"}}
 NO_GROUP = "(ingen)"
+NO_GROUPS = {"sv": NO_GROUP, "en": "(none)"}
 REGION = "Hela regionen"
+REGIONS = {"sv": REGION, "en": "The whole region"}
+PERCENTILE = {"sv": "90:e percentil", "en": "90th percentile"}
 HIDDEN = "–"
 
 
-def label(name: str) -> str:
+def label(name: str, lang: str = "sv") -> str:
+    labels = LABELS[lang]
     if name.endswith("_median"):
-        return f"{LABELS_SV[name[:-7]]}, median"
+        return f"{labels[name[:-7]]}, median"
     if name.endswith("_p90"):
-        return f"{LABELS_SV[name[:-4]]}, 90:e percentil"
-    return LABELS_SV[name]
+        return f"{labels[name[:-4]]}, {PERCENTILE[lang]}"
+    return labels[name]
 
 
 def cell(name: str, value) -> str:

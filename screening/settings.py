@@ -72,7 +72,7 @@ class Settings:
         """The language of messages (SCREENING_LANGUAGE): sv (default) or en."""
         chosen = self.env.get("SCREENING_LANGUAGE", "sv")
         if chosen not in LANGUAGES:
-            raise BadInput(f"SCREENING_LANGUAGE must be one of {', '.join(LANGUAGES)}, not '{chosen}'")
+            raise BadInput("SCREENING_LANGUAGE must be one of {values}, not '{value}'", values=LANGUAGES, value=chosen)
         return chosen
 
     @cached_property
@@ -91,7 +91,8 @@ class Settings:
         if not text:
             return BOOKING_LEAD
         if not text.isdigit() or int(text) > 24 * 14:
-            raise BadInput(f"SCREENING_BOOKING_LEAD_HOURS must be a whole number of hours (0 to 336), not '{text}'")
+            raise BadInput("SCREENING_BOOKING_LEAD_HOURS must be a whole number of hours (0 to 336), not '{value}'",
+                           value=text)
         return timedelta(hours=int(text))
 
     @cached_property
@@ -102,7 +103,7 @@ class Settings:
         if base is None:
             return None
         if not base.startswith(("https://", "http://")) or any(ch.isspace() for ch in base):
-            raise BadInput(f"SCREENING_BASE_URL must be the server's address (https://…), not '{base}'")
+            raise BadInput("SCREENING_BASE_URL must be the server's address (https://…), not '{value}'", value=base)
         return base.rstrip("/") + "/cases/{case}"
 
     def channel(self, folder: str | None = None):
@@ -125,7 +126,8 @@ class Settings:
         """The smallest group the report shows with figures (SCREENING_MIN_GROUP, default 5)."""
         text = self.env.get("SCREENING_MIN_GROUP", str(DEFAULT_MIN_GROUP))
         if not text.strip().isdigit() or int(text) < 1:
-            raise BadInput(f"SCREENING_MIN_GROUP must be a whole number of children, 1 or more, not '{text}'")
+            raise BadInput("SCREENING_MIN_GROUP must be a whole number of children, 1 or more, not '{value}'",
+                           value=text)
         return int(text)
 
     @cached_property
@@ -140,7 +142,7 @@ class Settings:
         try:
             return time.fromisoformat(text)
         except ValueError:
-            raise BadInput(f"SCREENING_DIGEST_AT must be HH:MM or off, not '{text}'") from None
+            raise BadInput("SCREENING_DIGEST_AT must be HH:MM or off, not '{value}'", value=text) from None
 
     @cached_property
     def keep_sent(self) -> timedelta | None:
@@ -152,8 +154,8 @@ class Settings:
         if text == "off":
             return None
         if not text.isdigit() or not 2 <= int(text) <= 36_500:
-            raise BadInput(f"SCREENING_OUTBOX_KEEP_DAYS must be a number of days from 2 to 36500, or off, "
-                           f"not '{text}'")
+            raise BadInput("SCREENING_OUTBOX_KEEP_DAYS must be a number of days from 2 to 36500, or off, "
+                           "not '{value}'", value=text)
         return timedelta(days=int(text))
 
     def check_scheduler(self) -> None:

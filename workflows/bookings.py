@@ -37,7 +37,7 @@ def book(uow, case, kind: str, starts: datetime, recorded_at: datetime) -> None:
     is trusted outside the centre's usual hours too (an evening or weekend clinic in a surge);
     `calendar free` and `case book` without a start offer only times within them."""
     if case.health_centre_id is None:
-        raise Refused(f"case {case.id} has no health centre to book at")
+        raise Refused("case {case} has no health centre to book at", case=case.id)
     if starts < case.notice_at:
         raise BadInput("start is before the arrival notice was registered")
     centre = uow.directory.organisation_record(case.health_centre_id)
@@ -45,8 +45,9 @@ def book(uow, case, kind: str, starts: datetime, recorded_at: datetime) -> None:
     uow.bookings.lock_centre(centre.id)
     others = uow.bookings.overlapping(centre.id, starts, ends, besides=(case.id, kind))
     if not slots.room(starts, ends, others, centre.appointments.capacity):  # the finder's own measure
-        raise Refused(f"{centre.id} has no room then: {centre.appointments.capacity} appointment(s) already run "
-                      "at once during that time; the centre's free times are listed in its calendar")
+        raise Refused("{centre} has no room then: {capacity} appointment(s) already run at once during that time; "
+                      "the centre's free times are listed in its calendar", centre=centre.id,
+                      capacity=centre.appointments.capacity)
     before = uow.bookings.get(case.id, kind)
     uow.bookings.put({
         "case_id": case.id, "kind": kind, "uid": before["uid"] if before else uid(case.id, kind, uow.directory.region_id()),

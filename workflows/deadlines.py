@@ -86,12 +86,12 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
         try:
             override = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as error:
-            raise BadInput(f"rules {path}: {error}") from None
+            raise BadInput("rules {path}: {error}", path=path, error=str(error)) from None
         for name, values in override.items():
             if name not in raw:
-                raise BadInput(f"rules {path}: unknown rule '{name}'")
+                raise BadInput("rules {path}: unknown rule '{rule}'", path=path, rule=name)
             if not isinstance(values, dict):
-                raise BadInput(f"rules {path}: rule '{name}': must be a table of keys")
+                raise BadInput("rules {path}: rule '{rule}': must be a table of keys", path=path, rule=name)
             raw[name] = {**raw[name], **values}
     return {name: _rule(name, values, path or BUNDLED) for name, values in raw.items()}
 
@@ -107,29 +107,35 @@ _TYPES = {"working_days": int, "calendar_days": int, "months": int, "years": int
 
 
 def _rule(name: str, values, source) -> Rule:
-    where = f"rules {source}: rule '{name}'"
     if not isinstance(values, dict):
-        raise BadInput(f"{where}: must be a table of keys")
+        raise BadInput("rules {path}: rule '{rule}': must be a table of keys", path=source, rule=name)
     for key, value in values.items():
         expected = _TYPES.get(key)
         if expected is None:
-            raise BadInput(f"{where}: unknown key '{key}'")
-        if not isinstance(value, expected) or (expected is int and (isinstance(value, bool) or value < 0)):
-            raise BadInput(f"{where}: {key} must be {'a whole number ≥ 0' if expected is int else expected.__name__}")
+            raise BadInput("rules {path}: rule '{rule}': unknown key '{key}'", path=source, rule=name, key=key)
+        if expected is int and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise BadInput("rules {path}: rule '{rule}': {key} must be a whole number ≥ 0", path=source, rule=name,
+                           key=key)
+        if not isinstance(value, expected):
+            raise BadInput("rules {path}: rule '{rule}': {key} must be {type}", path=source, rule=name, key=key,
+                           type=expected.__name__)
     values = dict(values)
     if "cutoff" in values:
         try:
             values["cutoff"] = time.fromisoformat(values["cutoff"])
         except ValueError:
-            raise BadInput(f"{where}: cutoff must be HH:MM") from None
+            raise BadInput("rules {path}: rule '{rule}': cutoff must be HH:MM", path=source, rule=name) from None
     try:
         rule = Rule(name=name, **values)
     except TypeError:
-        raise BadInput(f"{where}: clause, owner, kind, track, starts and ends are required") from None
+        raise BadInput("rules {path}: rule '{rule}': clause, owner, kind, track, starts and ends are required",
+                       path=source, rule=name) from None
     if rule.starts not in STARTS:
-        raise BadInput(f"{where}: unknown start '{rule.starts}'")
+        raise BadInput("rules {path}: rule '{rule}': unknown start '{start}'", path=source, rule=name,
+                       start=rule.starts)
     if sum(v is not None for v in (rule.working_days, rule.calendar_days, rule.months, rule.years)) != 1:
-        raise BadInput(f"{where}: give exactly one of working_days, calendar_days, months, years")
+        raise BadInput("rules {path}: rule '{rule}': give exactly one of working_days, calendar_days, months, years",
+                       path=source, rule=name)
     return rule
 
 

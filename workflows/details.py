@@ -25,7 +25,7 @@ def check_details(uow, case: Case, params: dict, at: datetime) -> dict:
     from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 
     if not params:
-        raise BadInput(f"update_details: give at least one of {', '.join(DETAILS)}")
+        raise BadInput("update_details: give at least one of {keys}", keys=DETAILS)
     checked = dict(params)
     parsers = {"personnummer": lambda v: parse_personnummer(v, birth_date=case.birth_date,
                                                              today=clock.local_date(at)).digits,
@@ -37,7 +37,7 @@ def check_details(uow, case: Case, params: dict, at: datetime) -> dict:
             checked[key] = parse(params[key])
             others = [other.id for other in uow.cases.find_by_identifiers({key: checked[key]}) if other.id != case.id]
             if others:  # as at registration: one child, two cases is for the coordinator to merge
-                raise Refused(f"another case has this {key}; ask the coordinator to merge the two cases")
+                raise Refused("another case has this {number}; ask the coordinator to merge the two cases", number=key)
     if params.get("health_centre") == "":
         raise BadInput("update_details: a health centre is changed to another, not removed")
     for party, column in ASSIGNED.items():

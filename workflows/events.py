@@ -35,7 +35,7 @@ def _choice(*allowed: str) -> Callable[[str], str]:
         word = SWEDISH.get(word, word)
         if word not in allowed:
             swedish = [sv for sv, en in SWEDISH.items() if en in allowed]
-            raise BadInput(f"must be one of {', '.join([*allowed, *swedish])}, not '{value}'")
+            raise BadInput("must be one of {values}, not '{value}'", values=[*allowed, *swedish], value=value)
         return word
     return parse
 
@@ -131,6 +131,7 @@ class Event:
     books: str | None = None  # the appointment it books at the event's `start`
     cancels: tuple[str, ...] = ()  # the appointments it cancels
     ends: bool = False  # the case ends for the health track: what is still to come is cancelled
+    holds: str | None = None  # the appointment it says was held
 
     @property
     def confidential(self) -> frozenset[str]:
@@ -140,18 +141,20 @@ class Event:
     def parse(self, event: str, raw: dict[str, str]) -> dict:
         required, optional = self.required, self.optional
         unknown = sorted(set(raw) - set(required) - set(optional))
+        if unknown and not (required or optional):
+            raise BadInput("{event}: unknown value {value!r} (its values: none)", event=event, value=unknown[0])
         if unknown:
-            keys = ", ".join(list(required) + list(optional)) or "none"
-            raise BadInput(f"{event}: unknown value {unknown[0]!r} (its values: {keys})")
+            raise BadInput("{event}: unknown value {value!r} (its values: {keys})", event=event, value=unknown[0],
+                           keys=[*required, *optional])
         missing = [key for key in required if key not in raw]
         if missing:
-            raise BadInput(f"{event}: the value {missing[0]} is required")
+            raise BadInput("{event}: the value {key} is required", event=event, key=missing[0])
         parsed = {}
         for key, value in raw.items():
             try:
                 parsed[key] = {**required, **optional}[key](value)
             except BadInput as error:
-                raise BadInput(f"{event}: {key} {error.message}") from None
+                raise BadInput("{event}: {key} {error}", event=event, key=key, error=error) from None
         return parsed
 
     def record(self, case: Case, at: datetime, params: dict, actor) -> None:
@@ -185,7 +188,7 @@ EVENTS: dict[str, Event] = {
                                       records=_book_conversation, books="conversation"),
     "cancel_booking": Event(("health_centre",), records=lambda case, *_: setattr(case, "conversation_start", None),
                             cancels=("conversation",)),
-    "hold_health_conversation": Event(("health_centre",), stamps=("samples_taken_at",)),
+    "hold_health_conversation": Event(("health_centre",), stamps=("samples_taken_at",), holds="conversation"),
     "record_results": Event(("health_centre",), {"obstacle": _choice("yes", "no")}, {"note": Secret(_text)},
                             stamps=("results_received_at",), records=_results, note="results"),
     "inform_family": Event(("health_centre",), stamps=("family_informed_at",)),
@@ -197,7 +200,7 @@ EVENTS: dict[str, Event] = {
     "book_examination": Event(("health_centre",), {"start": _datetime}, stamps=("examination_booked_at",),
                               copies={"examination_start": "start"}, books="examination"),
     "hold_examination": Event(("health_centre",), optional={"note": Secret(_text)}, stamps=("examined_at",),
-                              note="examination"),
+                              holds="examination", note="examination"),
     "update_details": Event(("reception", "health_centre"), optional={
         "name": Secret(_or_empty(_text)), "language": _or_empty(_text), "interpreter": _choice("yes", "no"),
         "unaccompanied": _choice("yes", "no"), "personnummer": Secret(_or_empty(str)),
@@ -260,12 +263,21 @@ def happen(case: Case, name: str, at: datetime, params: dict, actor) -> None:
     try:
         moved = machine(track).events[name].trigger(case, params=params, at=at)
     except MachineError:
-        raise Refused(f"{name} is not allowed while the {track} track is '{before}'") from None
+        raise Refused("{event} is not allowed while the {track} track is '{state}'", event=name, track=track,
+                      state=before) from None
     if not moved:
-        raise Refused(f"{name} is not allowed for this case now")
+        raise Refused("{event} is not allowed for this case now", event=name)
     EVENTS[name].record(case, at, params, actor)
 
 
 def record(case: Case, name: str, at: datetime, params: dict, actor) -> None:
     """What the event writes on the case, without its track's machine (a replay of a known trail)."""
     EVENTS[name].record(case, at, params, actor)
+
+
+def held_early(case: Case, event: str, at: datetime) -> datetime | None:
+    """The booked start of the appointment the event says was held, when that is after `at`: held
+    before it began (a time typed wrong, or the wrong child), worth a second look."""
+    held = EVENTS[event].holds if event in EVENTS else None
+    start = getattr(case, f"{held}_start") if held else None
+    return start if start is not None and at < start else None

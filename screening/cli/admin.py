@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from screening.cli import render
 from screening.cli.run import the
 
 
@@ -22,17 +23,16 @@ def init(
 
     run = the(ctx)
     done = admin.init(run.app, directory_file=directory, demo=demo)
-    run.out.result(done, lambda: run.out.line(f"Database ready: {done['db']}"))
+    run.out.result(done, lambda: run.out.line(render.said(run.lang, "db_ready", db=done["db"])))
 
 
 def org_list(ctx: typer.Context) -> None:
     """Organisations in the directory (no --as needed: the directory is not secret)."""
-    from screening.cli import render
     from screening.services import users
 
     run = the(ctx)
     orgs = users.organisations(run.app)
-    run.out.result(orgs, lambda: render.organisations(orgs))
+    run.out.result(orgs, lambda: render.organisations(orgs, run.words()))
 
 
 def user_add(
@@ -46,17 +46,16 @@ def user_add(
 
     run = the(ctx)
     user = users.add_user(run.app, run.user, user_id, role, org)
-    run.out.result(user, lambda: run.out.line(f"Added user {user_id} ({role}, {org})"))
+    run.out.result(user, lambda: run.out.line(render.said(run.lang, "user_added", id=user_id, role=role, org=org)))
 
 
 def user_list(ctx: typer.Context) -> None:
     """Users and their roles (admin)."""
-    from screening.cli import render
     from screening.services import users
 
     run = the(ctx)
     found = users.list_users(run.app, run.actor())
-    run.out.result(found, lambda: render.users(found))
+    run.out.result(found, lambda: render.users(found, run.words()))
 
 
 def scheduler_run(
@@ -90,8 +89,9 @@ def backup(ctx: typer.Context,
 
     run = the(ctx)
     done = admin.backup(run.app, run.actor(), out_file)
-    run.out.result(done, lambda: run.out.line(f"Backed up to {out_file}" + (
-        f": {done['cases']} cases, {done['audit_rows']} audit rows" if "cases" in done else "")))
+    run.out.result(done, lambda: run.out.line(
+        render.said(run.lang, "backed_up_counts", file=out_file, cases=done["cases"], audit=done["audit_rows"])
+        if "cases" in done else render.said(run.lang, "backed_up", file=out_file)))
 
 
 def restore(ctx: typer.Context,
@@ -103,5 +103,5 @@ def restore(ctx: typer.Context,
 
     run = the(ctx)
     done = admin.restore(run.app, source)
-    run.out.result(done, lambda: run.out.line(f"Restored {done['cases']} cases and {done['audit_rows']} audit rows "
-                                              f"into {done['restored']}"))
+    run.out.result(done, lambda: run.out.line(render.said(
+        run.lang, "restored", cases=done["cases"], audit=done["audit_rows"], db=done["restored"])))

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from screening.cli import render
 from screening.cli.run import the
 
 
@@ -47,18 +48,17 @@ def case_register(
         preschool=preschool,
     )
     done = registration.register(run.app, run.actor(), reg)
-    message = f"Attached to the existing case {done['id']}" if done["attached"] else f"Registered case {done['id']}"
+    message = render.said(run.lang, "attached" if done["attached"] else "registered", id=done["id"])
     run.out.result(done, lambda: run.out.line(message))
 
 
 def case_show(ctx: typer.Context, case_id: str = typer.Argument(..., metavar="ID")) -> None:
     """One case, as the acting user may see it."""
-    from screening.cli import render
     from screening.services import cases
 
     run = the(ctx)
     view = cases.show(run.app, run.actor(), case_id)
-    run.out.result(view, lambda: render.case(view))
+    run.out.result(view, lambda: render.case(view, run.words()))
 
 
 def case_list(
@@ -71,7 +71,6 @@ def case_list(
     after: Optional[str] = typer.Option(None, "--after", metavar="ID", help="The cases after this one (the next page)."),
 ) -> None:
     """The cases the acting user may see, oldest notice first."""
-    from screening.cli import render
     from screening.services import cases
 
     run = the(ctx)
@@ -82,7 +81,8 @@ def case_list(
         return
     found = list(shown)
     more = limit is not None and len(found) == limit
-    render.cases(found, next_after=found[-1]["id"] if more else None)
+    render.cases(found, run.words(), next_after=found[-1]["id"] if more else None,
+                 overdue_for=run.actor().role if overdue else None)
 
 
 def case_event(
@@ -95,7 +95,7 @@ def case_event(
 ) -> None:
     """Apply one event of the agreement to a case; prints the case after it."""
     from screening import clock
-    from screening.cli import render
+    from screening.cli.output import warn
     from screening.errors import BadInput
     from screening.services import events
 
@@ -108,7 +108,10 @@ def case_event(
     run = the(ctx)
     when = clock.parse_datetime(at, "--at") if at else None
     view = events.apply(run.app, run.actor(), case_id, event, params, at=when, if_version=if_version)
-    run.out.result(view, lambda: render.case(view))
+    for warning in view["warnings"]:  # held before the booked start
+        warn(render.said(run.lang, "held_early", event=run.words().event(event), at=run.words().time(when or run.app.clock.now()),
+                         start=run.words().time(warning["start"])), run.lang)
+    run.out.result(view, lambda: render.case(view, run.words()))
 
 
 def case_book(
@@ -123,7 +126,6 @@ def case_book(
 ) -> None:
     """Book the case's appointment at its health centre (health centre staff), through the booking event."""
     from screening import clock
-    from screening.cli import render
     from screening.cli.output import warn
     from screening.errors import BadInput
     from screening.services import bookings
@@ -135,14 +137,11 @@ def case_book(
     done = bookings.book(run.app, run.actor(), case_id, "examination" if examination else "conversation", when,
                          force=force)
     booking = done["booking"]
-    if not booking["in_time"] and booking["chosen"]:
-        warn(f"the time chosen is after the deadline ({booking['due']}); the health centre and the coordinators "
-             "are alerted")
-    elif not booking["in_time"]:
-        warn(f"no free time before the deadline ({booking['due']}); booked the earliest after it, and the health "
-             "centre and the coordinators are alerted")
+    if not booking["in_time"]:
+        warn(render.said(run.lang, "chosen_late" if booking["chosen"] else "booked_late",
+                         due=run.words().day(booking["due"])), run.lang)
     run.out.result({"booking": {k: booking[k] for k in ("kind", "start", "end", "in_time")}, "case": done["case"]},
-                   lambda: render.case(done["case"]))
+                   lambda: render.case(done["case"], run.words()))
 
 
 def case_history(
@@ -151,9 +150,8 @@ def case_history(
     reads: bool = typer.Option(False, "--reads", help="Also every read of the case (the log extract)."),
 ) -> None:
     """The case's audit trail: its events, and with --reads who has read it."""
-    from screening.cli import render
     from screening.services import cases
 
     run = the(ctx)
     history = cases.history(run.app, run.actor(), case_id, reads_too=reads)
-    run.out.result(history, lambda: render.history(case_id, history))
+    run.out.result(history, lambda: render.history(case_id, history, run.words()))

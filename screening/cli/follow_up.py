@@ -8,18 +8,18 @@ from typing import Optional
 
 import typer
 
+from screening.cli import render
 from screening.cli.run import the
 
 
 def sweep(ctx: typer.Context) -> None:
     """One deadline sweep at the clock's time: raises the alerts due (coordinator, admin)."""
-    from screening.cli import render
     from screening.services import alerts
 
     run = the(ctx)
     raised = alerts.sweep(run.app, run.actor())
     now = run.app.clock.now()
-    run.out.result({"alerts": raised}, lambda: render.alerts(raised, f"Sweep at {now:%Y-%m-%d %H:%M}"))
+    run.out.result({"alerts": raised}, lambda: render.alerts(raised, render.label(run.lang, "sweep", at=run.words().time(now)), run.words()))
 
 
 def alerts_list(
@@ -29,12 +29,11 @@ def alerts_list(
     """Alerts the acting user may see (`alerts ack ID` acknowledges one)."""
     if ctx.invoked_subcommand is not None:
         return
-    from screening.cli import render
     from screening.services import alerts
 
     run = the(ctx)
     found = alerts.listing(run.app, run.actor(), open_only=open_only)
-    run.out.result(found, lambda: render.alerts(found, "Larm"))
+    run.out.result(found, lambda: render.alerts(found, render.label(run.lang, "alerts"), run.words()))
 
 
 def alerts_ack(ctx: typer.Context, alert_id: int = typer.Argument(..., metavar="ID")) -> None:
@@ -43,7 +42,7 @@ def alerts_ack(ctx: typer.Context, alert_id: int = typer.Argument(..., metavar="
 
     run = the(ctx)
     done = alerts.acknowledge(run.app, run.actor(), alert_id)
-    run.out.result(done, lambda: run.out.line(f"Alert {alert_id} acknowledged"))
+    run.out.result(done, lambda: run.out.line(render.said(run.lang, "acknowledged", id=alert_id)))
 
 
 def report(
@@ -69,9 +68,9 @@ def report(
 
     run = the(ctx)
     if fmt not in ("table", "csv", "json"):
-        raise BadInput(f"--format must be table, csv or json, not '{fmt}'")
+        raise BadInput("--format must be table, csv or json, not '{value}'", value=fmt)
     if by not in ("municipality", "health_centre"):
-        raise BadInput(f"--by must be municipality or health_centre, not '{by}'")
+        raise BadInput("--by must be municipality or health_centre, not '{value}'", value=by)
     fmt = "json" if run.out.as_json else fmt
     if out_file is not None and fmt == "table":
         raise BadInput("--out writes a CSV or JSON file: give --format csv or json")
@@ -86,7 +85,7 @@ def report(
         from screening.cli.render import console
         from screening.cli.report_table import table
 
-        console().print(table(data))
+        console().print(table(data, run.words()))
         return
     import json
 
@@ -98,7 +97,7 @@ def report(
         run.out.bytes(body)
         return
     write_file(out_file, body)
-    run.out.result({"written": out_file}, lambda: run.out.line(f"Wrote {out_file}"))
+    run.out.result({"written": out_file}, lambda: run.out.line(render.said(run.lang, "wrote", file=out_file)))
 
 
 def overview(
@@ -120,8 +119,8 @@ def overview(
         from screening.cli.render import console
 
         data = follow_up.overview(run.app, run.actor(), oldest=oldest)
-        run.out.result(data, lambda: console().print(renderable(data)))
+        run.out.result(data, lambda: console().print(renderable(data, run.words())))
         return
     from screening.cli.watch import watch as watching
 
-    watching(run.app, run.actor(), oldest=oldest, every=every)
+    watching(run.app, run.actor(), run.words(), oldest=oldest, every=every)

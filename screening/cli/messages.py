@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from screening.cli import render
 from screening.cli.run import the
 
 
@@ -21,14 +22,13 @@ def calendar_free(
 ) -> None:
     """Free appointment times at a health centre: its hours, working days, room left."""
     from screening import clock
-    from screening.cli import render
     from screening.services import calendar
 
     run = the(ctx)
     start = clock.parse_datetime(since, "--from") if since else None
     times = calendar.free_times(run.app, run.actor(), health_centre, since=start, days=days, examination=examination,
                                 interpreter=interpreter)
-    run.out.result(times, lambda: render.free_times(health_centre, times))
+    run.out.result(times, lambda: render.free_times(health_centre, times, run.words()))
 
 
 def calendar_export(
@@ -61,23 +61,22 @@ def outbox_send(
 
     run = the(ctx)
     done = outbox.send(run.app, run.actor(), folder)
-    run.out.result(done, lambda: run.out.line(f"Sent {done['sent']} message(s)"))
+    run.out.result(done, lambda: run.out.line(render.said(run.lang, "sent", n=done["sent"])))
 
 
 def outbox_list(
     ctx: typer.Context,
-    status: Optional[str] = typer.Option(None, "--status", help="Only queued, sent or dead messages."),
+    status: Optional[str] = typer.Option(None, "--status", help="Only queued, sent, dead or replaced messages."),
 ) -> None:
     """The messages and where each stands: attempts, next try, why a dead one failed (coordinator, admin)."""
-    from screening.cli import render
     from screening.errors import BadInput
     from screening.services import outbox
 
     if status not in (None, *outbox.STATUSES):
-        raise BadInput(f"--status must be queued, sent or dead, not '{status}'")
+        raise BadInput("--status must be queued, sent, dead or replaced, not '{value}'", value=status)
     run = the(ctx)
     shown = outbox.listing(run.app, run.actor(), status)
-    run.out.result(shown, lambda: render.outbox(shown))
+    run.out.result(shown, lambda: render.outbox(shown, run.words()))
 
 
 def outbox_retry(ctx: typer.Context, message_id: int = typer.Argument(..., metavar="ID")) -> None:
@@ -86,7 +85,7 @@ def outbox_retry(ctx: typer.Context, message_id: int = typer.Argument(..., metav
 
     run = the(ctx)
     done = outbox.retry(run.app, run.actor(), message_id)
-    run.out.result(done, lambda: run.out.line(f"Message {message_id} queued again"))
+    run.out.result(done, lambda: run.out.line(render.said(run.lang, "requeued", id=message_id)))
 
 
 def outbox_prune(
@@ -101,5 +100,4 @@ def outbox_prune(
     run = the(ctx)
     done = outbox.prune(run.app, run.actor(), keep_days)
     run.out.result({"pruned": done["pruned"]}, lambda: run.out.line(
-        "SCREENING_OUTBOX_KEEP_DAYS is off: every message is kept" if done.get("kept")
-        else f"Deleted {done['pruned']} sent message(s)"))
+        render.said(run.lang, "keep_all") if done.get("kept") else render.said(run.lang, "pruned", n=done["pruned"])))

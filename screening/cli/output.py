@@ -8,8 +8,9 @@ import sys
 class Output:
     """Standard output for one command: JSON (`--json`) or people's text."""
 
-    def __init__(self, as_json: bool = False):
+    def __init__(self, as_json: bool = False, lang: str = "sv"):
         self.as_json = as_json
+        self.lang = lang  # the language of the person reading its errors (SCREENING_LANGUAGE): sv or en
         self.streaming = False  # an array begun on stdout and not ended: no error document may follow it
 
     def result(self, data, human) -> None:
@@ -54,12 +55,17 @@ class Output:
         sys.stdout.flush()
         sys.stdout.buffer.write(body)
 
-    def fail(self, code: str, message: str, exit_code: int) -> int:
-        """One line on stderr (and with `--json` the error document on stdout); the exit code."""
+    def fail(self, code: str, message, exit_code: int) -> int:
+        """One line on stderr (and with `--json` the error document on stdout); the exit code.
+        `message`: a text already in the reader's language, or a `ScreeningError`, said here in `lang`."""
         from screening.cli.render import console
-        from screening.errors import one_line
+        from screening.errors import ScreeningError, one_line
 
         console.cache_clear()  # a write that failed leaves rich's buffer full: the next command starts afresh
+        if isinstance(message, ScreeningError):
+            from screening.sayings import said
+
+            message = said(message, self.lang)
         message = one_line(message)  # usage errors quote what was typed: a newline or an undecodable byte in it
         if self.as_json and not self.streaming:
             import json
@@ -70,8 +76,11 @@ class Output:
         return exit_code
 
 
-def warn(text: str) -> None:
-    sys.stderr.write(f"screening: warning: {text}\n")
+WARNING = {"sv": "varning", "en": "warning"}
+
+
+def warn(text: str, lang: str = "sv") -> None:
+    sys.stderr.write(f"screening: {WARNING.get(lang, WARNING['sv'])}: {text}\n")
 
 
 def narrow_stdout() -> bool:
@@ -88,11 +97,11 @@ def write_file(path: str, body: bytes) -> None:
 
     target = Path(path)
     if not target.name:
-        raise BadInput(f"--out: '{path}' names no file")
+        raise BadInput("--out: '{path}' names no file", path=path)
     partial = target.with_name(f".{target.name}.partial")
     try:
         partial.write_bytes(body)
         partial.replace(target)
     except OSError as error:
         partial.unlink(missing_ok=True) if partial.parent.is_dir() else None
-        raise BadInput(f"cannot write {path}: {error.strerror or error}") from None
+        raise BadInput("cannot write {path}: {reason}", path=path, reason=error.strerror or str(error)) from None

@@ -1,22 +1,32 @@
-"""The report on a terminal: a rich table, figures down and groups across."""
+"""The report on a terminal: a rich table, figures down and groups across, in the person's language."""
 
 from __future__ import annotations
 
 from screening.report import figure_names
-from screening.report_formats import BY_SV, HIDDEN, NO_GROUP, REGION, cell, label
+from screening.report_formats import BY, HIDDEN, NO_GROUPS, REGIONS, cell, label
+from screening.words import Words
+
+TITLE = {"sv": "Uppföljning enligt § 10 per {by}", "en": "Follow-up under § 10 by {by}"}
+CAPTION = {"sv": "Barn vars anmälan registrerades {first}–{last}, läget {at}. {hidden} : färre än {n} barn "
+                 "(sekretess) eller inget att räkna.",
+           "en": "Children whose notice was registered {first}–{last}, as of {at}. {hidden} : fewer than {n} "
+                 "children (confidentiality) or nothing to count."}
 
 
-def table(report: dict):
+def table(report: dict, w: Words):
     """A rich Table: one row per figure, one column per group and the region last."""
     from rich.table import Table
 
-    caption = (f"Barn vars anmälan registrerades {report['from']}–{report['to']}, läget {report['at'][:16]}. "
-               f"{HIDDEN} : färre än {report['min_group']} barn (sekretess) eller inget att räkna.")
-    grid = Table(title=f"Uppföljning enligt § 10 per {BY_SV[report['by']].lower()}", title_justify="left",
+    lang = w.lang
+    caption = CAPTION[lang].format(first=report["from"], last=report["to"], at=w.time(report["at"]), hidden=HIDDEN,
+                                   n=report["min_group"])
+    grid = Table(title=TITLE[lang].format(by=BY[lang][report["by"]].lower()), title_justify="left",
                  caption=caption, caption_justify="left")
     grid.add_column("", max_width=36)
     for row in report["rows"]:
-        grid.add_column(REGION if row["level"] == "region" else row["group"] or NO_GROUP, justify="right")
+        group = row["group"] if report["by"] == "municipality" else (w.names.get(row["group"], row["group"])
+                                                                      if row["group"] else None)
+        grid.add_column(REGIONS[lang] if row["level"] == "region" else group or NO_GROUPS[lang], justify="right")
     for name in figure_names():
-        grid.add_row(label(name), *(cell(name, row[name]) for row in report["rows"]))
+        grid.add_row(label(name, lang), *(cell(name, row[name]) for row in report["rows"]))
     return grid

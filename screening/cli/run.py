@@ -15,6 +15,23 @@ class Run:
     app: object = None
     user: str | None = None
     actors: dict = field(default_factory=dict)
+    said: object = None
+
+    @property
+    def lang(self) -> str:
+        """The person's language: the setting (sv, or en)."""
+        return self.app.settings.language
+
+    def words(self):
+        """The person's words (the language setting), organisations by name, this year's dates short."""
+        from screening import clock
+        from screening.services import users
+        from screening.words import Words
+
+        if self.said is None:
+            names = {org["id"]: org["name"] for org in users.organisations(self.app)}
+            self.said = Words(self.app.settings.language, names, clock.local_date(self.app.clock.now()))
+        return self.said
 
     def actor(self):
         """The acting person, identified once."""

@@ -9,7 +9,7 @@ from screening.model import Actor
 from screening.services import follow_up
 
 
-def watch(app, actor: Actor, *, oldest: int, every: float, console=None, sleep=None) -> None:
+def watch(app, actor: Actor, words, *, oldest: int, every: float, console=None, sleep=None) -> None:
     """Draw the screen afresh (a new short read, at the clock's time) every `every` seconds until
     Ctrl-C. On a terminal it is redrawn in place; piped, each refresh is printed after the last.
     A case is recorded as read the first time this screen shows it."""
@@ -20,7 +20,7 @@ def watch(app, actor: Actor, *, oldest: int, every: float, console=None, sleep=N
     screen = console or default_console()
     live = Live(console=screen, auto_refresh=False) if screen.is_terminal else None
     audited: set[str] = set()
-    view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited))  # a refusal: before drawing
+    view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited), words)  # a refusal: first
     try:
         if live is not None:
             live.start()
@@ -30,7 +30,7 @@ def watch(app, actor: Actor, *, oldest: int, every: float, console=None, sleep=N
             else:
                 screen.print(view)
             (sleep or time.sleep)(every)
-            view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited))
+            view = renderable(follow_up.overview(app, actor, oldest=oldest, audited=audited), words)
     except KeyboardInterrupt:
         return
     finally:

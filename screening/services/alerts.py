@@ -46,7 +46,7 @@ def acknowledge_in(uow, actor: Actor, alert_id: int, *, now, recorded_at) -> Non
     """The acknowledgement in this unit of work, committed with its audit row."""
     alert = uow.alerts.get(alert_id) if 0 < alert_id < 2**63 else None  # ids are 64-bit: none beyond
     if alert is None or not access.may_see_alert(actor, alert, uow.cases.get(alert["case_id"])):
-        raise NotFound(f"unknown alert '{alert_id}'")
+        raise NotFound("unknown alert '{alert}'", alert=alert_id)
     uow.alerts.acknowledge(alert_id, actor.user_id, now)
     uow.audit.record(AuditEntry(alert["case_id"], "event", "acknowledge_alert", now, recorded_at, actor.user_id,
                                 {"alert": alert_id}))

@@ -40,20 +40,20 @@ def book_in(uow, actor: Actor, case_id: str, kind: str, start: datetime | None, 
     case = uow.cases.get(case_id)
     access.require_visible(actor, case, case_id)  # unknown, or not in the user's scope: the same answer
     if case.health_centre_id is None:
-        raise Refused(f"case {case_id} has no health centre to book at")
+        raise Refused("case {case} has no health centre to book at", case=case_id)
     centre = uow.directory.organisation_record(case.health_centre_id)
     length = duration(centre.appointments, kind, case.interpreter)
     deadline = uow.deadlines.for_case(case.id).get(RULE_OF_KIND[kind])
     due = clock.from_db(deadline["due"]) if deadline else None
     if start is not None and not force and not slots.within_hours(centre.appointments, start, length, policy.calendar):
-        raise Refused(f"{clock.local(start):%Y-%m-%d %H:%M} is outside {centre.name}'s hours for newly arrived "
-                      "children, or not a working day; book it there only on purpose (forced)")
+        raise Refused("{start:%Y-%m-%d %H:%M} is outside {centre}'s hours for newly arrived children, or not a "
+                      "working day; book it there only on purpose (forced)", start=clock.local(start), centre=centre.name)
     if start is None:
         earliest = now + lead
         booked = uow.bookings.overlapping(centre.id, earliest, earliest + LOOK_AHEAD, besides=(case.id, kind))
         start, _ = slots.first_free(centre.appointments, length, booked, policy.calendar, earliest, due or earliest)
         if start is None:
-            raise Refused(f"{centre.id} has no free time in the next {LOOK_AHEAD.days} days")
+            raise Refused("{centre} has no free time in the next {days} days", centre=centre.id, days=LOOK_AHEAD.days)
     in_time = due is None or start + length <= due
     apply_in(uow, actor, case_id, EVENT_OF_KIND[kind], {"start": start.isoformat()}, policy=policy, now=now,
              recorded_at=recorded_at)

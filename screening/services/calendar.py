@@ -21,7 +21,7 @@ def free_times(app, actor: Actor, health_centre: str, *, since: datetime | None 
     with app.uow() as uow:
         centre = uow.directory.get(health_centre)
         if centre.kind != "health_centre":
-            raise BadInput(f"'{health_centre}' is not a health centre")
+            raise BadInput("'{org}' is not a health centre", org=health_centre)
         booked = uow.bookings.overlapping(centre.id, start, until + timedelta(days=1))
     length = duration(centre.appointments, "examination" if examination else "conversation", interpreter)
     return [{"start": clock.local_iso(t), "end": clock.local_iso(t + length)}

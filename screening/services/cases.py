@@ -31,7 +31,7 @@ def each(app, actor: Actor, *, municipality: str | None = None, health_centre: s
         if municipality is not None:
             municipality = reads.municipality(municipality)
         if health_centre is not None and reads.organisation(health_centre)["kind"] != "health_centre":
-            raise BadInput(f"'{health_centre}' is not a health centre")
+            raise BadInput("'{org}' is not a health centre", org=health_centre)
         rows = reads.each_case(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
                                open_only=open_only, limit=limit, after=after, at=now, recorded_at=app.clock.real(),
                                rules=app.settings.rules if overdue else None)

@@ -14,14 +14,19 @@ from screening.model import AuditEntry
 
 def apply(app, actor: Actor, case_id: str, event: str, params: dict[str, str], *, at: datetime | None = None,
           if_version: int | None = None) -> dict:
-    """Apply one event of the agreement to a case; returns the case after it, as the actor may see it."""
+    """Apply one event of the agreement to a case; returns the case after it, as the actor may see it,
+    with `warnings`: what was recorded but is worth a second look (an appointment said to be held
+    before its booked start: `{"code": "held_before_start", "start": …}`)."""
     from screening.services import cases
+    from workflows.events import held_early
 
     case_id, now = model.case_id(case_id), app.clock.now()
     with app.uow() as uow:
-        record_event(uow, actor, case_id, event, params, policy=app.settings.policy, now=now,
-                     recorded_at=app.clock.real(), at=at, expected_version=if_version)
-    return cases.show(app, actor, case_id)
+        case = record_event(uow, actor, case_id, event, params, policy=app.settings.policy, now=now,
+                            recorded_at=app.clock.real(), at=at, expected_version=if_version)
+    early = held_early(case, event, at or now)
+    warnings = [{"code": "held_before_start", "start": clock.local_iso(early)}] if early else []
+    return {**cases.show(app, actor, case_id), "warnings": warnings}
 
 
 def refresh_deadlines(uow, case: Case, policy, now: datetime) -> None:
@@ -50,16 +55,17 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
 
     described = EVENTS.get(event)
     if described is None:
-        raise BadInput(f"unknown event '{event}'; one of: {', '.join(EVENTS)}")
+        raise BadInput("unknown event '{event}'; one of: {events}", event=event, events=list(EVENTS))
     case = uow.cases.get(case_id)
     access.require_visible(actor, case, case_id)
     if actor.role not in described.roles:
-        raise Refused(f"the role '{actor.role}' may not {event} (only {', '.join(described.roles)})")
+        raise Refused("the role '{role}' may not {event} (only {roles})", role=actor.role, event=event,
+                      roles=described.roles)
     params = described.parse(event, raw_params)
     beyond = sorted(set(params) - set(described.only.get(actor.role, params)))
     if beyond:
-        raise Refused(f"the role '{actor.role}' may give {event} only {' and '.join(described.only[actor.role])}, "
-                      f"not {', '.join(beyond)}")
+        raise Refused("the role '{role}' may give {event} only {only:and}, not {beyond}", role=actor.role,
+                      event=event, only=described.only[actor.role], beyond=beyond)
     given_at, at = at, at or now
     if at > now:
         raise BadInput("the time the event happened is in the future")
@@ -68,35 +74,49 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
     track = EVENT_TRACK[event]
     latest = latest_step(case, track)
     if at < latest and given_at is None:  # the clock was read before someone else recorded a later step
-        raise StaleWrite(f"case {case.id} was changed by someone else meanwhile: its {track} track has a step at "
-                         f"{clock.local(latest):%Y-%m-%d %H:%M:%S}, after the clock; read it again and retry")
+        raise StaleWrite("case {case} was changed by someone else meanwhile: its {track} track has a step at "
+                         "{latest:%Y-%m-%d %H:%M:%S}, after the clock; read it again and retry", case=case.id,
+                         track=track, latest=clock.local(latest))
     if at < latest:
-        raise BadInput(f"the time the event happened is before the {track} track's latest step "
-                       f"({clock.local(latest):%Y-%m-%d %H:%M}); steps are recorded in order")
+        raise BadInput("the time the event happened is before the {track} track's latest step "
+                       "({latest:%Y-%m-%d %H:%M}); steps are recorded in order", track=track, latest=clock.local(latest))
     if expected_version is not None and expected_version != case.version:
-        raise StaleWrite(f"case {case.id} was changed by someone else meanwhile (version {case.version}, "
-                         f"you read {expected_version}); read it again and retry")
+        raise StaleWrite("case {case} was changed by someone else meanwhile (version {version}, you read {read}); "
+                         "read it again and retry", case=case.id, version=case.version, read=expected_version)
     if described.roles == VACCINATING_UNITS:
         unit = responsible_unit(case, clock.local_date(now))
         if unit is not None and actor.role != unit:  # vacc 2: the routing rule decides
-            raise Refused(f"the catch-up vaccination of this child is for {unit}, not {actor.role}")
+            raise Refused("the catch-up vaccination of this child is for {unit}, not {acting_unit}", unit=unit,
+                          acting_unit=actor.role)
     if described.check is not None:
         params = described.check(uow, case, params, at)
+    booking = _booking_before(case, described)
     happen(case, event, at, params, actor)
     case.updated_at = recorded_at
     uow.cases.save(case)
     refresh_deadlines(uow, case, policy, now)
     carry_out(Step(uow, case, actor, at, recorded_at))
-    _tell_parties(uow, case, event, params, policy, recorded_at)
+    _tell_parties(uow, case, event, params, policy, recorded_at, booking, clock.local_date(at))
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in described.confidential}
     uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
     return case
 
 
-def _tell_parties(uow, case: Case, event: str, params: dict, policy, recorded_at: datetime) -> None:
+def _booking_before(case: Case, described) -> dict | None:
+    """The appointment an event books or cancels, as it was booked before it: what its messages
+    compare with when they are sent ("ombokad" from that time, or cancelled)."""
+    kinds = (described.books,) if described.books else described.cancels
+    if len(kinds) != 1:
+        return None
+    before = getattr(case, f"{kinds[0]}_start")
+    return {"kind": kinds[0], "previous": before.isoformat() if before else None}
+
+
+def _tell_parties(uow, case: Case, event: str, params: dict, policy, recorded_at: datetime,
+                  booking: dict | None = None, on=None) -> None:
     """The messages the event causes (routes), queued in its unit of work: sent only if it commits."""
     from notifications.routes import event_messages
 
-    for message in event_messages(case, event, params, policy.routes):
+    for message in event_messages(case, event, params, policy.routes, booking, on):
         uow.outbox.queue(message["key"], "event", recorded_at, case_id=message["case_id"], payload=message["payload"])

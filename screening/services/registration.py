@@ -79,7 +79,8 @@ def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded
     directory = uow.directory  # the municipality and the named organisations only, never the whole directory
     municipality = directory.municipality(reg.municipality)
     if actor.municipality != municipality:
-        raise Refused(f"{actor.org_id} registers the children of {actor.municipality} only")
+        raise Refused("{org} registers the children of {municipality} only", org=actor.org_id,
+                      municipality=actor.municipality)
     today = clock.local_date(now)
     if reg.birth_date > today:
         raise BadInput("the birth date is in the future")
@@ -91,7 +92,7 @@ def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded
         raise Refused("the person was 18 or older when the notice arrived: outside the 0–17 agreement; "
                       "register only where the region has decided to, as an adult")
     if reg.permit not in (None, "asylum", "residence"):
-        raise BadInput(f"the permit must be asylum or residence, not '{reg.permit}'")
+        raise BadInput("the permit must be asylum or residence, not '{value}'", value=reg.permit)
     identifiers = reg.identifiers(today)
     assigned = {
         "health_centre_id": _health_centre(directory, reg.health_centre, municipality),
@@ -123,11 +124,11 @@ def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Reg
     if not access.can_see(actor, case):
         raise Refused("this child is registered by another organisation; ask the coordinator about a move")
     if case.birth_date != reg.birth_date:
-        raise Refused(f"case {case.id} has this identity number with another birth date")
+        raise Refused("case {case} has this identity number with another birth date", case=case.id)
     try:
         added = case.attach_identifiers(identifiers)
     except IdentityConflict as conflict:
-        raise Refused(f"case {case.id}: {conflict}") from None
+        raise Refused("case {case}: {conflict}", case=case.id, conflict=conflict) from None
     if added:
         case.updated_at = recorded_at
         uow.cases.save(case)

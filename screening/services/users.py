@@ -22,7 +22,7 @@ def actor_in(uow, user_id: str) -> Actor:
 
 def _actor(row: dict | None, user_id: str) -> Actor:
     if row is None:
-        raise NotFound(f"unknown user '{user_id}'")
+        raise NotFound("unknown user '{user}'", user=user_id)
     return Actor(row["id"], row["role"], row["org_id"], row["kind"], row["municipality"])
 
 
@@ -47,16 +47,18 @@ def add_user(app, acting_user: str | None, user_id: str, role: str, org_id: str)
                 raise NotFound("no acting user: users exist, so an admin must add this one")
             access.require_command(actor_in(uow, acting_user), "user_admin")
         if not user_id or len(user_id) > 64 or not user_id.isprintable() or any(ch.isspace() for ch in user_id):
-            raise BadInput(f"user '{user_id[:64]}': an id is 1-64 characters, without spaces or control characters")
+            raise BadInput("user '{user}': an id is 1-64 characters, without spaces or control characters",
+                           user=user_id[:64])
         if role not in ROLES:
-            raise BadInput(f"unknown role '{role}'; one of: {', '.join(ROLES)}")
+            raise BadInput("unknown role '{value}'; one of: {values}", value=role, values=ROLES)
         org = uow.directory.organisation(org_id)
         if org is None:
-            raise NotFound(f"unknown organisation '{org_id}'")
+            raise NotFound("unknown organisation '{org}'", org=org_id)
         if role != "admin" and ROLE_FOR_KIND[org["kind"]] != role:
-            raise BadInput(f"the role '{role}' does not fit organisation '{org_id}' ({org['kind']})")
+            raise BadInput("the role '{value}' does not fit organisation '{org}' ({kind_of_org})", value=role, org=org_id,
+                           kind_of_org=org["kind"])
         if uow.directory.user(user_id) is not None:
-            raise BadInput(f"user '{user_id}' exists already")
+            raise BadInput("user '{user}' exists already", user=user_id)
         uow.directory.add_user(user_id, role, org_id)
         uow.commit()
     return {"id": user_id, "role": role, "org": org_id}

@@ -45,7 +45,8 @@ def backup(url: str, target: str) -> dict:
                   *([f"--schema={schema}"] if schema else []), f"--dbname={_conninfo(url)}"], "pg_dump")
         partial.replace(path)
     except OSError as error:
-        raise BadInput(f"cannot write the backup {target}: {error.strerror or error}") from None
+        raise BadInput("cannot write the backup {path}: {reason}", path=target,
+                       reason=error.strerror or str(error)) from None
     finally:
         partial.unlink(missing_ok=True)
     return {"backup": str(path), **(_counts(path) if db.is_sqlite(url) else {})}
@@ -55,11 +56,11 @@ def restore(source: str, url: str) -> dict:
     """Restore the backup file `source` into the database at `url`, which must be new and empty."""
     path = Path(source)
     if not path.is_file():
-        raise BadInput(f"no backup file at {source}")
+        raise BadInput("no backup file at {path}", path=source)
     if db.is_sqlite(url):
         target = Path(db.sqlite_path(url))
         if target.exists() and target.stat().st_size > 0:
-            raise BadInput(f"{target} exists: restore into a new database (a file that does not exist yet)")
+            raise BadInput("{path} exists: restore into a new database (a file that does not exist yet)", path=target)
         _check_sqlite_backup(path)
         partial = _partial(target)
         try:
@@ -70,7 +71,7 @@ def restore(source: str, url: str) -> dict:
             copy.close()
             partial.replace(target)
         except OSError as error:
-            raise BadInput(f"cannot write {target}: {error.strerror or error}") from None
+            raise BadInput("cannot write {path}: {reason}", path=target, reason=error.strerror or str(error)) from None
         finally:
             partial.unlink(missing_ok=True)
         return {"restored": str(target), **_counts(target)}
@@ -108,7 +109,7 @@ def _check_sqlite_backup(path: Path) -> None:
     except sqlite3.Error:
         ok, has_cases = False, None
     if not ok or not has_cases:
-        raise BadInput(f"{path} is not a backup of a screening database")
+        raise BadInput("{path} is not a backup of a screening database", path=path)
 
 
 def _has_tables(url: str) -> bool:
@@ -121,12 +122,12 @@ def _has_tables(url: str) -> bool:
 
 def _run(command: list[str], tool: str) -> None:
     if shutil.which(tool) is None:
-        raise BackupFailed(f"{tool} is not installed here: install the PostgreSQL client tools "
-                           "(the same major version as the server, or newer)")
+        raise BackupFailed("{tool} is not installed here: install the PostgreSQL client tools "
+                           "(the same major version as the server, or newer)", tool=tool)
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-        raise BackupFailed(f"{tool}: {detail[:300]}")
+        raise BackupFailed("{tool}: {detail}", tool=tool, detail=detail[:300])
 
 
 def _conninfo(url: str) -> str:

@@ -71,6 +71,6 @@ def user_number(conn, user_id: str) -> int:
     if key not in conn.memo:
         found = conn.scalar("SELECT no FROM app_user WHERE id = :id", {"id": user_id})
         if found is None:
-            raise NotFound(f"unknown user '{user_id}'")
+            raise NotFound("unknown user '{user}'", user=user_id)
         conn.memo[key] = found
     return conn.memo[key]

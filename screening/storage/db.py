@@ -34,7 +34,7 @@ def is_sqlite(url: str) -> bool:
 
 def sqlite_path(url: str) -> str:
     if not re.match(r"^sqlite(\+pysqlite)?://", url):
-        raise BadInput(f"not a SQLite URL: {url}")
+        raise BadInput("not a SQLite URL: {url}", url=url)
     path = url.split("://", 1)[1]
     if path.startswith("/"):
         path = path[1:]
@@ -45,7 +45,8 @@ def check_url(url: str) -> str:
     if is_sqlite(url):
         sqlite_path(url)
     elif not url.startswith(("postgresql://", "postgresql+psycopg://")):
-        raise BadInput(f"unsupported database URL (use sqlite:///FILE or postgresql+psycopg://…): {redact(url)}")
+        raise BadInput("unsupported database URL (use sqlite:///FILE or postgresql+psycopg://…): {url}",
+                       url=redact(url))
     return url
 
 
@@ -78,7 +79,7 @@ def connect_raw(url: str) -> "RawConnection":
     if is_sqlite(url):
         path = sqlite_path(url)
         if path != ":memory:" and not Path(path).exists():
-            raise SchemaOutdated(f"no database at {path}: run `screening init` first")
+            raise SchemaOutdated("no database at {path}: run `screening init` first", path=path)
         # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE for writes);
         # check_same_thread=False: a pooled connection may serve another thread, one at a time
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
@@ -245,9 +246,11 @@ def check_schema(conn) -> None:
         if in_transaction:
             conn.begin()
         revision = None
+    if revision is None:
+        raise SchemaOutdated("the database is not initialised: run `screening init`")
     if revision != SCHEMA_REVISION:
-        state = "not initialised" if revision is None else f"at schema {revision}, this program needs {SCHEMA_REVISION}"
-        raise SchemaOutdated(f"the database is {state}: run `screening init`")
+        raise SchemaOutdated("the database is at schema {revision}, this program needs {needed}: run `screening init`",
+                             revision=revision, needed=SCHEMA_REVISION)
 
 
 def dispose(url: str) -> None:

@@ -42,7 +42,7 @@ class SqlDirectoryRepository(abstract.DirectoryRepository):
         """One organisation as the directory describes it (cheaper than loading the whole directory)."""
         row = self.organisation(org_id)
         if row is None:
-            raise NotFound(f"unknown organisation '{org_id}'")
+            raise NotFound("unknown organisation '{org}'", org=org_id)
         return organisation_from_dict(json.loads(row["details"]))
 
     def get(self, org_id: str):

@@ -51,7 +51,7 @@ class ReadModel:
     def organisation(self, org_id: str) -> dict:
         row = self.conn.one("SELECT id, kind, name, municipality FROM organisation WHERE id = :id", {"id": org_id})
         if row is None:
-            raise NotFound(f"unknown organisation '{org_id}'")
+            raise NotFound("unknown organisation '{org}'", org=org_id)
         return row
 
     def municipality(self, name: str) -> str:

@@ -59,7 +59,7 @@ class SqlCaseRepository(abstract.CaseRepository):
             f"UPDATE screening_case SET version = :new_version{sets} WHERE id = :id AND version = :version",
             {**changed, "id": case.id, "version": case.version, "new_version": case.version + 1})
         if result.rowcount != 1:
-            raise StaleWrite(f"case {case.id} was changed by someone else meanwhile; read it again and retry")
+            raise StaleWrite("case {case} was changed by someone else meanwhile; read it again and retry", case=case.id)
         case.version += 1
         self._as_read[case.id] = {**values, "version": case.version}
 

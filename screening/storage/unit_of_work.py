@@ -41,7 +41,9 @@ class SqlUnitOfWork(abstract.UnitOfWork):
     def __exit__(self, exc_type, exc, tb) -> None:
         self._release()
         if _is_integrity_error(exc):  # a constraint met a concurrent writer: a refusal
-            raise ConflictOnCommit(_integrity_message(exc)) from None
+            if number := _conflicting_number(exc):
+                raise ConflictOnCommit("another case already has this {number}", number=number) from None
+            raise ConflictOnCommit("the write conflicts with data written meanwhile; read again and retry") from None
         if _is_concurrency_failure(exc):  # PostgreSQL gave up one of two writers: a refusal too
             raise ConflictOnCommit("the write met a concurrent one and was not saved; read again and retry") from None
 
@@ -96,9 +98,7 @@ def _is_concurrency_failure(exc) -> bool:
         "40001", "40P01")
 
 
-def _integrity_message(error) -> str:
+def _conflicting_number(error) -> str | None:
+    """The identity number a unique constraint refused (another case has it), if that was it."""
     text = str(error).lower()
-    for key in ("personnummer", "samordningsnummer", "dossier"):
-        if key in text:
-            return f"another case already has this {key}"
-    return "the write conflicts with data written meanwhile; read again and retry"
+    return next((key for key in ("personnummer", "samordningsnummer", "dossier") if key in text), None)

@@ -239,7 +239,7 @@ def test_acknowledging_an_alert_outside_ones_scope_exits_2_as_an_unknown_alert(r
     result = run("alerts", "ack", alert["id"], db=fresh.url, user=user, now="2026-12-01T09:00")
 
     error = assert_one_line_error(result, 2)
-    assert f"unknown alert '{alert['id']}'" in error["message"]
+    assert f"okänt larm '{alert['id']}'" in error["message"]
     assert snapshot(fresh.url) == before
 
 
@@ -264,7 +264,7 @@ def test_acknowledging_an_unknown_alert_exits_2(run, fresh):
 
     error = assert_one_line_error(run("alerts", "ack", missing, db=fresh.url, user=COORDINATOR, now=SWEEP_AT), 2)
 
-    assert "unknown alert" in error["message"]
+    assert "okänt larm" in error["message"]
     assert_one_line_error(run("alerts", "ack", "seven", db=fresh.url, user=COORDINATOR, now=SWEEP_AT), 2)
     assert snapshot(fresh.url) == before
 

@@ -79,7 +79,7 @@ def test_a_restore_refuses_a_database_in_use_and_changes_nothing(run, worked, tm
     backup_file = tmp_path / "region.backup"
     assert run("backup", "--out", backup_file, db=url, user="admin").code == 0
     before = snapshot(url)
-    assert "new" in assert_one_line_error(run("restore", backup_file, db=url), 2)["message"]
+    assert "återställ till en ny" in assert_one_line_error(run("restore", backup_file, db=url), 2)["message"]
     assert snapshot(url) == before
 
 

@@ -197,9 +197,9 @@ def test_an_internal_error_says_whether_the_change_was_saved(run, cli_db, monkey
     saved = run("case", "event", case_id, "notify_parties", db=cli_db, user=RECEPTION, now=NOW, json_output=False)
 
     assert_one_line_error(unsaved, 3, json_output=False)
-    assert "nothing was changed" in unsaved.err
+    assert "ingenting ändrades" in unsaved.err
     assert_one_line_error(saved, 3, json_output=False)
-    assert "after the command had saved its change" in saved.err and "nothing was changed" not in saved.err
+    assert "efter att kommandot hade sparat sin ändring" in saved.err and "ingenting ändrades" not in saved.err
     history = call(cli_db, "case", "history", case_id, user="region-coordinator")
     assert [entry["event"] for entry in history] == ["register", "notify_parties"]
 

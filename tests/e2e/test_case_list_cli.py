@@ -93,7 +93,7 @@ def test_after_a_case_out_of_sight_is_answered_as_an_unknown_case(run, cli_db):
 
     for user, after in (("krokom-reception", ostersund), (RECEPTION, "SC-NOPE2345")):
         error = assert_one_line_error(run("case", "list", "--after", after, db=cli_db, user=user, now=NOW), 2)
-        assert error["message"] == f"unknown case '{after}'"
+        assert error["message"] == f"okänt ärende '{after}'"
     for limit in ("0", "-3", "lots"):
         assert_one_line_error(run("case", "list", "--limit", limit, db=cli_db, user=RECEPTION, now=NOW), 2)
     assert snapshot(cli_db) == before  # not even a read recorded
@@ -167,7 +167,7 @@ def test_a_list_cut_off_midway_ends_unfinished_and_says_so(run, cli_db, monkeypa
     result = run("case", "list", db=cli_db, user=RECEPTION, now=NOW)
 
     assert result.code == 2 and "Traceback" not in result.err and len(result.err.splitlines()) == 1
-    assert "database error: disk I/O error" in result.err
+    assert "databasfel: disk I/O error" in result.err
     assert result.out.startswith("[{") and not result.out.rstrip().endswith("]")
     with pytest.raises(json.JSONDecodeError):
         json.loads(result.out)

@@ -351,6 +351,6 @@ def test_a_notice_without_any_identity_number_is_taken_and_says_so_until_one_is_
 def test_an_adult_is_refused_with_one_line_unless_registered_as_one(run, cli_db):
     adult = ("case", "register", "--birth-date", "2001-05-05", "--municipality", "Östersund")
     error = assert_one_line_error(run(*adult, db=cli_db, user=RECEPTION, now=NOW), 1)
-    assert "outside the 0–17 agreement" in error["message"]
+    assert "utanför överenskommelsen för 0–17 år" in error["message"]
     registered = run(*adult, "--adult", db=cli_db, user=RECEPTION, now=NOW)
     assert registered.code == 0, registered.err

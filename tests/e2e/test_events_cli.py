@@ -266,7 +266,7 @@ def test_an_arrival_change_is_notified_again_and_moves_the_school_start(run, db)
     assert deadline(case, "book_health_conversation")["starts"] == "2026-11-23T11:00:00+01:00"
 
     # told once after the change; a second notice without a new change is refused
-    refused(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-24T11:00", match="arrival change")
+    refused(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-24T11:00", match="efter en ändrad ankomst")
 
 
 # --- the school track --------------------------------------------------------------------------
@@ -297,7 +297,7 @@ def test_a_preschool_child_starts_preschool_once_the_results_are_in(run, db):
     assert case["tracks"] == tracks("registered", "plan_made")
     assert "preschool_start" not in statuses(case)
 
-    refused(run, db, case_id, "start_preschool", user=PRESCHOOL, now="2026-11-24T14:00", match="results")
+    refused(run, db, case_id, "start_preschool", user=PRESCHOOL, now="2026-11-24T14:00", match="provsvar")
 
     case = to_results(run, db, case_id)
     start = deadline(case, "preschool_start")
@@ -336,7 +336,7 @@ def test_a_postponed_preschool_start_waits_for_the_results(run, db):
     case = ok(run, db, case_id, "postpone_start", "reason=Påhittat skäl", user=PRESCHOOL, now="2026-11-24T14:00")
     assert case["tracks"]["school"] == "postponed"
 
-    refused(run, db, case_id, "start_preschool", user=PRESCHOOL, now="2026-11-25T08:00", match="results")
+    refused(run, db, case_id, "start_preschool", user=PRESCHOOL, now="2026-11-25T08:00", match="provsvar")
     to_results(run, db, case_id)
     case = ok(run, db, case_id, "start_preschool", user=PRESCHOOL, now="2026-12-04T08:00")
     assert case["tracks"]["school"] == "started"
@@ -387,7 +387,7 @@ def test_a_four_year_old_at_preschool_is_vaccinated_by_bvc_not_school_health(run
     assert show(run, db, case_id)["vaccination_unit"] == "bvc"
 
     refused(run, db, case_id, "assess_vaccinations", "status=missing", user=SCHOOL_HEALTH, now="2026-11-24T09:00",
-            match="bvc")
+            match="görs av BVC")
 
     case = ok(run, db, case_id, "assess_vaccinations", "status=missing", user=BVC, now="2026-11-24T09:00")
     assert case["tracks"]["vaccination"] == "assessed"
@@ -525,7 +525,7 @@ def test_a_school_start_with_an_open_obstacle_is_refused(run, db):
     through_intro_plan(run, db, case_id, SCHOOL)
     to_results(run, db, case_id, obstacle="yes")
 
-    refused(run, db, case_id, "start_school", user=SCHOOL, now="2026-12-04T08:00", match="obstacle")
+    refused(run, db, case_id, "start_school", user=SCHOOL, now="2026-12-04T08:00", match="hinder")
 
 
 def test_a_start_with_adaptations_without_an_obstacle_is_refused(run, db):
@@ -535,23 +535,23 @@ def test_a_start_with_adaptations_without_an_obstacle_is_refused(run, db):
     to_results(run, db, none, obstacle="no")
 
     refused(run, db, unknown, "start_with_adaptations", "reason=Påhittat", user=SCHOOL, now="2026-12-04T08:00",
-            match="obstacle")
+            match="hinder")
     refused(run, db, none, "start_with_adaptations", "reason=Påhittat", user=SCHOOL, now="2026-12-04T08:00",
-            match="obstacle")
+            match="hinder")
 
 
 def test_sharing_with_school_health_without_consent_is_refused(run, db):
     case_id = school_child(run, db)
     to_results(run, db, case_id)
 
-    refused(run, db, case_id, "share_with_school_health", user=HC, now="2026-12-03T11:00", match="consent")
+    refused(run, db, case_id, "share_with_school_health", user=HC, now="2026-12-03T11:00", match="samtycke")
 
 
 def test_an_event_in_the_wrong_state_is_refused(run, db):
     case_id = school_child(run, db)
     to_samples_taken(run, db, case_id)
 
-    refused(run, db, case_id, "hold_examination", user=HC, now="2026-11-27T09:00", match="samples_taken")
+    refused(run, db, case_id, "hold_examination", user=HC, now="2026-11-27T09:00", match="står på 'prover tagna'")
     refused(run, db, case_id, "book_examination", "start=2026-12-01T09:00", user=HC, now="2026-11-27T09:00")
     refused(run, db, case_id, "start_school", user=SCHOOL, now="2026-11-27T09:00")
     refused(run, db, case_id, "complete_vaccinations", user=SCHOOL_HEALTH, now="2026-11-27T09:00")
@@ -572,7 +572,7 @@ def test_a_role_that_may_not_do_the_event_is_refused(run, db, user, name, sets):
     ok(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-23T11:00")
     ok(run, db, case_id, "book_health_conversation", "start=2026-11-26T09:00", user=HC, now="2026-11-24T09:00")
 
-    error = refused(run, db, case_id, name, *sets, user=user, now="2026-11-24T10:00", match="may not")
+    error = refused(run, db, case_id, name, *sets, user=user, now="2026-11-24T10:00", match="får inte")
     assert error["code"] == "refused"
 
 
@@ -580,7 +580,7 @@ def test_notify_parties_twice_without_an_arrival_change_is_refused(run, db):
     case_id = school_child(run, db)
     ok(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-23T11:00")
 
-    refused(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-23T12:00", match="already notified")
+    refused(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-23T12:00", match="redan underrättade")
 
 
 def test_a_stale_version_is_refused_and_the_current_one_is_accepted(run, db):
@@ -591,7 +591,7 @@ def test_a_stale_version_is_refused_and_the_current_one_is_accepted(run, db):
     assert current["version"] == read["version"] + 1
 
     error = refused(run, db, case_id, "book_health_conversation", "start=2026-11-26T09:00", user=HC,
-                    now="2026-11-24T09:00", if_version=read["version"], match="changed by someone else")
+                    now="2026-11-24T09:00", if_version=read["version"], match="ändrats av någon annan")
     assert error["code"] == "conflict"
 
     case = ok(run, db, case_id, "book_health_conversation", "start=2026-11-26T09:00", user=HC,
@@ -613,7 +613,7 @@ def test_a_refusal_without_json_is_one_line_on_stderr_only(run, db):
 
 
 @pytest.mark.parametrize(("user", "name", "sets", "at", "now", "words"), [
-    pytest.param(HC, "take_samples", (), None, "2026-11-24T09:00", "unknown event", id="unknown-event"),
+    pytest.param(HC, "take_samples", (), None, "2026-11-24T09:00", "okänd händelse", id="unknown-event"),
     pytest.param(HC, "book_health_conversation", ("start=2026-11-26T09:00", "room=3"), None, "2026-11-24T09:00",
                  "room", id="unknown-set-key"),
     pytest.param(HC, "hold_health_conversation", ("note=x",), None, "2026-11-24T09:00", "note",
@@ -636,9 +636,9 @@ def test_a_refusal_without_json_is_one_line_on_stderr_only(run, db):
     pytest.param(HC, "book_health_conversation", ("start",), None, "2026-11-24T09:00", "KEY=VALUE",
                  id="set-without-equals"),
     pytest.param(HC, "book_health_conversation", ("start=2026-11-26T09:00",), "2026-11-24T09:01",
-                 "2026-11-24T09:00", "future", id="at-in-the-future"),
+                 "2026-11-24T09:00", "framtiden", id="at-in-the-future"),
     pytest.param(HC, "book_health_conversation", ("start=2026-11-26T09:00",), "2026-11-23T09:59",
-                 "2026-11-24T09:00", "before", id="at-before-the-notice"),
+                 "2026-11-24T09:00", "före", id="at-before-the-notice"),
     pytest.param(HC, "book_health_conversation", ("start=2026-11-26T09:00",), "yesterday",
                  "2026-11-24T09:00", "yesterday", id="at-malformed"),
 ])
@@ -655,9 +655,9 @@ def test_an_event_on_an_unknown_case_or_one_outside_the_scope_is_bad_input(run, 
     case_id = school_child(run, db)
 
     refused(run, db, "SC-NOPE2345", "notify_parties", user=RECEPTION, now=T0, code=2)
-    refused(run, db, case_id, "notify_parties", user="krokom-reception", now=T0, code=2, match="unknown case")
+    refused(run, db, case_id, "notify_parties", user="krokom-reception", now=T0, code=2, match="okänt ärende")
     refused(run, db, case_id, "invite_intro_meeting", user="ostersund-school-solbacka", now=T0, code=2,
-            match="unknown case")
+            match="okänt ärende")
 
 
 # --- the agreement's worked working-day examples -------------------------------------------------------
@@ -747,6 +747,6 @@ def test_the_health_centre_may_correct_the_language_but_not_assign_a_school(run,
     ok(run, db, case_id, "notify_parties", user=RECEPTION, now="2026-11-23T10:05")
     assert ok(run, db, case_id, "update_details", "language=so", user=HC, now="2026-11-23T11:00")["language"] == "so"
     refused(run, db, case_id, "update_details", f"school={SCHOOL}", user=HC, now="2026-11-23T11:05",
-            match="only language and interpreter")
+            match="bara ange language och interpreter")
     refused(run, db, case_id, "update_details", user=RECEPTION, now="2026-11-23T11:05", code=2,
-            match="give at least one of")
+            match="ange minst en av")

@@ -108,7 +108,7 @@ def test_no_medical_content_in_any_format(run, reported, tmp_path):
     (["--by", "school"], 2, "--by"),
     (["--format", "xlsx"], 2, "--format"),
     (["--from", "2026-13-01"], 2, "--from"),
-    (["--from", "2026-11-20", "--to", "2026-11-01"], 2, "before"),
+    (["--from", "2026-11-20", "--to", "2026-11-01"], 2, "innan den börjar"),
 ])
 def test_bad_arguments_are_one_line_and_change_nothing(run, reported, args, code, words):
     before = snapshot(reported)
@@ -124,11 +124,11 @@ def test_only_coordinators_and_admins_may_report(run, reported):
 
 def test_a_bad_threshold_setting_and_an_unwritable_file_are_one_line(run, reported, monkeypatch, tmp_path):
     table = run("report", "--out", tmp_path / "r.txt", db=reported, user=COORDINATOR, now=NOW, json_output=False)
-    assert "--format csv or json" in table.err and table.code == 2 and not (tmp_path / "r.txt").exists()
+    assert "--format csv eller json" in table.err and table.code == 2 and not (tmp_path / "r.txt").exists()
     missing = tmp_path / "no-such-folder" / "r.csv"
     error = assert_one_line_error(run("report", "--format", "csv", "--out", missing, db=reported,
                                       user=COORDINATOR, now=NOW), 2)
-    assert "cannot write" in error["message"] and not missing.exists()
+    assert "kan inte skriva" in error["message"] and not missing.exists()
     monkeypatch.setenv("SCREENING_MIN_GROUP", "0")
     assert "SCREENING_MIN_GROUP" in assert_one_line_error(run("report", db=reported, user=COORDINATOR, now=NOW),
                                                           2)["message"]

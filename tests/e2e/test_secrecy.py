@@ -258,7 +258,7 @@ def test_the_time_that_results_are_in_and_the_obstacle_are_shown(scenario, user)
         assert view["bookings"]["health_conversation"] == BOOKED_START_JSON
         assert view["results"] == {"received_at": RESULTS_AT_JSON, "obstacle": True}
     human = ok(s.cmd("case", "show", s.a, user=user, json_output=False)).out
-    assert "2026-11-27" in human and "hinder: ja" in human
+    assert "fre 27 nov 11:00" in human and "hinder: ja" in human
 
 
 # --- the audit trail ------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_an_unknown_case_exits_2_with_one_line_and_no_traceback(demo_file):
 
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
-    assert "unknown case 'SC-NOPE'" in done.stderr
+    assert "okänt ärende 'SC-NOPE'" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert done.stdout == ""
 

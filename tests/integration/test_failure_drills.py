@@ -325,7 +325,7 @@ def test_a_full_sqlite_disk_fails_in_one_line_keeps_every_committed_case_and_hal
         pytest.fail("the disk never filled up")
 
     error = assert_one_line_error(failed, 2)
-    assert error["code"] == "database" and "full" in error["message"] and "not saved" in error["message"]
+    assert error["code"] == "database" and "full" in error["message"] and "sparades inte" in error["message"]
     assert snapshot(url) == before  # the failed command: not a row of it
     assert len(registered) >= 5 and notified
     shown = 0
@@ -371,7 +371,8 @@ def test_a_full_disk_reads_the_same_on_postgresql_and_through_the_migrations():
     from psycopg import errors as pg
     from sqlalchemy import exc
 
-    from screening.errors import DISK_FULL, describe_unexpected
+    from screening.errors import DISK_FULL
+    from screening.sayings import describe_unexpected
 
     full = sqlite3.OperationalError("database or disk is full")
     full.sqlite_errorcode = sqlite3.SQLITE_FULL

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import heapq
 import io
 import json
 import random
@@ -42,11 +43,13 @@ def run(command: str, *, show: bool = False) -> dict | list | None:
         print(f"\n\033[1m$ screening {shlex.join(args)}\033[0m")  # exactly what a person would type
         code = cli.main(args)
         result = None
-    else:
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
+    else:  # a step of the simulation: its warnings (a booking after the deadline) are its figures, not news
+        buffer, said = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(said):
             code = cli.main(["--json"] + args)
         result = json.loads(buffer.getvalue()) if buffer.getvalue().strip() else None
+        if code != 0:
+            sys.stderr.write(said.getvalue())
     if code != 0:
         sys.exit(f"demo step failed ({code}): screening {command}")
     return result
@@ -104,22 +107,43 @@ def plan_child(n: int, rng: random.Random) -> list[tuple[datetime, str, str]]:
     return steps
 
 
+HELD = {"hold_health_conversation": "conversation", "hold_examination": "examination"}
+
+
 def simulate(url: str, children: int = 60, seed: int = 17) -> None:
+    """Every child's steps in time order. An appointment is held once its booked time has come: where
+    the centre had no earlier time, the child's later steps wait as long (`delay`)."""
     rng = random.Random(seed)
     plans = [plan_child(n, rng) for n in range(children)]
     ids: dict[int, str] = {}
-    timeline = sorted((when, n, i, user, cmd) for n, plan in enumerate(plans) for i, (when, user, cmd) in enumerate(plan))
+    queue = [(when, n, i, user, cmd) for n, plan in enumerate(plans) for i, (when, user, cmd) in enumerate(plan)]
+    heapq.heapify(queue)
+    booked: dict[tuple[int, str], datetime] = {}
+    delay: dict[int, timedelta] = {}
+    applied: dict[tuple[int, int], timedelta] = {}
     now_limit = datetime.fromisoformat(TODAY).replace(tzinfo=STOCKHOLM)
-    for when, n, i, user, command in timeline:
+    while queue:
+        when, n, i, user, command = heapq.heappop(queue)
+        pending = delay.get(n, timedelta(0)) - applied.get((n, i), timedelta(0))
+        start = booked.get((n, HELD.get(command.split()[0], "")))
+        if pending <= timedelta(0) and start is not None and start >= when:  # held once its time has come
+            pending = start + timedelta(hours=1) - when
+            delay[n] = delay.get(n, timedelta(0)) + pending  # and what follows for the child, as much later
+        if pending > timedelta(0):
+            applied[(n, i)] = delay[n]
+            heapq.heappush(queue, (when + pending, n, i, user, command))
+            continue
         if when > now_limit or (i > 0 and n not in ids):
             continue  # not yet happened by today
         stamp = when.isoformat(timespec="minutes")
         if i == 0:
             ids[n] = run(f"--db {url} --as {user} --now {stamp} {command}")["id"]
+        elif "{id}" in command:  # a booking: the time it took, for the step that holds it
+            done = run(f"--db {url} --as {user} --now {stamp} {command.format(id=ids[n])}")
+            booked[(n, done["booking"]["kind"])] = datetime.fromisoformat(done["booking"]["start"])
         else:
-            step = command.format(id=ids[n]) if "{id}" in command else f"case event {ids[n]} {command} --at {stamp}"
-            run(f"--db {url} --as {user} --now {stamp} {step}")
-    print(f"Simulated {len(ids)} arrivals from {START.date()} to {TODAY[:10]}.")
+            run(f"--db {url} --as {user} --now {stamp} case event {ids[n]} {command} --at {stamp}")
+    print(f"Simulerade {len(ids)} anmälningar från {START.date()} till {TODAY[:10]}.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(db.sqlite_path(url) + suffix).unlink(missing_ok=True)
     run(f"--db {url} init --demo")
-    print(f"Created {url} with the demo region (Region Jämtland Härjedalen, invented contacts).")
+    print(f"Skapade {url} med demoregionen (Region Jämtland Härjedalen, påhittade kontaktuppgifter).")
     simulate(url)
     opts = f"--db {url} --now {TODAY}"
     run(f"{opts} --as ostersund-reception case list", show=True)
@@ -149,11 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     report = f"{opts} --as region-coordinator report --from {START.date()}"
     run(f"{report} --chart demo-out/uppfoljning.png", show=True)
     run(f"{report} --format csv --out demo-out/uppfoljning.csv", show=True)
-    print("\nThe messages to the parties and the alerts are in demo-out/outbox/ (one .eml file each: "
-          "open one with any mail program or a text editor).")
-    print("The follow-up report is in demo-out/uppfoljning.csv (opens in Excel) and its charts in "
+    print("\nMeddelandena till parterna och larmen finns i demo-out/outbox/ (en .eml-fil vardera: öppna en "
+          "i ett e-postprogram eller en textredigerare).")
+    print("Uppföljningen finns i demo-out/uppfoljning.csv (öppnas i Excel) och dess diagram i "
           "demo-out/uppfoljning.png.")
-    print(f"\nThe demo database is {url}; try e.g.\n"
+    print(f"\nDemodatabasen är {url}; prova till exempel\n"
           f"  .venv/bin/screening --db {url} --as hc-lugnvik case show {first}")
     return 0
 

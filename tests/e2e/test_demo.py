@@ -44,3 +44,28 @@ def test_the_demo_shows_each_command_as_it_can_be_typed_again(demo):
     _, stdout = demo
     shown = [line for line in stdout.splitlines() if line.startswith("\033[1m$ screening ")]
     assert shown and all("--db sqlite:///demo.db --now " in line for line in shown), shown[:3]
+
+
+def test_the_demo_says_nothing_on_stderr_a_user_could_take_for_a_fault(demo):
+    folder, _ = demo
+    again = subprocess.run([sys.executable, "-m", "screening.cli.demo"], cwd=folder, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0 and again.stderr == ""
+
+
+def test_the_demo_holds_no_appointment_before_its_booked_time(demo):
+    import sqlite3
+
+    folder, _ = demo
+    with sqlite3.connect(folder / "demo.db") as conn:
+        held, early = conn.execute(
+            "SELECT COUNT(*), TOTAL(samples_taken_at < conversation_start) + TOTAL(examined_at < examination_start) "
+            "FROM screening_case WHERE samples_taken_at IS NOT NULL").fetchone()
+    assert held > 40 and early == 0
+
+
+def test_the_demo_reads_swedish_and_shows_organisations_by_name(demo):
+    _, stdout = demo
+    assert "Hälsocentralen Lugnvik" in stdout and "hc-lugnvik │" not in stdout
+    assert "examination_booked" not in stdout and "not_started" not in stdout  # states in words
+    assert "T10:00:00" not in stdout  # times in local form, never raw ISO

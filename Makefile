@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= sqlite:///demo.db
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench letters clean
 
 $(BIN)/screening: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+letters: install  # sample letters, one per script, as PNG (needs poppler-utils' pdftoppm)
+	$(BIN)/python -m screening.cli.letter_samples docs/letters
 
 bench: install
 	$(BIN)/python benchmarks/run.py --small

@@ -67,6 +67,7 @@ case_app.command("list")(cases.case_list)
 case_app.command("event")(cases.case_event)
 case_app.command("book")(cases.case_book)
 case_app.command("history")(cases.case_history)
+case_app.command("letter")(cases.case_letter)
 
 # deadlines, alerts and the follow-up
 app.command()(follow_up.sweep)

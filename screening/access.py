@@ -28,6 +28,7 @@ COMMANDS = {
     "overview": ("coordinator", "admin"),  # the coordinator's screen of what is late and waiting
     "backup": ("admin",),  # a copy of everything, medical content included
     "prune": ("admin",),  # deletes the outbox's old sent messages
+    "letter": ("health_centre", "coordinator"),  # the family's letter: a name, a time, a place (its own HC's)
 }
 # the party kind whose alerts a role receives (a deadline's and an alert's `owner`)
 OWNER_OF_ROLE = {"reception": "reception_unit"}
@@ -60,7 +61,7 @@ def require_visible(actor: Actor, case, case_id: str) -> None:
 # how a refusal names what was asked for (otherwise the command's own name)
 COMMAND_WORDS = {"user_admin": "add or list users", "outbox": "follow the outbox", "report": "run the report",
                  "overview": "see the overview", "backup": "back up the database",
-                 "prune": "prune the outbox"}
+                 "prune": "prune the outbox", "letter": "print the family's letter"}
 
 
 def require_command(actor: Actor, command: str) -> None:

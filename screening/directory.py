@@ -25,7 +25,7 @@ _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _SPAN = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
 _MINUTES = ("conversation_minutes", "conversation_minutes_interpreter", "examination_minutes",
             "examination_minutes_interpreter")
-_ORG_KEYS = {"id", "kind", "name", "municipality", "email", "phone", "address", "serves",
+_ORG_KEYS = {"id", "kind", "name", "municipality", "email", "phone", "address", "directions", "serves",
              "for_unaccompanied", "appointments"}
 
 
@@ -48,6 +48,7 @@ class Organisation:
     email: str = ""
     phone: str = ""
     address: str = ""
+    directions: str = ""  # how a family finds the way there (a health centre's, for its letters)
     serves: tuple[str, ...] = ()
     for_unaccompanied: bool = False
     appointments: Appointments | None = None
@@ -56,7 +57,7 @@ class Organisation:
         a = self.appointments
         return {
             "id": self.id, "kind": self.kind, "name": self.name, "municipality": self.municipality,
-            "email": self.email, "phone": self.phone, "address": self.address,
+            "email": self.email, "phone": self.phone, "address": self.address, "directions": self.directions,
             "serves": list(self.serves), "for_unaccompanied": self.for_unaccompanied,
             "appointments": None if a is None else {
                 "capacity": a.capacity, **{k: getattr(a, k) for k in _MINUTES},
@@ -151,7 +152,8 @@ def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] 
     return Organisation(
         id=oid, kind=kind, name=_get(raw, "name", str, where), municipality=muni,
         email=_get(raw, "email", str, where, ""), phone=_get(raw, "phone", str, where, ""),
-        address=_get(raw, "address", str, where, ""), serves=serves, for_unaccompanied=unacc,
+        address=_get(raw, "address", str, where, ""), directions=_get(raw, "directions", str, where, ""),
+        serves=serves, for_unaccompanied=unacc,
         appointments=appointments)
 
 

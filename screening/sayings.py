@@ -8,8 +8,8 @@ How facts are said (`say`):
   it (`{start:%Y-%m-%d %H:%M}`, the English text's) is left for `errors.plain`, the English `message`;
 - facts named role, party, owner or kind_of_org (and lists named roles, parties…) as the party's
   name ("hälsocentral"), unit and acting_unit as a sentence names it ("elevhälsan"); track
-  ("hälsospåret"), state (the track's state), number ("dossiernummer"), outbox_status, action (what a
-  command does) and stage (an SMTP exchange's) likewise;
+  ("hälsospåret"), state (the track's state), number ("dossiernummer"), outbox_status, appointment
+  ("läkarundersökning"), action (what a command does) and stage (an SMTP exchange's) likewise;
 - an error given as a fact (a value's own error inside the event's) in the same language;
 - a list joined by ", ", or by the language's "and"/"or" where the template says `{name:and}`/`{name:or}`;
 - anything else (case ids, event names, options, what was typed) as it is, format spec and all.
@@ -36,6 +36,7 @@ ACTIONS = {  # what a command does, as a refusal names it (access.COMMAND_WORDS,
     "sv": {"add or list users": "lägga till eller visa användare", "follow the outbox": "följa utkorgen",
            "run the report": "ta fram uppföljningsrapporten", "see the overview": "se översikten",
            "back up the database": "säkerhetskopiera databasen", "prune the outbox": "rensa utkorgen",
+           "print the family's letter": "skriva ut familjens kallelse",
            "register": "registrera anmälningar", "sweep": "köra bevakningen av tidsfristerna (sweep)"},
     "en": {},
 }
@@ -101,6 +102,8 @@ def _said(name: str, value, facts: dict, words):
         return Said(table[lang].get(value, value))
     if name == "outbox_status":
         return Said(words.outbox(value))
+    if name == "appointment":
+        return Said(words.appointment(value))
     return value
 
 

@@ -107,6 +107,7 @@ EVENTS = {  # what happened, as the history names it
         "make_vaccination_plan": "vaccinationsplan gjord", "give_catch_up_dose": "kompletterande dos given",
         "complete_vaccinations": "vaccinationer klara", "acknowledge_alert": "larm kvitterat",
         "show": "läste ärendet", "list": "läste i en lista", "history": "läste historiken",
+        "letter": "skrev ut kallelsen",
     },
     "en": {
         "register": "notice registered", "attach_identity": "identity added",
@@ -125,6 +126,7 @@ EVENTS = {  # what happened, as the history names it
         "make_vaccination_plan": "vaccination plan made", "give_catch_up_dose": "catch-up dose given",
         "complete_vaccinations": "vaccinations complete", "acknowledge_alert": "alert acknowledged",
         "show": "read the case", "list": "read it in a list", "history": "read the history",
+        "letter": "printed the letter",
     },
 }
 YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}

@@ -123,6 +123,9 @@ class FakeDirectory(abstract.DirectoryRepository):
     def region_id(self) -> str:
         return self.directory.region_id
 
+    def region_name(self) -> str:
+        return self.directory.region_name
+
     def user(self, user_id: str) -> dict | None:
         return self.state["users"].get(user_id)
 
@@ -186,6 +189,28 @@ class FakeBookings(abstract.BookingRepository):
             booking = self.store.get((case_id, kind))
             if booking and booking["status"] == "booked" and (after is None or booking["starts"] > after):
                 booking.update(status="cancelled", sequence=booking["sequence"] + 1, updated_at=at)
+
+
+class FakeLetters(abstract.LetterRepository):
+    """Letters by (case, kind): a list, the earliest first."""
+
+    def __init__(self, store: dict):
+        self.store = store
+
+    def keep(self, case_id, kind, sequence, facts, now) -> None:
+        self.supersede(case_id, kind, now)
+        kept = self.store.setdefault((case_id, kind), [])
+        if not any(letter["sequence"] == sequence for letter in kept):
+            kept.append({"sequence": sequence, "facts": json.loads(json.dumps(facts)), "made_at": now,
+                         "superseded_at": None})
+
+    def supersede(self, case_id, kind, now) -> None:
+        for letter in self.store.get((case_id, kind), []):
+            if letter["superseded_at"] is None:
+                letter["superseded_at"] = now
+
+    def letters(self, case_id, kind) -> list[dict]:
+        return [dict(letter) for letter in reversed(self.store.get((case_id, kind), []))]
 
 
 class FakeOutbox(abstract.Outbox):
@@ -264,7 +289,7 @@ class FakeUnitOfWork(abstract.UnitOfWork):
 
     def __init__(self, directory: Directory | None = None):
         self.committed = {"directory": directory or load_directory(None), "users": {}, "cases": {}, "deadlines": {},
-                          "notes": [], "alerts": {}, "audit": [], "bookings": {}, "outbox": {}}
+                          "notes": [], "alerts": {}, "audit": [], "bookings": {}, "outbox": {}, "letters": {}}
         self.alert_ids = itertools.count(1)
         self.commits = 0
         self._begin()
@@ -277,6 +302,7 @@ class FakeUnitOfWork(abstract.UnitOfWork):
         self.cases, self.deadlines, self.notes = FakeCases(s["cases"]), FakeDeadlines(s["deadlines"]), FakeNotes(s["notes"])
         self.alerts, self.directory = FakeAlerts(s["alerts"], self.alert_ids), FakeDirectory(s)
         self.audit, self.bookings, self.outbox = FakeAudit(s["audit"]), FakeBookings(s["bookings"], s["cases"]), FakeOutbox(s["outbox"])
+        self.letters = FakeLetters(s["letters"])
 
     def __enter__(self) -> "FakeUnitOfWork":
         self._begin()

@@ -155,3 +155,33 @@ def case_history(
     run = the(ctx)
     history = cases.history(run.app, run.actor(), case_id, reads_too=reads)
     run.out.result(history, lambda: render.history(case_id, history, run.words()))
+
+
+def case_letter(
+    ctx: typer.Context,
+    case_id: str = typer.Argument(..., metavar="ID"),
+    examination: bool = typer.Option(False, "--examination", help="The doctor's examination's letter (default: "
+                                     "the health conversation's)."),
+    out_file: Optional[str] = typer.Option(None, "--out", metavar="FILE", help="Write the PDF here (default: "
+                                           "standard output)."),
+) -> None:
+    """The family's invitation letter for the booked appointment: a printable A4 PDF in Swedish and
+    the family's language (step 3), as it was made when the time was booked. Printing is recorded."""
+    from screening.cli.output import warn, write_file
+    from screening.errors import BadInput
+    from screening.services import letters
+
+    run = the(ctx)
+    if run.out.as_json and out_file is None:
+        raise BadInput("--json prints one document: give --out FILE for the letter")
+    done = letters.letter(run.app, run.actor(), case_id, "examination" if examination else "conversation")
+    words = run.words()
+    if done["fallback"]:
+        warn(render.said(run.lang, "letter_fallback", language=words.language(done["fallback"])), run.lang)
+    for lang in done["unchecked"]:
+        warn(render.said(run.lang, "letter_unchecked", language=words.language(lang)), run.lang)
+    if out_file is None:
+        run.out.bytes(done["pdf"])
+        return
+    write_file(out_file, done["pdf"])
+    run.out.result({"out": out_file}, lambda: run.out.line(render.said(run.lang, "wrote", file=out_file)))

@@ -146,6 +146,22 @@ def simulate(url: str, children: int = 60, seed: int = 17) -> None:
     print(f"Simulerade {len(ids)} anmälningar från {START.date()} till {TODAY[:10]}.")
 
 
+def write_letters(opts: str, most: int = 4) -> list[str]:
+    """The letters of a few of the centre's booked children, one per language (as a nurse prints them)."""
+    Path("demo-out/letters").mkdir(parents=True, exist_ok=True)
+    written, languages = [], set()
+    for case in run(f"{opts} --as hc-lugnvik case list --open"):
+        if case["language"] in languages or not case.get("bookings", {}).get("health_conversation"):
+            continue
+        languages.add(case["language"])
+        name = f"demo-out/letters/{case['id']}-{case['language']}.pdf"
+        run(f"{opts} --as hc-lugnvik case letter {case['id']} --out {name}")
+        written.append(Path(name).name)
+        if len(written) == most:
+            break
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default="sqlite:///demo.db")
@@ -168,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     run(f"{opts} --as region-coordinator sweep", show=True)
     run(f"{opts} --as hc-lugnvik alerts --open", show=True)
     run(f"{opts} --as region-coordinator outbox send --dir demo-out/outbox", show=True)
+    letters = write_letters(opts)
     run(f"{opts} --as region-coordinator case history {first} --reads", show=True)
     run(f"{opts} --as region-coordinator overview", show=True)
     report = f"{opts} --as region-coordinator report --from {START.date()}"
@@ -175,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     run(f"{report} --format csv --out demo-out/uppfoljning.csv", show=True)
     print("\nMeddelandena till parterna och larmen finns i demo-out/outbox/ (en .eml-fil vardera: öppna en "
           "i ett e-postprogram eller en textredigerare).")
+    print(f"Familjernas kallelser (PDF, svenska och familjens språk) finns i demo-out/letters/: {', '.join(letters)}.")
     print("Uppföljningen finns i demo-out/uppfoljning.csv (öppnas i Excel) och dess diagram i "
           "demo-out/uppfoljning.png.")
     print(f"\nDemodatabasen är {url}; prova till exempel\n"

@@ -104,6 +104,9 @@ PHRASES = {  # what a command says when it is done
         "booked_late": "ingen ledig tid före tidsfristen ({due}); den första tiden efter den bokades, och "
                        "hälsocentralen och samordnarna har fått en varning",
         "held_early": "{event} registrerades {at}, före den bokade tiden {start}: stämmer tiden?",
+        "letter_fallback": "det finns ingen kallelse på {language}: brevet är på svenska och engelska",
+        "letter_unchecked": "texten på {language} är inte granskad av en auktoriserad översättare; låt granska "
+                            "den innan brevet används",
     },
     "en": {
         "registered": "Registered case {id}", "attached": "Attached to the existing case {id}",
@@ -117,6 +120,9 @@ PHRASES = {  # what a command says when it is done
         "booked_late": "no free time before the deadline ({due}); booked the earliest after it, and the health "
                        "centre and the coordinators are alerted",
         "held_early": "{event} was recorded at {at}, before the booked time {start}: is the time right?",
+        "letter_fallback": "there is no letter in {language}: the letter is in Swedish and English",
+        "letter_unchecked": "the {language} text has not been checked by an authorised translator; have it "
+                            "checked before the letter is used",
     },
 }
 

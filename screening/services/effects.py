@@ -28,15 +28,33 @@ def store_note(step: Step, note: Note) -> None:
 
 
 def book_appointment(step: Step, booked: Booked) -> None:
-    """The appointment at the centre (room checked), its calendar entry queued."""
+    """The appointment at the centre (room checked), its calendar entry queued, the family's letter
+    made (step 3: "kallas brevledes av HC")."""
     bookings.book(step.uow, step.case, booked.kind, booked.start, step.recorded_at)
     bookings.publish(step.uow, step.case.id, (booked.kind,), step.recorded_at)
+    keep_letter(step, booked.kind)
+
+
+def keep_letter(step: Step, kind: str) -> None:
+    """The letter for the booking as it now stands, kept with its sequence (the earlier superseded)."""
+    from notifications.letters import facts
+
+    uow = step.uow
+    booking = uow.bookings.get(step.case.id, kind)
+    centre = uow.directory.organisation_record(booking["health_centre_id"])
+    uow.letters.keep(step.case.id, kind, booking["sequence"], facts(step.case, booking, centre,
+                                                                    uow.directory.region_name()), step.recorded_at)
 
 
 def cancel_appointments(step: Step, cancelled: Cancelled) -> None:
-    """The appointments cancelled (those still to come, for a case that ends), calendars told."""
+    """The appointments cancelled (those still to come, for a case that ends), calendars told, their
+    letters superseded."""
     step.uow.bookings.cancel(step.case.id, cancelled.kinds, step.recorded_at, after=cancelled.after)
     bookings.publish(step.uow, step.case.id, cancelled.kinds, step.recorded_at)
+    for kind in cancelled.kinds:
+        row = step.uow.bookings.get(step.case.id, kind)
+        if row is not None and row["status"] == "cancelled":
+            step.uow.letters.supersede(step.case.id, kind, step.recorded_at)
 
 
 HANDLERS = {

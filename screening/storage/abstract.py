@@ -92,6 +92,9 @@ class DirectoryRepository(ABC):
     def region_id(self) -> str: ...
 
     @abstractmethod
+    def region_name(self) -> str: ...
+
+    @abstractmethod
     def user(self, user_id: str) -> dict | None: ...
 
     @abstractmethod
@@ -135,6 +138,21 @@ class BookingRepository(ABC):
 
     @abstractmethod
     def appointment(self, case_id: str, kind: str) -> dict | None: ...
+
+
+class LetterRepository(ABC):
+    """The family's letters, one per booking's sequence (the facts each was made from)."""
+
+    @abstractmethod
+    def keep(self, case_id: str, kind: str, sequence: int, facts: dict, now: datetime) -> None:
+        """The letter of this sequence; the earlier ones superseded now."""
+
+    @abstractmethod
+    def supersede(self, case_id: str, kind: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    def letters(self, case_id: str, kind: str) -> list[dict]:
+        """`{sequence, facts, made_at, superseded_at}`, the latest first."""
 
 
 class Outbox(ABC):
@@ -196,6 +214,7 @@ class UnitOfWork(ABC):
     directory: DirectoryRepository
     audit: AuditLog
     bookings: BookingRepository
+    letters: LetterRepository
     outbox: Outbox
 
     def __enter__(self) -> "UnitOfWork":

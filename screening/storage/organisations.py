@@ -73,6 +73,9 @@ class SqlDirectoryRepository(abstract.DirectoryRepository):
     def region_id(self) -> str:
         return self.conn.scalar("SELECT id FROM region")
 
+    def region_name(self) -> str:
+        return self.conn.scalar("SELECT name FROM region")
+
     def upsert_organisation(self, org: dict) -> None:
         self.conn.execute(
             "INSERT INTO organisation (id, position, kind, name, municipality, details) "

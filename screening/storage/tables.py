@@ -256,6 +256,20 @@ class BookingRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=Instant)
 
 
+class LetterRow(SQLModel, table=True):
+    """The family's invitation letter for a booking's sequence: the facts it was made from (JSON,
+    nothing medical), so that it prints again as it was made; superseded by the next booking."""
+
+    __tablename__ = "letter"
+
+    case_id: str = Field(foreign_key="screening_case.id", max_length=16, primary_key=True)
+    kind: str = Field(max_length=16, primary_key=True)  # conversation | examination
+    sequence: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # the booking's
+    facts: str = Field(sa_column=Column(Text, nullable=False))
+    made_at: datetime = Field(sa_type=Instant)
+    superseded_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
 class SweepMarkRow(SQLModel, table=True):
     """One row: the time the last committed sweep covered. The next reads what came up since."""
 

@@ -17,6 +17,7 @@ class SqlUnitOfWork(abstract.UnitOfWork):
 
     def __enter__(self) -> "SqlUnitOfWork":
         from screening.storage.bookings import SqlBookingRepository
+        from screening.storage.letters import SqlLetterRepository
         from screening.storage.organisations import SqlDirectoryRepository
         from screening.storage.outbox import SqlOutbox
         from screening.storage.repository import (SqlAlertRepository, SqlAuditLog, SqlCaseRepository,
@@ -35,6 +36,7 @@ class SqlUnitOfWork(abstract.UnitOfWork):
         self.directory = SqlDirectoryRepository(self.conn)
         self.audit = SqlAuditLog(self.conn)
         self.bookings = SqlBookingRepository(self.conn)
+        self.letters = SqlLetterRepository(self.conn)
         self.outbox = SqlOutbox(self.conn)
         return self
 

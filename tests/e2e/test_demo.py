@@ -69,3 +69,10 @@ def test_the_demo_reads_swedish_and_shows_organisations_by_name(demo):
     assert "Hälsocentralen Lugnvik" in stdout and "hc-lugnvik │" not in stdout
     assert "examination_booked" not in stdout and "not_started" not in stdout  # states in words
     assert "T10:00:00" not in stdout  # times in local form, never raw ISO
+
+
+def test_the_demo_prints_a_few_families_letters(demo):
+    folder, stdout = demo
+    letters = sorted((folder / "demo-out" / "letters").glob("*.pdf"))
+    assert len(letters) >= 3 and all(path.read_bytes().startswith(b"%PDF-") for path in letters)
+    assert "demo-out/letters/" in stdout

@@ -23,6 +23,8 @@ STEPS = {
         "preschool_start": "förskolestart (steg 8)",
         "vaccination_plan": "vaccinationsplan (steg 3 punkt 2)",
         "turns_18": "barnet fyller 18 år: överlämning till vuxenprocessen",
+        "interpreter_order": "boka tolk (steg 3): ingen tolkförmedling är angiven för hälsocentralen eller "
+                             "kommunen, så ingen tolk är beställd",
     },
     "en": {
         "notify_parties": "tell the health centre, school and preschool (step 2)",
@@ -36,6 +38,8 @@ STEPS = {
         "preschool_start": "preschool start (step 8)",
         "vaccination_plan": "vaccination plan (step 3 point 2)",
         "turns_18": "the child turns 18: hand-over to the adult process",
+        "interpreter_order": "order the interpreter (step 3): no interpreter service is named for the health "
+                             "centre or the municipality, so no interpreter is ordered",
     },
 }
 OWNERS = {  # a deadline's owner as the reader names the party
@@ -133,12 +137,16 @@ def event_message(key: str, payload: dict, recipients: tuple[str, ...], template
     fields = dict(payload["fields"])
     fields["language"] = language_name(fields.get("language"), templates.lang)  # "tigrinja", not "ti"
     fields["interpreter_need"] = _interpreter_need(fields.get("interpreter"), fields["language"], templates.lang)
+    if fields.get("visit"):  # a booking's message: the kind of visit in words
+        fields["visit"] = VISITS[templates.lang].get(fields["visit"], fields["visit"])
     municipality = fields.get("municipality")
     fields["municipality_name"] = municipality_name(municipality, templates.lang) if municipality else None
     subject, body = templates.render(payload["template"], fields)
     return Message(key, recipients, subject, body, attachments)
 
 
+VISITS = {"sv": {"conversation": "hälsosamtal med provtagning", "examination": "läkarundersökning"},
+          "en": {"conversation": "health conversation with samples", "examination": "doctor's examination"}}
 INTERPRETER = {"sv": ("behövs, {language}", "behövs", "behövs inte"),
                "en": ("needed, {language}", "needed", "not needed")}
 

@@ -39,6 +39,9 @@ class Undeliverable(Exception):
 def party_addresses(directory, case: dict, party: str) -> list[str]:
     if party in OWNER_COLUMN:
         orgs = [directory.get(case[OWNER_COLUMN[party]])] if case[OWNER_COLUMN[party]] else []
+    elif party == "interpreter_service":
+        service = directory.interpreter_service(case["health_centre_id"], case["municipality"])
+        orgs = [service] if service else []
     elif party == "coordinator":
         orgs = directory.of_kind("coordinator")
     else:
@@ -98,14 +101,17 @@ def _deliver(uow, directory, row: dict, templates: Templates, channel, publisher
         return _publish(uow, directory, row, publishers.get())
     payload = json.loads(row["payload"]) if row["payload"] else {}
     if "booking" in payload:
-        payload = _booking_news(uow, row, payload)
+        payload = _booking_news(uow, directory, row, payload)
         if payload is None:
             return REPLACED
+        uow.outbox.set_payload(row["id"], payload)  # what it said: the interpreter order's status
     message = _message(uow, directory, row, payload, templates)
     channel.send(finished(message, letterhead, templates, row["case_id"], now))
     return True
 
 
+ORDER_TEMPLATES = {"booked": "interpreter_order", "rebooked": "interpreter_order_amended",
+                   "cancelled": "interpreter_order_cancelled"}  # to an interpreter service
 BOOKING_TEMPLATES = {  # (appointment, what the party learns) -> template
     ("conversation", "booked"): "conversation_booked", ("conversation", "rebooked"): "conversation_rebooked",
     ("conversation", "cancelled"): "booking_cancelled",
@@ -114,7 +120,7 @@ BOOKING_TEMPLATES = {  # (appointment, what the party learns) -> template
 }
 
 
-def _booking_news(uow, row: dict, payload: dict) -> dict | None:
+def _booking_news(uow, directory, row: dict, payload: dict) -> dict | None:
     """A booking's message says what is true when it is sent, not when it was queued: the booking as
     it stands now, against what the party knew before (`previous`). Overtaken by a later message to the
     same party about the same appointment, it is not sent: the later one compares with what this one
@@ -133,7 +139,7 @@ def _booking_news(uow, row: dict, payload: dict) -> dict | None:
     if current is None:
         return None
     start = clock.from_db(current["starts"])
-    if current["status"] == "cancelled":
+    if current["status"] == "cancelled" or booking.get("withdrawn"):  # withdrawn: the interpreter no longer needed
         if previous is None:
             return None
         learns, start = "cancelled", None
@@ -143,9 +149,15 @@ def _booking_news(uow, row: dict, payload: dict) -> dict | None:
         return None
     else:
         learns = "rebooked"
+    centre = directory.get(current["health_centre_id"])
     fields = {**payload["fields"], "booked": start.isoformat() if start else None,
-              "previous": previous.isoformat() if previous else None}
-    return {**payload, "template": BOOKING_TEMPLATES[(booking["kind"], learns)], "fields": fields}
+              "previous": previous.isoformat() if previous else None, "visit": booking["kind"],
+              "minutes": int((clock.from_db(current["ends"]) - clock.from_db(current["starts"])).total_seconds() // 60),
+              "centre": centre.name, "address": centre.address, "centre_phone": centre.phone,
+              "centre_email": centre.email, "reference": current["uid"]}
+    template = ORDER_TEMPLATES[learns] if party == "interpreter_service" else BOOKING_TEMPLATES[(booking["kind"],
+                                                                                                 learns)]
+    return {**payload, "template": template, "learned": learns, "fields": fields}
 
 
 def _letterhead(directory, case_link: str | None):

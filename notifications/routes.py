@@ -17,7 +17,8 @@ from screening.errors import BadInput
 
 BUNDLED = Path(__file__).parent / "data" / "routes.toml"
 PARTIES = ("health_centre", "school", "preschool", "reception_unit", "school_health", "bvc", "coordinator",
-           "vaccination_unit")  # vaccination_unit: BVC or school health, as vacc 2 routes the child
+           "vaccination_unit", "interpreter_service")  # vaccination_unit: BVC or school health, as vacc 2 routes
+# the child; interpreter_service: the one the case's centre (or municipality) orders from, if it needs one
 
 
 @dataclass(frozen=True)
@@ -78,21 +79,45 @@ FIELDS = {
     "started": lambda case, params: _when(case.school_started_at),
     "previous": lambda case, params: None,  # a booking's earlier time: known only when sent (notifications.outbox)
 }
+# What a booking's message also says, made from the booking when it is sent (notifications.outbox):
+# the kind of visit, its length, the centre, its address and contact, the booking's stable reference.
+BOOKING_FIELDS = ("visit", "minutes", "centre", "address", "centre_phone", "centre_email", "reference")
 
 
-def event_messages(case, event: str, params: dict, routes: dict[str, Route], booking: dict | None = None,
+def case_facts(case, params: dict | None = None) -> dict:
+    """The facts a message may say of the case (`FIELDS`), at this moment."""
+    return {name: field(case, params or {}) for name, field in FIELDS.items()}
+
+
+def interpreter_messages(case, event: str, kinds_booked: dict) -> list[dict]:
+    """An interpreter needed, or no longer needed, after the appointments were booked (a corrected
+    case): an order for each appointment still booked, or its cancellation (`withdrawn`)."""
+    return [{"key": f"{event}:{case.id}:{case.version}:interpreter_service:{kind}", "case_id": case.id,
+             "payload": {"template": "interpreter_order", "party": "interpreter_service", "fields": case_facts(case),
+                         "booking": {"kind": kind, "previous": None if case.interpreter else start.isoformat(),
+                                     "withdrawn": not case.interpreter}}}
+            for kind, start in kinds_booked.items()]
+
+
+def event_messages(case, event: str, params: dict, routes: dict[str, Route], booking: dict | list | None = None,
                    on: date | None = None) -> list[dict]:
     """The messages an event causes: one per party told, each with its idempotency key. An event that
     books or cancels an appointment hands `booking` on: its kind, and the time booked before the event
-    (`previous`, none if nothing was), for the text made when the message is sent."""
+    (`previous`, none if nothing was), for the text made when the message is sent; an event that
+    cancels several (a case that ends) hands a list, and each party gets a message per appointment."""
     route = routes.get(event)
     if route is None:
         return []
-    facts = {name: field(case, params) for name, field in FIELDS.items()}
+    facts = case_facts(case, params)
     parties = [unit for party in route.to for unit in _concrete(case, party, on)]
     parties = [party for party in parties if getattr(case, f"{party}_id", True) is not None]  # no preschool: none told
+    parties = [party for party in parties if party != "interpreter_service" or case.interpreter]
     if route.assigned:  # step 2: one assigned later is told as the others were, once they have been
         parties = [party for party in parties if params.get(party) and case.parties_notified_at is not None]
+    if isinstance(booking, list):  # one message a party and appointment
+        return [{"key": f"{event}:{case.id}:{case.version}:{party}:{each['kind']}", "case_id": case.id,
+                 "payload": {"template": route.template, "party": party, "fields": facts, "booking": each}}
+                for party in parties for each in booking]
     return [{"key": f"{event}:{case.id}:{case.version}:{party}", "case_id": case.id,
              "payload": {"template": route.template, "party": party, "fields": facts,
                          **({"booking": booking} if booking else {})}} for party in parties]

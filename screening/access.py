@@ -36,6 +36,7 @@ OWNER_OF_ROLE = {"reception": "reception_unit"}
 # Roles that may read medical content (results, notes) of a case in their scope: the HC always,
 # school health once a copy was shared with the guardian's consent (step 6; OSL 12 kap. 2-3 §§).
 MEDICAL_READERS = ("health_centre",)
+ORDERS_READERS = ("health_centre", "coordinator", "admin")  # where the interpreter orders stand (step 3)
 SHARED_READERS = ("school_health",)
 
 

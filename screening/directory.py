@@ -11,12 +11,15 @@ from pathlib import Path
 
 from screening.errors import BadInput, NotFound
 
-ORG_KINDS = ("reception_unit", "health_centre", "school", "preschool", "school_health", "bvc", "coordinator")
+ORG_KINDS = ("reception_unit", "health_centre", "school", "preschool", "school_health", "bvc", "coordinator",
+             "interpreter_service")
 ROLES = ("reception", "health_centre", "school", "preschool", "school_health", "bvc", "coordinator", "admin")
-ROLE_FOR_KIND = {"reception_unit": "reception", **{k: k for k in ORG_KINDS[1:]}}
+# an interpreter service has no users: it receives orders (step 3: "Tolk bokas"), it does not log in
+ROLE_FOR_KIND = {"reception_unit": "reception", **{k: k for k in ORG_KINDS[1:-1]}}
 KIND_LABELS_SV = {
     "reception_unit": "Mottagningsenhet", "health_centre": "Hälsocentral", "school": "Skola",
     "preschool": "Förskola", "school_health": "Elevhälsa", "bvc": "BVC", "coordinator": "Samordnare",
+    "interpreter_service": "Tolkförmedling",
 }
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 BUNDLED = Path(__file__).parent / "data" / "jamtland_harjedalen.toml"
@@ -26,7 +29,7 @@ _SPAN = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
 _MINUTES = ("conversation_minutes", "conversation_minutes_interpreter", "examination_minutes",
             "examination_minutes_interpreter")
 _ORG_KEYS = {"id", "kind", "name", "municipality", "email", "phone", "address", "directions", "serves",
-             "for_unaccompanied", "appointments"}
+             "for_unaccompanied", "appointments", "interpreter_service"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Organisation:
     phone: str = ""
     address: str = ""
     directions: str = ""  # how a family finds the way there (a health centre's, for its letters)
+    interpreter_service: str = ""  # the interpreter service a centre or a municipality's reception unit uses
     serves: tuple[str, ...] = ()
     for_unaccompanied: bool = False
     appointments: Appointments | None = None
@@ -58,6 +62,7 @@ class Organisation:
         return {
             "id": self.id, "kind": self.kind, "name": self.name, "municipality": self.municipality,
             "email": self.email, "phone": self.phone, "address": self.address, "directions": self.directions,
+            "interpreter_service": self.interpreter_service,
             "serves": list(self.serves), "for_unaccompanied": self.for_unaccompanied,
             "appointments": None if a is None else {
                 "capacity": a.capacity, **{k: getattr(a, k) for k in _MINUTES},
@@ -128,7 +133,7 @@ def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] 
     kind = _get(raw, "kind", str, where)
     if kind not in ORG_KINDS:
         raise BadInput("{where}: unknown kind '{kind}'; one of: {kinds}", where=where, kind=kind, kinds=ORG_KINDS)
-    regional = kind in ("coordinator", "health_centre")
+    regional = kind in ("coordinator", "health_centre", "interpreter_service")
     muni = _get(raw, "municipality", str, where, default="" if regional else None) or None
     serves = tuple(_get(raw, "serves", list, where, default=[]))
     for m in (muni, *serves):
@@ -146,6 +151,9 @@ def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] 
             if raw.get(key) not in (None, []):
                 raise BadInput("{where}: '{key}' is only for a health centre", where=where, key=key)
         appointments = None
+    service = _get(raw, "interpreter_service", str, where, "")
+    if service and kind not in ("health_centre", "reception_unit"):
+        raise BadInput("{where}: 'interpreter_service' is named by a health centre or a reception unit", where=where)
     unacc = _get(raw, "for_unaccompanied", bool, where, default=False)
     if unacc and kind != "reception_unit":
         raise BadInput("{where}: 'for_unaccompanied' is only for a reception unit", where=where)
@@ -153,7 +161,7 @@ def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] 
         id=oid, kind=kind, name=_get(raw, "name", str, where), municipality=muni,
         email=_get(raw, "email", str, where, ""), phone=_get(raw, "phone", str, where, ""),
         address=_get(raw, "address", str, where, ""), directions=_get(raw, "directions", str, where, ""),
-        serves=serves, for_unaccompanied=unacc,
+        interpreter_service=service, serves=serves, for_unaccompanied=unacc,
         appointments=appointments)
 
 
@@ -183,6 +191,16 @@ class Directory:
         if kind not in ORG_KINDS:
             raise BadInput("unknown organisation kind '{kind}'; one of: {kinds}", kind=kind, kinds=ORG_KINDS)
         return [o for o in self.organisations if o.kind == kind]
+
+    def interpreter_service(self, health_centre_id: str | None, municipality: str) -> Organisation | None:
+        """The interpreter service the case's health centre names, else the one its municipality's
+        reception unit names (step 3: "Tolk bokas"); None where neither names one."""
+        centre = next((o for o in self.organisations if o.id == health_centre_id), None)
+        named = centre.interpreter_service if centre else ""
+        if not named:
+            named = next((o.interpreter_service for o in self.of_kind("reception_unit")
+                          if o.municipality == municipality and o.interpreter_service), "")
+        return next((o for o in self.organisations if o.id == named), None) if named else None
 
     def default_health_centre(self, municipality: str) -> Organisation | None:
         key = _fold(municipality)
@@ -238,6 +256,11 @@ def parse_directory(text: str, source: str = "<directory>") -> Directory:
                            municipality=m)
     if not any(o.kind == "coordinator" for o in orgs):
         raise BadInput("{where}: no coordinator (an organisation of kind 'coordinator')", where=where)
+    services = {o.id for o in orgs if o.kind == "interpreter_service"}
+    for org in orgs:
+        if org.interpreter_service and org.interpreter_service not in services:
+            raise BadInput("{where}: organisation '{org}': interpreter_service '{service}' is no interpreter service "
+                           "in the directory", where=where, org=org.id, service=org.interpreter_service)
     return Directory(rid, _get(region, "name", str, f"{where}: [region]"), munis, tuple(orgs))
 
 

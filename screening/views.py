@@ -69,6 +69,8 @@ def case_view(row: dict, actor: Actor, now: datetime, upstream: dict[str, str] |
         if row["declined_at"] else None,
         "doses_given": row["doses_given"],
     }
+    if "interpreter_orders" in row:  # the health centre's and the coordinators' (step 3: "Tolk bokas")
+        view["interpreter_orders"] = row["interpreter_orders"]
     notes = row.get("notes")
     if notes is not None:  # only the kinds `access.readable_notes` allows were read at all
         if access.sees_medical(actor, row):

@@ -59,12 +59,14 @@ RULES = {  # a deadline's step, as a table names it
            "book_health_conversation": "boka hälsosamtal", "results_received": "provsvar klara",
            "inform_family": "informera familjen", "inform_reception": "informera mottagningsenheten",
            "book_examination": "boka läkarundersökning", "school_start": "skolstart",
-           "preschool_start": "förskolestart", "vaccination_plan": "vaccinationsplan", "turns_18": "fyller 18"},
+           "preschool_start": "förskolestart", "vaccination_plan": "vaccinationsplan", "turns_18": "fyller 18",
+           "interpreter_order": "boka tolk"},
     "en": {"notify_parties": "notify the parties", "renotify_arrival_change": "notify the new arrival",
            "book_health_conversation": "book the health conversation", "results_received": "results received",
            "inform_family": "inform the family", "inform_reception": "inform the reception unit",
            "book_examination": "book the examination", "school_start": "school start",
-           "preschool_start": "preschool start", "vaccination_plan": "vaccination plan", "turns_18": "turns 18"},
+           "preschool_start": "preschool start", "vaccination_plan": "vaccination plan", "turns_18": "turns 18",
+           "interpreter_order": "order the interpreter"},
 }
 PARTIES = {  # a party (an owner, a role, a kind of organisation), as a table names it
     "sv": {"reception_unit": "mottagningsenhet", "health_centre": "hälsocentral", "school": "skola",
@@ -129,6 +131,12 @@ EVENTS = {  # what happened, as the history names it
         "letter": "printed the letter",
     },
 }
+ORDERS = {  # an interpreter order's status
+    "sv": {"ordering": "beställs", "ordered": "beställd", "amended": "ändrad", "cancelled": "avbokad",
+           "failed": "kunde inte skickas"},
+    "en": {"ordering": "being ordered", "ordered": "ordered", "amended": "amended", "cancelled": "cancelled",
+           "failed": "could not be sent"},
+}
 YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
@@ -168,6 +176,9 @@ class Words:
 
     def appointment(self, kind: str) -> str:
         return APPOINTMENTS[self.lang].get(kind, kind)
+
+    def order(self, status: str) -> str:
+        return ORDERS[self.lang].get(status, status)
 
     def outbox(self, status: str) -> str:
         return OUTBOX[self.lang].get(status, status)

@@ -126,6 +126,9 @@ class FakeDirectory(abstract.DirectoryRepository):
     def region_name(self) -> str:
         return self.directory.region_name
 
+    def interpreter_service(self, health_centre_id, municipality):
+        return self.directory.interpreter_service(health_centre_id, municipality)
+
     def user(self, user_id: str) -> dict | None:
         return self.state["users"].get(user_id)
 

@@ -49,7 +49,7 @@ LABELS = {
         "examination": "Läkarundersökning", "not_booked_f": "ej bokad", "results": "Provsvar",
         "not_ready": "inte klara", "obstacle": "hinder", "obstacle_unknown": "ej känt", "declined": "Avböjt",
         "results_note": "Provsvar, journal", "examination_note": "Undersökning, journal", "reason": "Anledning",
-        "municipality_label": "Kommun", "name_label": "Namn",
+        "municipality_label": "Kommun", "name_label": "Namn", "interpreter_order": "Tolkbeställning",
         "deadlines": "Tidsfrister", "step": "steg", "owner": "ansvarig", "due": "senast", "status": "läge",
         "met": "klart", "late_because": "sen på grund av",
         "cases": "Ärenden ({n})", "born": "född", "health": "hälsa", "school": "skola", "vaccination": "vaccination",
@@ -75,6 +75,7 @@ LABELS = {
         "results": "Results", "not_ready": "not in", "obstacle": "obstacle", "obstacle_unknown": "not known",
         "declined": "Declined", "results_note": "Results, record", "examination_note": "Examination, record",
         "reason": "Reason", "municipality_label": "Municipality", "name_label": "Name",
+        "interpreter_order": "Interpreter order",
         "deadlines": "Deadlines", "step": "step", "owner": "owner", "due": "due", "status": "status",
         "met": "done", "late_because": "late because of",
         "cases": "Cases ({n})", "born": "born", "health": "health", "school": "school", "vaccination": "vaccination",
@@ -192,6 +193,8 @@ def case(view: dict, w: Words) -> None:
     bookings = view.get("bookings", {})
     rows.append((t["conversation"], w.time(bookings.get("health_conversation")) or t["not_booked"]))
     rows.append((t["examination"], w.time(bookings.get("examination")) or t["not_booked_f"]))
+    for kind, status in view.get("interpreter_orders", {}).items():
+        rows.append((t["interpreter_order"], f"{w.appointment(kind)}: {w.order(status)}"))
     results = view["results"]
     obstacle = t["obstacle_unknown"] if results["obstacle"] is None else w.yes_no(results["obstacle"])
     rows.append((t["results"], f"{w.time(results['received_at']) or t['not_ready']}; {t['obstacle']}: {obstacle}"))

@@ -90,27 +90,30 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
                           acting_unit=actor.role)
     if described.check is not None:
         params = described.check(uow, case, params, at)
-    booking = _booking_before(case, described)
+    booking, interpreter = _booking_before(case, described), case.interpreter
     happen(case, event, at, params, actor)
     case.updated_at = recorded_at
     uow.cases.save(case)
     refresh_deadlines(uow, case, policy, now)
     carry_out(Step(uow, case, actor, at, recorded_at))
     _tell_parties(uow, case, event, params, policy, recorded_at, booking, clock.local_date(at))
+    if case.interpreter != interpreter:
+        _interpreter_changed(uow, case, event, recorded_at)
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in described.confidential}
     uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
     return case
 
 
-def _booking_before(case: Case, described) -> dict | None:
+def _booking_before(case: Case, described) -> dict | list | None:
     """The appointment an event books or cancels, as it was booked before it: what its messages
-    compare with when they are sent ("ombokad" from that time, or cancelled)."""
+    compare with when they are sent ("ombokad" from that time, or cancelled). An event that cancels
+    every appointment (a case that ends): those that were booked, a list."""
     kinds = (described.books,) if described.books else described.cancels
-    if len(kinds) != 1:
-        return None
-    before = getattr(case, f"{kinds[0]}_start")
-    return {"kind": kinds[0], "previous": before.isoformat() if before else None}
+    before = {kind: getattr(case, f"{kind}_start") for kind in kinds}
+    if len(kinds) == 1:
+        return {"kind": kinds[0], "previous": before[kinds[0]].isoformat() if before[kinds[0]] else None}
+    return [{"kind": kind, "previous": start.isoformat()} for kind, start in before.items() if start] or None
 
 
 def _tell_parties(uow, case: Case, event: str, params: dict, policy, recorded_at: datetime,
@@ -119,4 +122,42 @@ def _tell_parties(uow, case: Case, event: str, params: dict, policy, recorded_at
     from notifications.routes import event_messages
 
     for message in event_messages(case, event, params, policy.routes, booking, on):
+        if message["payload"]["party"] == "interpreter_service" and not _orders_interpreters(uow, case, message,
+                                                                                             recorded_at):
+            continue
         uow.outbox.queue(message["key"], "event", recorded_at, case_id=message["case_id"], payload=message["payload"])
+
+
+def _interpreter_changed(uow, case: Case, event: str, now: datetime) -> None:
+    """An interpreter needed after the appointments were booked is ordered for those still to come; one
+    no longer needed is cancelled (step 3: "Tolk bokas")."""
+    from notifications.routes import interpreter_messages
+    from workflows.records import APPOINTMENTS
+
+    booked = {}
+    for kind in APPOINTMENTS:
+        row = uow.bookings.get(case.id, kind)
+        if row is not None and row["status"] == "booked" and clock.from_db(row["starts"]) > now:
+            booked[kind] = clock.from_db(row["starts"])
+    for message in interpreter_messages(case, event, booked):
+        if case.interpreter and not _orders_interpreters(uow, case, message, now):
+            continue  # none to order from: the health centre is warned
+        if not case.interpreter and uow.directory.interpreter_service(case.health_centre_id, case.municipality) is None:
+            continue  # none was ordered
+        uow.outbox.queue(message["key"], "event", now, case_id=message["case_id"], payload=message["payload"])
+
+
+def _orders_interpreters(uow, case: Case, message: dict, now: datetime) -> bool:
+    """Whether an interpreter service takes the case's orders (step 3: "Tolk bokas"): the one its
+    health centre names, else its municipality's. Where none does, a booking is not left without
+    an interpreter quietly: the health centre (and the coordinators) get a warning at once, due at the
+    appointment's start."""
+    if uow.directory.interpreter_service(case.health_centre_id, case.municipality) is not None:
+        return True
+    booking = uow.bookings.get(case.id, message["payload"]["booking"]["kind"])
+    if booking is not None and booking["status"] == "booked":
+        alert_id = uow.alerts.raise_warning(case.id, "interpreter_order", "health_centre",
+                                            clock.from_db(booking["starts"]), now)
+        if alert_id is not None:
+            uow.outbox.queue(f"alert:{alert_id}:1", "alert", now, ref=alert_id)
+    return False

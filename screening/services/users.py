@@ -54,7 +54,7 @@ def add_user(app, acting_user: str | None, user_id: str, role: str, org_id: str)
         org = uow.directory.organisation(org_id)
         if org is None:
             raise NotFound("unknown organisation '{org}'", org=org_id)
-        if role != "admin" and ROLE_FOR_KIND[org["kind"]] != role:
+        if role != "admin" and ROLE_FOR_KIND.get(org["kind"]) != role:  # an interpreter service has no users
             raise BadInput("the role '{value}' does not fit organisation '{org}' ({kind_of_org})", value=role, org=org_id,
                            kind_of_org=org["kind"])
         if uow.directory.user(user_id) is not None:
@@ -72,7 +72,7 @@ def store_directory(uow, directory: Directory, *, demo_users: bool) -> int:
         if uow.directory.user("admin") is None:
             uow.directory.add_user("admin", "admin", coordinator.id)
         for org in directory.organisations:
-            if uow.directory.user(org.id) is None:
+            if org.kind in ROLE_FOR_KIND and uow.directory.user(org.id) is None:
                 uow.directory.add_user(org.id, ROLE_FOR_KIND[org.kind], org.id)
     uow.commit()
     return len(directory.organisations)

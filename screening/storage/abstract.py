@@ -95,6 +95,10 @@ class DirectoryRepository(ABC):
     def region_name(self) -> str: ...
 
     @abstractmethod
+    def interpreter_service(self, health_centre_id: str | None, municipality: str):
+        """The interpreter service a case's centre (else its municipality) names, or None."""
+
+    @abstractmethod
     def user(self, user_id: str) -> dict | None: ...
 
     @abstractmethod

@@ -56,6 +56,18 @@ class SqlDirectoryRepository(abstract.DirectoryRepository):
             raise NotFound("the database holds no directory yet: an admin loads the region's directory first")
         return Directory("", "", tuple(json.loads(region["municipalities"])), ()).municipality(name)
 
+    def interpreter_service(self, health_centre_id: str | None, municipality: str):
+        """The interpreter service the centre names, else its municipality's reception unit (as
+        `Directory.interpreter_service`), reading those rows only."""
+        centre = self.organisation(health_centre_id) if health_centre_id else None
+        named = json.loads(centre["details"]).get("interpreter_service") if centre else ""
+        if not named:
+            rows = self.conn.all("SELECT details FROM organisation WHERE kind = 'reception_unit' "
+                                 "AND municipality = :municipality ORDER BY position", {"municipality": municipality})
+            named = next((d["interpreter_service"] for d in map(lambda r: json.loads(r["details"]), rows)
+                          if d.get("interpreter_service")), "")
+        return self.organisation_record(named) if named else None
+
     def default_health_centre(self, municipality: str):
         """The first health centre (in the directory's order) serving the municipality, as
         `Directory.default_health_centre` for a name the directory spells; only the centres whose

@@ -6,6 +6,7 @@ written to the audit trail (patientdatalagen 4 kap. 3 §) before anything is sho
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Iterator
 
@@ -79,7 +80,25 @@ class ReadModel:
         self.record_reads(actor, [case_id], "show", at, recorded_at)
         row = _coerce(row)
         self._attach(actor, [row], "d.case_id = :id", {"id": case_id})
+        if actor.role in access.ORDERS_READERS:
+            row["interpreter_orders"] = self.interpreter_orders(case_id)
         return row
+
+    def interpreter_orders(self, case_id: str) -> dict[str, str]:
+        """Where each appointment's interpreter order stands (step 3: "Tolk bokas"), from the outbox:
+        `ordering` (queued), `ordered`, `amended`, `cancelled` (as the last message sent said), `failed`
+        (given up: a coordinator retries it). An appointment none was ordered for is not named."""
+        found: dict[str, str] = {}
+        for row in self.conn.all("SELECT status, payload FROM outbox WHERE case_id = :id AND topic = 'event' "
+                                 "AND key LIKE :orders ORDER BY id", {"id": case_id, "orders": "%:interpreter_service%"}):
+            payload = json.loads(row["payload"] or "{}")
+            kind = payload.get("booking", {}).get("kind")
+            if kind is None or row["status"] == "replaced":
+                continue
+            learned = payload.get("learned")
+            found[kind] = {"queued": "ordering", "dead": "failed"}.get(row["status"]) or \
+                {"booked": "ordered", "rebooked": "amended", "cancelled": "cancelled"}.get(learned, "ordered")
+        return found
 
     def cases(self, actor: Actor, **filters) -> list[dict]:
         """The cases in the actor's scope, as `each_case` gives them, in a list."""

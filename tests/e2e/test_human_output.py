@@ -143,3 +143,10 @@ def test_the_json_of_an_early_hold_names_the_warning_and_the_booked_start(run, b
                 now="2026-11-24T09:30")
     assert early.data["warnings"] == [{"code": "held_before_start", "start": "2026-11-25T10:00:00+01:00"}]
     assert early.data["tracks"]["health"] == "samples_taken"  # recorded all the same
+
+
+def test_the_health_centre_sees_where_the_interpreter_order_stands_and_the_reception_unit_does_not(run, booked):
+    db, case_id = booked
+    assert re.search(r"Tolkbeställning +hälsosamtal: beställs", human(run, db, "case", "show", case_id, user=HC))
+    assert "Tolkbeställning" not in human(run, db, "case", "show", case_id, user=RECEPTION)
+    assert "interpreter_orders" not in run("case", "show", case_id, db=db, user=RECEPTION, now=NOW).data

@@ -11,7 +11,8 @@ from screening.directory import BUNDLED
 from tests.e2e.conftest import snapshot
 from tests.e2e.support import BACKENDS, NOW, assert_one_line_error, call, database, listed_ids, pnr, register
 
-ORG_KINDS = {"reception_unit", "health_centre", "school", "preschool", "school_health", "bvc", "coordinator"}
+ORG_KINDS = {"reception_unit", "health_centre", "school", "preschool", "school_health", "bvc", "coordinator",
+             "interpreter_service"}
 
 
 @dataclass

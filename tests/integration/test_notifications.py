@@ -15,7 +15,7 @@ import pytest
 from notifications import outbox
 from notifications.channels import FileChannel
 from notifications.routes import FIELDS, load_routes
-from notifications.templates import LANGUAGES, render
+from notifications.templates import LANGUAGES
 from screening.clock import STOCKHOLM
 from screening.errors import Refused
 from screening.services.alerts import sweep_in
@@ -98,7 +98,7 @@ def through_every_route(url: str, channel=None, lang: str = "sv", **options) -> 
 
 def test_the_parties_are_told_what_the_routes_say_each_once_at_their_directory_address(demo_db, tmp_path):
     case_id = through_every_route(demo_db, FileChannel(tmp_path))
-    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10)) == 6
+    assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10)) == 7  # the interpreter order too
     assert send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 11)) == 0  # nothing twice
 
     told = {(key.split("-")[0], str(email["To"])) for key, email in messages(tmp_path).items()}
@@ -108,18 +108,20 @@ def test_the_parties_are_told_what_the_routes_say_each_once_at_their_directory_a
         ("notify_parties", "solrosen.forskola@ostersund.kommun.example"),
         ("book_health_conversation", "mottagning@ostersund.kommun.example"),
         ("cancel_booking", "mottagning@ostersund.kommun.example"),
+        ("book_health_conversation", "bestallning@tolk.regionjh.example"),  # "Tolk bokas": ordered,
+        ("cancel_booking", "bestallning@tolk.regionjh.example"),  # cancelled, ordered again
         ("inform_reception", "mottagning@ostersund.kommun.example"),
         ("inform_reception", "norrbyskolan@ostersund.kommun.example"),
         ("inform_reception", "solrosen.forskola@ostersund.kommun.example"),
         ("share_with_school_health", "elevhalsan@ostersund.kommun.example"),
         ("start_with_adaptations", "elevhalsan@ostersund.kommun.example"),
     }
-    assert len(messages(tmp_path)) == 11  # two bookings: each its own message
-    booked = [e for k, e in messages(tmp_path).items() if k.startswith("book_health_conversation")]
+    assert len(messages(tmp_path)) == 14  # two bookings: each its own message, to the reception unit and the interpreter service
+    booked = [e for k, e in messages(tmp_path).items() if k.startswith("book_health_conversation") and k.endswith("reception_unit")]
     assert sorted(e["Subject"] for e in booked) == [
         f"Hälsosamtal bokat: ärende {case_id}, onsdag 18 november 2026 kl. 13:00",
         f"Hälsosamtal bokat: ärende {case_id}, torsdag 19 november 2026 kl. 13:00"]
-    [cancelled] = [e for k, e in messages(tmp_path).items() if k.startswith("cancel_booking")]
+    [cancelled] = [e for k, e in messages(tmp_path).items() if k.startswith("cancel_booking") and k.endswith("reception_unit")]
     assert "(tiden onsdag 18 november 2026 kl. 13:00 gäller inte längre)" in text_of(cancelled)
     [ready] = [e for k, e in messages(tmp_path).items() if k.startswith("inform_reception") and "mottagning" in e["To"]]
     assert "Hinder för skolstart eller förskolestart: ja" in ready.get_content()
@@ -133,7 +135,7 @@ def test_an_unaccompanied_childs_reception_messages_go_to_the_social_services(de
 
     send(demo_db, FileChannel(tmp_path), at(2026, 11, 16, 12))
 
-    [booked] = [e for k, e in messages(tmp_path).items() if k.startswith("book_health_conversation")]
+    [booked] = [e for k, e in messages(tmp_path).items() if k.startswith("book_health_conversation") and k.endswith("reception_unit")]
     assert booked["To"] == "ensamkommande@ostersund.kommun.example"
 
 
@@ -152,7 +154,7 @@ def test_no_message_on_any_route_in_any_language_carries_a_note_or_a_reason(demo
     through_every_route(demo_db, FileChannel(tmp_path), lang)
     send(demo_db, FileChannel(tmp_path), at(2026, 12, 1, 10), lang=lang)
     texts = [path.read_bytes().decode("utf-8", "replace") for path in tmp_path.glob("*.eml")]
-    assert len(texts) == 11 and not [text for text in texts if MARKER in text]
+    assert len(texts) == 14 and not [text for text in texts if MARKER in text]
     with SqlUnitOfWork(demo_db) as uow:
         payloads = [row["payload"] or "" for row in uow.conn.all("SELECT payload FROM outbox")]
     assert not [payload for payload in payloads if MARKER in payload]  # not even stored with the message
@@ -163,12 +165,14 @@ def test_every_routed_template_renders_from_the_fields_alone(lang):
     from notifications.messages import event_message
     from notifications.templates import Templates
 
-    fields = {name: None for name in FIELDS}
+    from notifications.routes import BOOKING_FIELDS
+
+    fields = {name: None for name in (*FIELDS, *BOOKING_FIELDS)}
     for route in load_routes().values():
         message = event_message("key", {"template": route.template, "fields": fields}, ("a@b.example",),
                                 Templates(lang))
         assert message.subject and message.body
-    for template in outbox.BOOKING_TEMPLATES.values():  # made when sent: the fields and the earlier time
+    for template in (*outbox.BOOKING_TEMPLATES.values(), *outbox.ORDER_TEMPLATES.values()):  # made when sent
         message = event_message("key", {"template": template, "fields": {**fields, "previous": None}},
                                 ("a@b.example",), Templates(lang))
         assert message.subject and message.body
@@ -183,7 +187,7 @@ def test_the_reception_unit_is_told_when_the_examination_is_booked(demo_db, tmp_
     event(demo_db, case_id, "record_results", at(2026, 11, 25, 9), HC, obstacle="no")
     event(demo_db, case_id, "book_examination", at(2026, 11, 25, 10), HC, start="2026-12-02T09:00")
     send(demo_db, FileChannel(tmp_path), at(2026, 11, 25, 11))
-    [booked] = [e for k, e in messages(tmp_path).items() if k.startswith("book_examination")]
+    [booked] = [e for k, e in messages(tmp_path).items() if k.startswith("book_examination") and k.endswith("reception_unit")]
     assert booked["To"] == "mottagning@ostersund.kommun.example"
     assert booked["Subject"] == f"Läkarundersökning bokad: ärende {case_id}, onsdag 2 december 2026 kl. 09:00"
     assert "Tolk: behövs, arabiska" in text_of(booked)
@@ -425,7 +429,7 @@ def test_a_booking_message_carries_the_appointment_and_a_cancellation_cancels_it
     send(demo_db, FileChannel(tmp_path / "cancelled"), at(2026, 11, 17, 10))
 
     def invitation(folder: Path, prefix: str) -> str:
-        [mail] = [e for k, e in messages(folder).items() if k.startswith(prefix)]
+        [mail] = [e for k, e in messages(folder).items() if k.startswith(prefix) and k.endswith("reception_unit")]
         [part] = [p for p in mail.iter_attachments() if p.get_content_type() == "text/calendar"]
         assert part.get_param("method") == ("REQUEST" if prefix.startswith("book") else "CANCEL")
         return part.get_content().replace("\r\n ", "")  # unfolded (RFC 5545 folds long lines)
@@ -450,7 +454,7 @@ def booked_case(url: str) -> str:
 
 def told_reception(folder: Path) -> list:
     return [email for key, email in messages(folder).items()
-            if key.startswith(("book_health_conversation", "cancel_booking"))]
+            if key.startswith(("book_health_conversation", "cancel_booking")) and key.endswith("reception_unit")]
 
 
 def invitation_of(email) -> str:
@@ -461,10 +465,10 @@ def invitation_of(email) -> str:
 def test_three_rebookings_sent_in_one_batch_are_one_message_from_the_time_told_to_the_last(demo_db, tmp_path):
     case_id = booked_case(demo_db)
     event(demo_db, case_id, "book_health_conversation", at(2026, 11, 16, 11), HC, start="2026-11-18T13:00")
-    assert send(demo_db, FileChannel(tmp_path / "first"), at(2026, 11, 16, 12)) == 2  # the HC's notice, the booking
+    assert send(demo_db, FileChannel(tmp_path / "first"), at(2026, 11, 16, 12)) == 3  # notice, booking, interpreter order
     for n, start in enumerate(("2026-11-19T09:00", "2026-11-19T13:00", "2026-11-20T10:00")):
         event(demo_db, case_id, "book_health_conversation", at(2026, 11, 17, 9 + n), HC, start=start)
-    assert send(demo_db, FileChannel(tmp_path / "later"), at(2026, 11, 22, 3)) == 1
+    assert send(demo_db, FileChannel(tmp_path / "later"), at(2026, 11, 22, 3)) == 2  # to the reception unit and the interpreter service
 
     [email] = told_reception(tmp_path / "later")
     assert email["Subject"] == f"Hälsosamtal ombokat: ärende {case_id}, nu fredag 20 november 2026 kl. 10:00"
@@ -474,7 +478,8 @@ def test_three_rebookings_sent_in_one_batch_are_one_message_from_the_time_told_t
     assert "03:00" not in text and "söndag" not in text  # not the time it was sent, nor queued
     ics = invitation_of(email)
     assert "METHOD:REQUEST" in ics and "DTSTART;TZID=Europe/Stockholm:20261120T100000" in ics
-    assert sorted(row["status"] for row in stored(demo_db) if row["key"].startswith("book_health")) == [
+    assert sorted(row["status"] for row in stored(demo_db) if row["key"].startswith("book_health")
+                  and row["key"].endswith("reception_unit")) == [
         "replaced", "replaced", "sent", "sent"]
 
 
@@ -510,7 +515,8 @@ def test_a_booking_cancelled_before_anyone_was_told_tells_nobody(demo_db, tmp_pa
     send(demo_db, FileChannel(tmp_path), at(2026, 11, 17, 10))
 
     assert told_reception(tmp_path) == []
-    assert [row["status"] for row in stored(demo_db) if row["key"].startswith(("book_health", "cancel_booking"))] == [
+    assert [row["status"] for row in stored(demo_db) if row["key"].startswith(("book_health", "cancel_booking"))
+            and row["key"].endswith("reception_unit")] == [
         "replaced", "replaced"]
 
 

@@ -469,3 +469,35 @@ VALUES = {"verify_previous_screening": {"done": "no"}, "change_arrival": {"arriv
           "start_with_adaptations": {"reason": "x"}, "postpone_start": {"reason": "x"},
           "assess_vaccinations": {"status": "missing"}, "give_catch_up_dose": {"vaccine": "x"},
           "update_details": {"language": "ti"}}
+
+
+# --- step 3: the letter kept and the interpreter ordered, with the booking --------------------------------
+
+
+def test_a_booking_keeps_the_familys_letter_and_orders_the_interpreter_in_its_unit_of_work(uow):
+    case_id = register(uow, language="ti", interpreter=True, name="Amira Hassan")
+    event(uow, RECEPTION, case_id, "notify_parties")
+    event(uow, HC, case_id, "book_health_conversation", start="2026-11-25T10:00")
+    [kept] = uow.committed["letters"][(case_id, "conversation")]
+    assert (kept["sequence"], kept["superseded_at"]) == (0, None)
+    assert kept["facts"]["name"] == "Amira Hassan" and kept["facts"]["interpreter"] == "ti"
+    assert not {"note", "results", "obstacle"} & set(kept["facts"])  # nothing medical is kept for it
+    [order] = [m for key, m in uow.committed["outbox"].items() if key.endswith(":interpreter_service")]
+    assert json.loads(order["payload"])["booking"] == {"kind": "conversation", "previous": None}
+
+
+def test_without_an_interpreter_service_the_booking_warns_the_health_centre_and_orders_nothing():
+    from dataclasses import replace
+
+    fake = FakeUnitOfWork()
+    directory = fake.state["directory"]
+    fake.committed["directory"] = replace(directory, organisations=tuple(
+        replace(org, interpreter_service="") for org in directory.organisations))
+    with fake:
+        store_directory(fake, fake.state["directory"], demo_users=True)
+    case_id = register(fake, language="ti", interpreter=True)
+    event(fake, RECEPTION, case_id, "notify_parties")
+    event(fake, HC, case_id, "book_health_conversation", start="2026-11-25T10:00")
+    assert [(a["rule"], a["kind"], a["owner"]) for a in fake.committed["alerts"].values()] == [
+        ("interpreter_order", "warning", "health_centre")]
+    assert not [key for key in fake.committed["outbox"] if key.endswith(":interpreter_service")]

@@ -8,6 +8,7 @@ from datetime import datetime
 from screening import access, clock, model
 from screening.errors import BadInput, Refused, StaleWrite
 from screening.model import Actor, Case
+from screening.services import interpreters
 from screening.services.effects import Step, carry_out
 from screening.model import AuditEntry
 
@@ -98,7 +99,7 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
     carry_out(Step(uow, case, actor, at, recorded_at))
     _tell_parties(uow, case, event, params, policy, recorded_at, booking, clock.local_date(at))
     if case.interpreter != interpreter:
-        _interpreter_changed(uow, case, event, recorded_at)
+        interpreters.need_changed(uow, case, event, recorded_at)
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in described.confidential}
     uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
@@ -117,47 +118,12 @@ def _booking_before(case: Case, described) -> dict | list | None:
 
 
 def _tell_parties(uow, case: Case, event: str, params: dict, policy, recorded_at: datetime,
-                  booking: dict | None = None, on=None) -> None:
+                  booking: dict | list | None = None, on=None) -> None:
     """The messages the event causes (routes), queued in its unit of work: sent only if it commits."""
     from notifications.routes import event_messages
 
     for message in event_messages(case, event, params, policy.routes, booking, on):
-        if message["payload"]["party"] == "interpreter_service" and not _orders_interpreters(uow, case, message,
-                                                                                             recorded_at):
-            continue
-        uow.outbox.queue(message["key"], "event", recorded_at, case_id=message["case_id"], payload=message["payload"])
-
-
-def _interpreter_changed(uow, case: Case, event: str, now: datetime) -> None:
-    """An interpreter needed after the appointments were booked is ordered for those still to come; one
-    no longer needed is cancelled (step 3: "Tolk bokas")."""
-    from notifications.routes import interpreter_messages
-    from workflows.records import APPOINTMENTS
-
-    booked = {}
-    for kind in APPOINTMENTS:
-        row = uow.bookings.get(case.id, kind)
-        if row is not None and row["status"] == "booked" and clock.from_db(row["starts"]) > now:
-            booked[kind] = clock.from_db(row["starts"])
-    for message in interpreter_messages(case, event, booked):
-        if case.interpreter and not _orders_interpreters(uow, case, message, now):
+        if message["payload"]["party"] == "interpreter_service" and not interpreters.orderable(uow, case, message,
+                                                                                               recorded_at):
             continue  # none to order from: the health centre is warned
-        if not case.interpreter and uow.directory.interpreter_service(case.health_centre_id, case.municipality) is None:
-            continue  # none was ordered
-        uow.outbox.queue(message["key"], "event", now, case_id=message["case_id"], payload=message["payload"])
-
-
-def _orders_interpreters(uow, case: Case, message: dict, now: datetime) -> bool:
-    """Whether an interpreter service takes the case's orders (step 3: "Tolk bokas"): the one its
-    health centre names, else its municipality's. Where none does, a booking is not left without
-    an interpreter quietly: the health centre (and the coordinators) get a warning at once, due at the
-    appointment's start."""
-    if uow.directory.interpreter_service(case.health_centre_id, case.municipality) is not None:
-        return True
-    booking = uow.bookings.get(case.id, message["payload"]["booking"]["kind"])
-    if booking is not None and booking["status"] == "booked":
-        alert_id = uow.alerts.raise_warning(case.id, "interpreter_order", "health_centre",
-                                            clock.from_db(booking["starts"]), now)
-        if alert_id is not None:
-            uow.outbox.queue(f"alert:{alert_id}:1", "alert", now, ref=alert_id)
-    return False
+        uow.outbox.queue(message["key"], "event", recorded_at, case_id=message["case_id"], payload=message["payload"])

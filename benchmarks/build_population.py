@@ -316,7 +316,7 @@ class Applier:
         from screening.model import Actor
 
         self.actors = {o.id: Actor(o.id, ROLE_FOR_KIND[o.kind], o.id, o.kind, o.municipality)
-                       for o in directory.organisations}
+                       for o in directory.organisations if o.kind in ROLE_FOR_KIND}  # a service has no users
 
     def apply(self, case, steps: list[tuple], place: Place, now: datetime) -> datetime:
         """Apply the steps up to `now` in time order; returns the time of the last one applied."""

@@ -111,7 +111,8 @@ def event_messages(case, event: str, params: dict, routes: dict[str, Route], boo
     facts = case_facts(case, params)
     parties = [unit for party in route.to for unit in _concrete(case, party, on)]
     parties = [party for party in parties if getattr(case, f"{party}_id", True) is not None]  # no preschool: none told
-    parties = [party for party in parties if party != "interpreter_service" or case.interpreter]
+    parties = [party for party in parties  # an interpreter only for a child who needs one, and an appointment
+               if party != "interpreter_service" or (case.interpreter and booking)]
     if route.assigned:  # step 2: one assigned later is told as the others were, once they have been
         parties = [party for party in parties if params.get(party) and case.parties_notified_at is not None]
     if isinstance(booking, list):  # one message a party and appointment

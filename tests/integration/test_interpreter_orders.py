@@ -176,3 +176,12 @@ def test_needed_and_no_longer_needed_before_anything_was_sent_tells_the_service_
     event(demo_db, case_id, "update_details", at(2026, 11, 16, 12, 5), HC, interpreter="nej")
     send(demo_db, FileChannel(tmp_path), at(2026, 11, 16, 13))
     assert not list(tmp_path.glob("*interpreter_service*.eml"))
+
+
+def test_a_case_that_ends_with_nothing_booked_tells_the_service_nothing(demo_db, tmp_path):
+    from notifications.channels import FileChannel
+
+    case_id = needing(demo_db)
+    event(demo_db, case_id, "decline", at(2026, 11, 16, 11), HC, reason=MARKER)
+    send(demo_db, FileChannel(tmp_path), at(2026, 11, 16, 12))
+    assert not [row for row in stored(demo_db) if "interpreter_service" in row["key"]]

@@ -94,8 +94,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from screening.cli.output import Output, narrow_stdout
     from screening.errors import ScreeningError
+    from screening.files import private_umask
     from screening.sayings import say
 
+    private_umask(os.environ.get("SCREENING_FILE_GROUP", "") in ("1", "yes", "ja"))  # the database, its copies,
+    # messages and reports: the owner's only, unless the operator grants the owner's group
     if narrow_stdout() and hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a name the locale cannot show becomes '?', not a crash
     args = list(sys.argv[1:] if argv is None else argv)

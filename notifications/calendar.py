@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Iterable, Mapping, Sequence
 
-from icalendar import Calendar, Event, Timezone, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from screening import clock
 from screening.directory import Organisation
@@ -112,7 +112,10 @@ def vcalendar(events: Sequence[Event], method: str | None = None, name: str | No
     calendar = Calendar()
     calendar.prodid, calendar.version, calendar.calscale = PRODID, "2.0", "GREGORIAN"
     calendar.method = method  # None: no METHOD, as a stored calendar object must not carry one
-    calendar.calendar_name = name
+    # As TEXT (RFC 5545 3.3.11): icalendar types NAME and X-WR-CALNAME of a VCALENDAR as unknown and
+    # writes them unescaped, so a line break in a centre's name would break the file (a stored directory
+    # may be older than the rule that refuses one); as vText it is written \n, like SUMMARY and LOCATION.
+    calendar.calendar_name = None if name is None else vText(name)
     for event in events:
         calendar.add_component(event)
     first, last = _years(events)

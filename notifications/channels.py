@@ -48,6 +48,10 @@ class FileChannel:
         self.folder = Path(folder)
 
     def send(self, message: Message) -> None:
+        """The .eml written whole, the owner's only; a link planted at its name, or a folder that is a
+        link, is refused and never followed (`screening.files`): the message waits, its error names it."""
+        from screening.files import refuse_link, write_whole
+
+        refuse_link(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / (message.key.replace(":", "-") + ".eml")
-        path.write_bytes(bytes(to_email(message)))
+        write_whole(self.folder / (message.key.replace(":", "-") + ".eml"), bytes(to_email(message)), "--dir")

@@ -36,7 +36,9 @@ OWNER_OF_ROLE = {"reception": "reception_unit"}
 # Roles that may read medical content (results, notes) of a case in their scope: the HC always,
 # school health once a copy was shared with the guardian's consent (step 6; OSL 12 kap. 2-3 §§).
 MEDICAL_READERS = ("health_centre",)
-ORDERS_READERS = ("health_centre", "coordinator", "admin")  # where the interpreter orders stand (step 3)
+ORDERS_READERS = ("health_centre", "coordinator", "admin")
+# the access log (`case history --reads`): the care provider's follow-up (HSLF-FS 2016:40 4 kap. 9 §)
+READ_LOG_READERS = ("health_centre", "coordinator", "admin")  # where the interpreter orders stand (step 3)
 SHARED_READERS = ("school_health",)
 
 

@@ -7,9 +7,11 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import time
+from email.utils import parseaddr
 from pathlib import Path
 
 from screening.errors import BadInput, NotFound
+from screening.text import ID_LIMIT, NAME_LIMIT, check_line, refused_character
 
 ORG_KINDS = ("reception_unit", "health_centre", "school", "preschool", "school_health", "bvc", "coordinator",
              "interpreter_service")
@@ -30,6 +32,8 @@ _MINUTES = ("conversation_minutes", "conversation_minutes_interpreter", "examina
             "examination_minutes_interpreter")
 _ORG_KEYS = {"id", "kind", "name", "municipality", "email", "phone", "address", "directions", "serves",
              "for_unaccompanied", "appointments", "interpreter_service"}
+_TEXT_KEYS = {"name": NAME_LIMIT, "email": None, "phone": None, "address": None, "directions": None}  # shown text
+_NOT_IN_ADDRESS = frozenset(' "(),:;<>[\\]')  # a display name, a comment, a list, a quoted or literal part
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,34 @@ def _get(d: dict, key: str, typ, where: str, default=None):
     return v
 
 
+def _line(value: str, key: str, where: str, limit: int | None = None) -> str:
+    """A text of the directory as one line that shows as written, no longer than its column
+    (`screening.text`): a line break would break a calendar or a message, a direction override
+    would show a name reversed."""
+    try:
+        return check_line(value, limit)
+    except BadInput as error:
+        raise BadInput("{where}: '{key}' {error}", where=where, key=key, error=error) from None
+
+
+def sound_email(address: str) -> bool:
+    """One plain address, local-part@domain: one '@', a domain of at least two labels (letters, digits
+    and inner hyphens), at most 254 characters (64 before the '@'), without a display name, a comment,
+    a quoted part, spaces or control characters, and read back as itself by `email.utils.parseaddr`.
+    Letters beyond ASCII are allowed (an internationalised address; SMTPUTF8 sends it)."""
+    if len(address) > 254 or address.count("@") != 1 or refused_character(address) is not None:
+        return False
+    if any(ch.isspace() or ch in _NOT_IN_ADDRESS for ch in address):
+        return False
+    local, domain = address.split("@")
+    labels = domain.split(".")
+    return (0 < len(local) <= 64 and not local.startswith(".") and not local.endswith(".") and ".." not in local
+            and len(labels) >= 2
+            and all(0 < len(label) <= 63 and label[0] != "-" and label[-1] != "-"
+                    and all(ch.isalnum() or ch == "-" for ch in label) for label in labels)
+            and parseaddr(address) == ("", address))
+
+
 def _span(text) -> tuple[time, time] | None:
     m = _SPAN.fullmatch(text) if isinstance(text, str) else None
     try:
@@ -120,7 +152,11 @@ def _appointments(raw, where: str) -> Appointments:
     return Appointments(hours=hours, **ints)
 
 
-def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] | None = None) -> Organisation:
+def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] | None = None, *,
+                  loading: bool = True) -> Organisation:
+    """One organisation of a directory being loaded; with `loading=False`, one as stored, whose text
+    and address were checked when it was loaded (by an older version perhaps, with fewer rules: what
+    it holds is shown escaped rather than refused, so that a stored directory never stops the work)."""
     where = f"{prefix}organisation #{n}"
     if not isinstance(raw, dict):
         raise BadInput("{where}: must be a table", where=where)
@@ -128,6 +164,15 @@ def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] 
     where = f"{prefix}organisation '{oid}'"
     if not _SLUG.fullmatch(oid):
         raise BadInput("{where}: bad id: use lowercase ascii letters, digits and hyphens", where=where)
+    if loading:
+        _line(oid, "id", where, ID_LIMIT)
+        for key, limit in _TEXT_KEYS.items():
+            if isinstance(raw.get(key), str):  # a value of another type is refused below, as before
+                _line(raw[key], key, where, limit)
+        email = raw.get("email")
+        if isinstance(email, str) and email and not sound_email(email):
+            raise BadInput("{where}: bad e-mail address '{email}': one address as name@domain.example, at most 254 "
+                           "characters, without a display name or spaces", where=where, email=email)
     if extra := sorted(set(raw) - _ORG_KEYS):
         raise BadInput("{where}: unknown key '{key}'", where=where, key=extra[0])
     kind = _get(raw, "kind", str, where)
@@ -166,7 +211,8 @@ def _organisation(raw, prefix: str, n: int = 0, municipalities: tuple[str, ...] 
 
 
 def organisation_from_dict(d: dict) -> Organisation:
-    return _organisation({k: v for k, v in d.items() if v is not None}, "")
+    """An organisation as stored (`Organisation.to_dict`): checked as it was when loaded."""
+    return _organisation({k: v for k, v in d.items() if v is not None}, "", loading=False)
 
 
 def _fold(name: str) -> str:
@@ -238,11 +284,12 @@ def parse_directory(text: str, source: str = "<directory>") -> Directory:
     except tomllib.TOMLDecodeError as e:
         raise BadInput("{where}: not valid TOML: {error}", where=where, error=str(e)) from None
     region = _get(data, "region", dict, where)
-    rid = _get(region, "id", str, f"{where}: [region]")
+    rid = _line(_get(region, "id", str, f"{where}: [region]"), "id", f"{where}: [region]", ID_LIMIT)
+    region_name = _line(_get(region, "name", str, f"{where}: [region]"), "name", f"{where}: [region]", NAME_LIMIT)
     munis = _get(region, "municipalities", list, f"{where}: [region]")
     if not munis or not all(isinstance(m, str) and m for m in munis):
         raise BadInput("{where}: [region] municipalities must be a non-empty list of names", where=where)
-    munis = tuple(munis)
+    munis = tuple(_line(m, "municipalities", f"{where}: [region]", ID_LIMIT) for m in munis)
     orgs = []
     for i, raw in enumerate(_get(data, "organisations", list, where), 1):
         org = _organisation(raw, f"{where}: ", i, munis)
@@ -261,7 +308,7 @@ def parse_directory(text: str, source: str = "<directory>") -> Directory:
         if org.interpreter_service and org.interpreter_service not in services:
             raise BadInput("{where}: organisation '{org}': interpreter_service '{service}' is no interpreter service "
                            "in the directory", where=where, org=org.id, service=org.interpreter_service)
-    return Directory(rid, _get(region, "name", str, f"{where}: [region]"), munis, tuple(orgs))
+    return Directory(rid, region_name, munis, tuple(orgs))
 
 
 def load_directory(path: str | Path | None = None) -> Directory:

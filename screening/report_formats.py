@@ -77,6 +77,7 @@ REGION = "Hela regionen"
 REGIONS = {"sv": REGION, "en": "The whole region"}
 PERCENTILE = {"sv": "90:e percentil", "en": "90th percentile"}
 HIDDEN = "–"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula (CSV injection)
 
 
 def label(name: str, lang: str = "sv") -> str:
@@ -100,16 +101,25 @@ def cell(name: str, value) -> str:
 
 def csv_bytes(report: dict) -> bytes:
     """Opens in a Swedish Excel as it stands: a BOM so that it reads UTF-8, ';' between fields,
-    ',' before decimals; shares as fractions (0,75), hidden figures as empty cells."""
+    ',' before decimals; shares as fractions (0,75), hidden figures as empty cells. Every text cell
+    (the group names come from the directory) is `_text`: never run as a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([BY_SV[report["by"]], *(label(name) for name in figure_names()), "Dold (färre än "
-                     f"{report['min_group']} barn)"])
+    writer.writerow([_text(BY_SV[report["by"]]), *(_text(label(name)) for name in figure_names()),
+                     _text(f"Dold (färre än {report['min_group']} barn)")])
     for row in report["rows"]:
         group = row["group"] if row["level"] != "region" else f"{row['group']} (hela regionen)"
-        writer.writerow([group or NO_GROUP, *(_number(row[name]) for name in figure_names()),
+        writer.writerow([_text(group or NO_GROUP), *(_number(row[name]) for name in figure_names()),
                          "ja" if row["suppressed"] else "nej"])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _text(value: str) -> str:
+    """A text cell as text: one that starts with a character a spreadsheet reads as the start of a
+    formula (=, +, -, @, a tab or a carriage return) gets a single quote before it (OWASP's advice on CSV
+    injection), which Excel shows as text and does not run. Only text goes through here: the figures
+    (`_number`, negative durations included) stay numbers."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _number(value) -> str:

@@ -40,6 +40,12 @@ ACTIONS = {  # what a command does, as a refusal names it (access.COMMAND_WORDS,
            "register": "registrera anmälningar", "sweep": "köra bevakningen av tidsfristerna (sweep)"},
     "en": {},
 }
+SCHEMA_OBJECTS = {  # what a database holds, as a refused backup names it
+    "sv": {"trigger": "triggern", "view": "vyn", "table": "tabellen", "index": "indexet", "function": "funktionen",
+           "rule": "regeln", "policy": "policyn", "event trigger": "händelsetriggern", "procedure": "proceduren",
+           "materialized view": "den materialiserade vyn", "aggregate": "aggregatet"},
+    "en": {},
+}
 STAGES = {  # the part of an SMTP exchange a server refused
     "sv": {"login": "inloggningen", "sender": "avsändaren", "message": "meddelandet", "connection": "anslutningen",
            "greeting": "hälsningen (HELO/EHLO)", "command": "kommandot"},
@@ -104,6 +110,8 @@ def _said(name: str, value, facts: dict, words):
         return Said(words.outbox(value))
     if name == "appointment":
         return Said(words.appointment(value))
+    if name == "object_kind":  # a database object a backup holds
+        return Said(SCHEMA_OBJECTS[lang].get(value, value))
     return value
 
 

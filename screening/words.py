@@ -109,7 +109,8 @@ EVENTS = {  # what happened, as the history names it
         "make_vaccination_plan": "vaccinationsplan gjord", "give_catch_up_dose": "kompletterande dos given",
         "complete_vaccinations": "vaccinationer klara", "acknowledge_alert": "larm kvitterat",
         "show": "läste ärendet", "list": "läste i en lista", "history": "läste historiken",
-        "letter": "skrev ut kallelsen",
+        "letter": "skrev ut kallelsen", "alerts": "läste i larmlistan", "calendar": "läste i kalendern",
+        "outbox": "läste i utkorgen",
     },
     "en": {
         "register": "notice registered", "attach_identity": "identity added",
@@ -128,7 +129,8 @@ EVENTS = {  # what happened, as the history names it
         "make_vaccination_plan": "vaccination plan made", "give_catch_up_dose": "catch-up dose given",
         "complete_vaccinations": "vaccinations complete", "acknowledge_alert": "alert acknowledged",
         "show": "read the case", "list": "read it in a list", "history": "read the history",
-        "letter": "printed the letter",
+        "letter": "printed the letter", "alerts": "read it in the alerts", "calendar": "read it in the calendar",
+        "outbox": "read it in the outbox",
     },
 }
 ORDERS = {  # an interpreter order's status

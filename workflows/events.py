@@ -17,6 +17,7 @@ from typing import Callable
 from screening import clock
 from screening.errors import BadInput, Refused
 from screening.model import Case
+from screening.text import LANGUAGE_LIMIT, NAME_LIMIT, check_line
 from workflows.details import check_details, record_details
 from workflows.records import APPOINTMENTS, Booked, Cancelled, Note
 
@@ -44,6 +45,11 @@ def _text(value: str) -> str:
     if not value.strip():
         raise BadInput("must not be empty")
     return value.strip()
+
+
+def _line(limit: int) -> Callable[[str], str]:
+    """Text shown on one line, no longer than its column (a name, a language): `screening.text`."""
+    return lambda value: check_line(_text(value), limit)
 
 
 class Secret:
@@ -202,7 +208,8 @@ EVENTS: dict[str, Event] = {
     "hold_examination": Event(("health_centre",), optional={"note": Secret(_text)}, stamps=("examined_at",),
                               holds="examination", note="examination"),
     "update_details": Event(("reception", "health_centre"), optional={
-        "name": Secret(_or_empty(_text)), "language": _or_empty(_text), "interpreter": _choice("yes", "no"),
+        "name": Secret(_or_empty(_line(NAME_LIMIT))), "language": _or_empty(_line(LANGUAGE_LIMIT)),
+        "interpreter": _choice("yes", "no"),
         "unaccompanied": _choice("yes", "no"), "personnummer": Secret(_or_empty(str)),
         "samordningsnummer": Secret(_or_empty(str)), "dossier": Secret(_or_empty(str)), "school": _or_empty(_org_id),
         "preschool": _or_empty(_org_id), "health_centre": _or_empty(_org_id)},

@@ -90,18 +90,7 @@ def narrow_stdout() -> bool:
 
 
 def write_file(path: str, body: bytes) -> None:
-    """The whole file or none of it: written beside, then moved into place."""
-    from pathlib import Path
+    """The whole file or none of it, the owner's only, never through a link (`screening.files`)."""
+    from screening.files import write_whole
 
-    from screening.errors import BadInput
-
-    target = Path(path)
-    if not target.name:
-        raise BadInput("--out: '{path}' names no file", path=path)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_bytes(body)
-        partial.replace(target)
-    except OSError as error:
-        partial.unlink(missing_ok=True) if partial.parent.is_dir() else None
-        raise BadInput("cannot write {path}: {reason}", path=path, reason=error.strerror or str(error)) from None
+    write_whole(path, body, "--out")

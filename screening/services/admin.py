@@ -14,12 +14,15 @@ def init(app, *, directory_file: str | None = None, demo: bool = False) -> dict:
     from screening.services.users import store_directory
     from screening.storage import db, migrate
 
+    from screening.storage import guards
+
     region = read_directory(directory_file) if (directory_file or demo) else None
     migrate.upgrade(app.url)
+    restored = guards.ensure(app.url)  # the audit trail's guards, put back if someone dropped them
     if region is not None:
         with app.uow() as uow:
             store_directory(uow, region, demo_users=demo)
-    return {"db": db.redact(app.url)}
+    return {"db": db.redact(app.url), **({"guards_restored": restored} if restored else {})}
 
 
 def backup(app, actor: Actor, target: str) -> dict:

@@ -32,7 +32,8 @@ def sweep_in(uow, rules: dict, now) -> list[dict]:
 def listing(app, actor: Actor, *, open_only: bool = False) -> list[dict]:
     """The alerts of the cases in the actor's scope that the actor's party receives (a coordinator: all)."""
     with app.reads() as reads:
-        return [views.alert_view(row) for row in reads.alerts(actor, open_only=open_only)]
+        return [views.alert_view(row) for row in reads.alerts(actor, open_only=open_only, at=app.clock.now(),
+                                                               recorded_at=app.clock.real())]
 
 
 def acknowledge(app, actor: Actor, alert_id: int) -> dict:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from screening import access, clock
 from screening.errors import BadInput
-from screening.model import Actor
+from screening.model import Actor, AuditEntry
 
 
 def free_times(app, actor: Actor, health_centre: str, *, since: datetime | None = None, days: int = 7,
@@ -30,9 +30,18 @@ def free_times(app, actor: Actor, health_centre: str, *, since: datetime | None 
 
 def export(app, actor: Actor, health_centre: str) -> bytes:
     """The centre's bookings as iCalendar (RFC 5545): its own staff, coordinators and admins. An
-    entry names the case and the child's initials, nothing more."""
-    from notifications.calendar import centre_feed
+    entry names the case, the child's initials, the time and the interpreter's language: each case
+    in it is recorded as read."""
+    from notifications.calendar import centre_appointments, feed
 
     access.require_calendar(actor, health_centre)
     with app.uow() as uow:
-        return centre_feed(uow, health_centre)
+        centre = uow.directory.get(health_centre)
+        if centre.kind != "health_centre":
+            raise BadInput("'{org}' is not a health centre", org=health_centre)
+        appointments = centre_appointments(uow.bookings, centre.id)
+        now, real = app.clock.now(), app.clock.real()
+        for case_id in dict.fromkeys(a.case_id for a in appointments):
+            uow.audit.record(AuditEntry(case_id, "calendar", None, now, real, actor.user_id))
+        uow.commit()
+        return feed(appointments, centre)

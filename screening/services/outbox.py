@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from screening import access, clock
 from screening.errors import BadInput
-from screening.model import Actor
+from screening.model import Actor, AuditEntry
 
 STATUSES = ("queued", "sent", "dead", "replaced")  # replaced: a later message said it instead
 
@@ -36,6 +36,10 @@ def listing(app, actor: Actor, status: str | None = None) -> list[dict]:
         raise BadInput("a message's status is queued, sent, dead or replaced, not '{value}'", value=status)
     with app.uow() as uow:
         found = uow.outbox.listing(status)
+        now, real = app.clock.now(), app.clock.real()
+        for case_id in dict.fromkeys(r["case_id"] for r in found if r["case_id"]):  # a key names the case
+            uow.audit.record(AuditEntry(case_id, "outbox", None, now, real, actor.user_id))
+        uow.commit()
     return [{"id": r["id"], "key": r["key"], "topic": r["topic"], "case": r["case_id"], "status": r["status"],
              "attempts": r["attempts"],
              **{name: clock.local_iso(r[name]) for name in ("created_at", "next_attempt_at", "sent_at")},

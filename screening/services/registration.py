@@ -12,6 +12,7 @@ from screening.errors import BadInput, Refused
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 from screening.model import Actor, Case, IdentityConflict, age_on
 from screening.services.events import refresh_deadlines
+from screening.text import LANGUAGE_LIMIT, NAME_LIMIT, check_line
 from screening.model import AuditEntry
 from workflows.policy import Policy
 
@@ -93,6 +94,12 @@ def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded
                       "register only where the region has decided to, as an adult")
     if reg.permit not in (None, "asylum", "residence"):
         raise BadInput("the permit must be asylum or residence, not '{value}'", value=reg.permit)
+    for key, value, limit in (("name", reg.name, NAME_LIMIT), ("language", reg.language, LANGUAGE_LIMIT)):
+        if value is not None:  # as update_details checks them: one line, no longer than its column
+            try:
+                check_line(value, limit)
+            except BadInput as error:
+                raise BadInput("{event}: {key} {error}", event="register", key=key, error=error) from None
     identifiers = reg.identifiers(today)
     assigned = {
         "health_centre_id": _health_centre(directory, reg.health_centre, municipality),

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from screening.errors import BadInput, ScreeningError
-from screening.storage import db
+from screening.storage import db, guards
 
 
 class BackupFailed(ScreeningError):
@@ -27,7 +27,10 @@ class BackupFailed(ScreeningError):
 
 def backup(url: str, target: str) -> dict:
     """Copy the database at `url` to the file `target`; returns what it holds."""
+    from screening.files import refuse_link
+
     path = Path(target)
+    refuse_link(path)
     partial = _partial(path)
     try:
         if db.is_sqlite(url):
@@ -62,6 +65,7 @@ def restore(source: str, url: str) -> dict:
         if target.exists() and target.stat().st_size > 0:
             raise BadInput("{path} exists: restore into a new database (a file that does not exist yet)", path=target)
         _check_sqlite_backup(path)
+        guards.check_sqlite(path)  # exactly the product's schema: anything else is refused before a byte is written
         partial = _partial(target)
         try:
             backup_conn, copy = sqlite3.connect(path), sqlite3.connect(_private(partial))
@@ -74,17 +78,30 @@ def restore(source: str, url: str) -> dict:
             raise BadInput("cannot write {path}: {reason}", path=target, reason=error.strerror or str(error)) from None
         finally:
             partial.unlink(missing_ok=True)
-        return {"restored": str(target), **_counts(target)}
+        return {"restored": str(target), **_counts(target), "guards_restored": guards.ensure(url)}
     if _has_tables(url):
         raise BadInput("the database already holds the product's tables: restore into a new, empty database")
+    guards.check_postgres_listing(_listing(path), str(path))
     _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
           f"--dbname={_conninfo(url)}", str(path)], "pg_restore")
+    restored_guards = guards.ensure(url)
     conn = db.connect_raw(url)
     try:
         return {"restored": db.redact(url), "cases": conn.scalar("SELECT COUNT(*) FROM screening_case"),
-                "audit_rows": conn.scalar("SELECT COUNT(*) FROM audit")}
+                "audit_rows": conn.scalar("SELECT COUNT(*) FROM audit"), "guards_restored": restored_guards}
     finally:
         conn.close()
+
+
+def _listing(path: Path) -> str:
+    """What a custom-format dump holds: the table of contents pg_restore lists."""
+    if shutil.which("pg_restore") is None:
+        raise BackupFailed("{tool} is not installed here: install the PostgreSQL client tools "
+                           "(the same major version as the server, or newer)", tool="pg_restore")
+    result = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BadInput("{path} is not a backup of a screening database", path=str(path))
+    return result.stdout
 
 
 def _counts(path: Path) -> dict:
@@ -156,6 +173,6 @@ def _partial(path: Path) -> Path:
 
 def _private(path: Path) -> str:
     """Create the file empty, readable and writable by its owner only (it holds medical content)."""
-    path.unlink(missing_ok=True)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    path.unlink(missing_ok=True)  # a link planted there is removed, not followed
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
     return str(path)

@@ -28,3 +28,13 @@ def current_revision(url: str) -> str | None:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def revisions() -> list[str]:
+    """Every revision the migrations know, oldest first."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return [script.revision for script in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]

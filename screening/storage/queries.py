@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Iterator
 
 from screening import access, clock
-from screening.errors import NotFound
+from screening.errors import NotFound, Refused
 from screening.model import Actor
 from screening.storage import db, sql
 from screening.storage.codec import alerts_from_db, audit_kind, user_number
@@ -190,6 +190,8 @@ class ReadModel:
                 recorded_at: datetime) -> list[dict]:
         row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
         access.require_visible(actor, row, case_id)
+        if include_reads and actor.role not in access.READ_LOG_READERS:
+            raise Refused("the access log of a case is for its health centre, the coordinators and admins")
         self.record_reads(actor, [case_id], "history", at, recorded_at)
         sql = "SELECT action, event, at, recorded_at, user_id, org_id FROM audit_trail WHERE case_id = :id"
         if not include_reads:
@@ -199,8 +201,9 @@ class ReadModel:
             entry["at"], entry["recorded_at"] = clock.from_db(entry["at"]), clock.from_db(entry["recorded_at"])
         return entries
 
-    def alerts(self, actor: Actor, *, open_only: bool) -> list[dict]:
-        """The alerts of the cases in the actor's scope that the actor's kind of party receives."""
+    def alerts(self, actor: Actor, *, open_only: bool, at: datetime, recorded_at: datetime) -> list[dict]:
+        """The alerts of the cases in the actor's scope that the actor's kind of party receives; each
+        case shown is recorded as read (an alert names the case and its step)."""
         where, params = [], {}
         scope = access.scope_filter(actor)
         if scope is not None:
@@ -216,6 +219,7 @@ class ReadModel:
             "SELECT a.id, a.case_id, a.rule, a.kind, a.owner, a.due, a.raised_at, a.last_raised_at, "
             "a.raise_count, a.acknowledged_at FROM alert a JOIN screening_case c ON c.id = a.case_id "
             f"WHERE {' AND '.join(where) or '1 = 1'} ORDER BY a.due, a.id", params)
+        self.record_reads(actor, list(dict.fromkeys(row["case_id"] for row in rows)), "alerts", at, recorded_at)
         return alerts_from_db(rows)
 
     def record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,

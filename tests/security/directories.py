@@ -1,0 +1,29 @@
+"""A region's directory file with some of its text replaced: what a hostile or careless editor of the
+directory could load with `init --directory`."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from screening.directory import BUNDLED
+
+
+def bundled_with(tmp_path: Path, replacements: dict[str, str], name: str = "directory.toml") -> Path:
+    """The bundled directory with each quoted TOML string `"old"` replaced by `new` (written as a TOML
+    string, escapes and all), everywhere it occurs; checked to still be valid TOML."""
+    text = BUNDLED.read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        quoted = json.dumps(old, ensure_ascii=False)
+        assert quoted in text, old
+        text = text.replace(quoted, _toml_string(new))
+    tomllib.loads(text)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escapes (\\", \\n, \\t, \\uXXXX…) are TOML's too."""
+    return json.dumps(value, ensure_ascii=True)

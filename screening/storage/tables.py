@@ -287,7 +287,8 @@ class OutboxRow(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_queued", "next_attempt_at", "id", postgresql_where=text("status = 'queued'"),
-                            sqlite_where=text("status = 'queued'")),)
+                            sqlite_where=text("status = 'queued'")),
+                      Index("ix_outbox_case", "case_id", "id"))  # a case's messages: its interpreter orders
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=80, unique=True)  # idempotency key: the message's Message-ID too

@@ -21,7 +21,6 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from screening import clock
 from screening.directory import Organisation
-from screening.errors import BadInput
 from screening.languages import language_name
 
 PRODID = "-//screening//Bokningar halsoundersokning//SV"  # ASCII: some clients are strict here
@@ -167,11 +166,3 @@ def case_appointment(bookings, case_id: str, kind: str) -> Appointment | None:
     """A case's booking of a kind, for its invitation; None if never booked."""
     row = bookings.appointment(case_id, kind)
     return None if row is None else Appointment.from_row(row)
-
-
-def centre_feed(uow, health_centre_id: str) -> bytes:
-    """The feed of one health centre straight from the database (`calendar export`)."""
-    centre = uow.directory.get(health_centre_id)
-    if centre.kind != "health_centre":
-        raise BadInput("'{org}' is not a health centre", org=health_centre_id)
-    return feed(centre_appointments(uow.bookings, centre.id), centre)

@@ -52,9 +52,13 @@ def event(url: str, case_id: str, name: str, when: datetime, user: str = HC, **p
 
 
 def export(url: str, centre: str = HC) -> bytes:
-    """What `screening calendar export` writes."""
-    with SqlUnitOfWork(url) as uow:
-        return calendar.centre_feed(uow, centre)
+    """What `screening calendar export` writes (as a coordinator, who may export any centre's)."""
+    from screening.bootstrap import App, Clock
+    from screening.services import calendar as calendars
+    from screening.services.users import identify
+
+    app = App(url, clock=Clock(datetime(2026, 12, 1, 9, tzinfo=STOCKHOLM)))
+    return calendars.export(app, identify(app, "region-coordinator"), centre)
 
 
 def invite(url: str, case_id: str, kind: str, method: str = "REQUEST") -> bytes:

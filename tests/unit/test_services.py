@@ -413,13 +413,13 @@ def test_a_message_that_cannot_be_delivered_is_dead_and_a_coordinator_retries_it
 
 
 def test_a_centres_calendar_holds_its_bookings_and_no_more_than_initials(uow):
-    from notifications.calendar import centre_feed
+    from screening.services import calendar
 
     case_id = register(uow, name="Amira Testsson")
     event(uow, RECEPTION, case_id, "notify_parties")
     event(uow, HC, case_id, "book_health_conversation", start="2026-11-24T09:00")
-    with uow:
-        feed = centre_feed(uow, "hc-lugnvik").decode()
+    feed = calendar.export(fake_app(uow, NOW), HC, "hc-lugnvik").decode()
+    assert [entry.action for entry in uow.committed["audit"] if entry.case_id == case_id][-1] == "calendar"
     assert case_id.lower() in feed and "A. T." in feed.replace("A.T.", "A. T.")
     assert "Amira" not in feed and "Testsson" not in feed
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from notifications.templates import Templates
 from screening import clock
 from screening.languages import language_name, municipality_name
+from screening.words import Words
 
 STEPS = {
     "sv": {
@@ -42,13 +43,6 @@ STEPS = {
                              "centre or the municipality, so no interpreter is ordered",
     },
 }
-OWNERS = {  # a deadline's owner as the reader names the party
-    "sv": {"reception_unit": "mottagningsenheten", "health_centre": "hälsocentralen", "school": "skolan",
-           "preschool": "förskolan", "school_health": "elevhälsan", "bvc": "BVC", "coordinator": "samordnaren"},
-    "en": {"reception_unit": "the reception unit", "health_centre": "the health centre", "school": "the school",
-           "preschool": "the preschool", "school_health": "school health", "bvc": "child health (BVC)",
-           "coordinator": "the coordinator"},
-}
 MISSING = {  # why an alert went to the coordinators instead of its owner
     "sv": {"unassigned": "Observera: ingen {party} är angiven för ärendet, så larmet går till samordnaren. "
                          "Mottagningsenheten anger den med update_details.",
@@ -58,8 +52,6 @@ MISSING = {  # why an alert went to the coordinators instead of its owner
            "no_address": "Note: {party} has no e-mail address in the directory, so this alert goes to the "
                          "coordinator."},
 }
-PARTY_NOUN = {"sv": {"school": "skola", "preschool": "förskola", "health_centre": "hälsocentral"},
-              "en": {"school": "school", "preschool": "preschool", "health_centre": "health centre"}}
 SENDER_NAME = {"sv": "{region}, hälsoundersökning av nyanlända", "en": "{region}, screening of newly arrived children"}
 KINDS = {"sv": {"reminder": "Påminnelse", "breach": "Överskriden tidsfrist", "warning": "Varning"},
          "en": {"reminder": "Reminder", "breach": "Deadline breached", "warning": "Warning"}}
@@ -111,15 +103,14 @@ def finished(message: Message, letterhead: Letterhead | None, templates: Templat
 
 def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates: Templates,
                   missing: str | None = None) -> Message:
-    lang = templates.lang
+    lang, words = templates.lang, Words(templates.lang)  # the owner as a sentence names the party
     subject, body = templates.render("alert", {
         "kind": KINDS[lang][alert["kind"]], "case": alert["case_id"],
-        "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": OWNERS[lang].get(alert["owner"], alert["owner"]),
+        "step": STEPS[lang].get(alert["rule"], alert["rule"]), "owner": words.the_party(alert["owner"]),
         "due": clock.local_date(alert["due"]).isoformat()})  # the deadline's day, in words
     if missing:
         owner = alert["owner"]
-        party = PARTY_NOUN[lang].get(owner, OWNERS[lang].get(owner, owner)) if missing == "unassigned" \
-            else OWNERS[lang].get(owner, owner)
+        party = words.party(owner) if missing == "unassigned" else words.the_party(owner)  # "ingen skola"
         body = body.rstrip("\n") + "\n\n" + MISSING[lang][missing].format(party=party) + "\n"
     return Message(key, recipients, subject, body)
 

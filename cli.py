@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from screening.cli import admin, cases, follow_up, messages
+from screening.cli import admin, audit, cases, follow_up, messages
 from screening.cli.run import Run, the
 
 app = typer.Typer(
@@ -28,8 +28,11 @@ alerts_app = typer.Typer(help="Alerts of missed and coming deadlines: list, ackn
 scheduler_app = typer.Typer(help="The long-running scheduler: sweeps and digests.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages waiting to be delivered.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Health centres' appointments: free times, calendars.", no_args_is_help=True)
+rules_app = typer.Typer(help="The deadline rule table's versions.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail: its hash chain, the access log's follow-up.", no_args_is_help=True)
 for group, name in ((org_app, "org"), (user_app, "user"), (case_app, "case"), (alerts_app, "alerts"),
-                    (scheduler_app, "scheduler"), (outbox_app, "outbox"), (calendar_app, "calendar")):
+                    (scheduler_app, "scheduler"), (outbox_app, "outbox"), (calendar_app, "calendar"),
+                    (rules_app, "rules"), (audit_app, "audit")):
     app.add_typer(group, name=name)
 
 
@@ -47,6 +50,12 @@ def options(
     run = the(ctx)
     run.app = bootstrap(db, clock.parse_datetime(now, "--now") if now else None)
     run.user = as_user
+    run.out.banner = run.simulation_banner
+    if os.environ.get("SCREENING_RULES"):  # no setting changes the rules: say so, never follow it
+        from screening.cli.output import warn
+        from screening.cli.render import said
+
+        warn(said(run.lang, "rules_setting"), run.lang)
 
 
 # --- the commands: each parses, calls one service, renders (screening/cli/) ----------------
@@ -83,6 +92,15 @@ outbox_app.command("send")(messages.outbox_send)
 outbox_app.command("list")(messages.outbox_list)
 outbox_app.command("retry")(messages.outbox_retry)
 outbox_app.command("prune")(messages.outbox_prune)
+
+# the deadline rules' versions
+rules_app.command("load")(admin.rules_load)
+
+# the audit trail and its follow-up
+audit_app.command("verify")(audit.audit_verify)
+audit_app.command("sample")(audit.audit_sample)
+audit_app.command("review")(audit.audit_review)
+audit_app.command("history")(audit.audit_history)
 
 
 # --- the edge ----------------------------------------------------------------------------

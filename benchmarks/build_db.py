@@ -44,12 +44,13 @@ def build(url: str, n_cases: int, seed: int = 1) -> list[str]:
     from screening.directory import load_directory
     from screening.model import Case
     from screening.services.users import store_directory
-    from screening.storage import db, migrate
+    from screening.storage import db, deployment, migrate
     from screening.storage.codec import case_to_row
     from screening.storage.tables import AuditRow, CaseRow
     from screening.storage.unit_of_work import SqlUnitOfWork
 
     migrate.upgrade(url)
+    deployment.mark_simulation(url)  # invented children at a set clock: a simulation
     directory = load_directory(None)
     with SqlUnitOfWork(url) as uow:
         store_directory(uow, directory, demo_users=True)
@@ -150,11 +151,12 @@ def audit_numbers(url: str) -> tuple[int, dict[str, int]]:
 def upgraded_with(url: str, n_cases: int) -> bool:
     """Whether the database holds exactly `n_cases` cases, once upgraded to this checkout's schema
     by the migrations (as a region's database would be): a bulk database worth reusing."""
-    from screening.storage import migrate
+    from screening.storage import deployment, migrate
 
     if count_cases(url) != n_cases:
         return False
     migrate.upgrade(url)
+    deployment.mark_simulation(url)  # invented children at a set clock: a simulation
     return schema_current(url)
 
 

@@ -349,9 +349,10 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
     from screening.directory import load_directory
     from screening.model import Case
     from screening.services.users import store_directory
-    from screening.storage import db, migrate
+    from screening.storage import chain, db, migrate
     from screening.storage.codec import audit_kind, case_to_db, user_number
     from screening.storage.repository import INSERT_CASE, SqlDeadlineRepository
+    from screening.storage import deployment
     from screening.storage.unit_of_work import SqlUnitOfWork
     from workflows.deadlines import evaluate
     from workflows.policy import Policy
@@ -361,6 +362,8 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
     directory = load_directory(None)
     with SqlUnitOfWork(url) as uow:
         store_directory(uow, directory, demo_users=True)
+        deployment.make_simulation(uow.conn, now)  # invented children at a set clock: a simulation
+        uow.commit()
     conn = db.connect_raw(url)
     try:
         existing = conn.scalar("SELECT count(*) FROM screening_case")
@@ -378,8 +381,6 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
         register_kind = audit_kind(conn, "event", "register")
         collector = _Collector(conn)
         repository = SqlDeadlineRepository(collector)
-        insert_audit = ("INSERT INTO audit (case_id, kind, at, recorded_at, user_no, detail) "
-                        "VALUES (:case_id, :kind, :at, :recorded_at, :user_no, NULL)")
         health, statuses = Counter(), Counter()
         n_deadlines = 0
         for start in range(0, n_cases, BATCH):
@@ -406,7 +407,8 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
                 cases.append(case_to_db(conn, case))
                 reception = place.social if reg["unaccompanied"] else place.reception
                 audits.append({"case_id": case.id, "kind": register_kind, "at": conn.timestamp(case.notice_at),
-                               "recorded_at": conn.timestamp(registered), "user_no": user_number(conn, reception)})
+                               "recorded_at": conn.timestamp(registered), "user_no": user_number(conn, reception),
+                               "action": "event", "event": "register", "user_id": reception, "detail": None})
                 health[case.health_state] += 1
             conn.begin()
             try:
@@ -416,7 +418,7 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
                     conn.many(sql, rows)
                     n_deadlines += len(rows)
                     statuses.update(row["status"] for row in rows)
-                conn.many(insert_audit, audits)
+                chain.append(conn, None, audits)  # linked as the product links them (unkeyed here)
                 conn.commit()
             except BaseException:
                 conn.rollback()

@@ -336,11 +336,12 @@ def run_timeline(url: str, plans: list[Plan], max_events: int, policy, sweeps: b
 def prepare_events_db(url: str) -> None:
     from screening.directory import load_directory
     from screening.services.users import store_directory
-    from screening.storage import migrate
+    from screening.storage import deployment, migrate
     from screening.storage.unit_of_work import SqlUnitOfWork
 
     build_db.reset(url)
     migrate.upgrade(url)
+    deployment.mark_simulation(url)  # invented children at a set clock: a simulation
     directory = load_directory(None)
     # The plans pick appointment times at random, not around the centres' capacity: give every
     # centre room enough that no booking is refused (the capacity check itself still runs).
@@ -464,7 +465,7 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
     from screening.directory import load_directory
     from screening.model import Actor, Case
     from screening.services.users import store_directory
-    from screening.storage import db, migrate
+    from screening.storage import db, deployment, migrate
     from screening.storage.codec import case_to_row
     from screening.storage.tables import AuditRow, CaseRow, DeadlineRow
     from screening.storage.unit_of_work import SqlUnitOfWork
@@ -473,6 +474,7 @@ def build_deadline_db(url: str, n_cases: int, seed: int, query_at: datetime,
     from workflows.policy import Policy
 
     migrate.upgrade(url)
+    deployment.mark_simulation(url)  # invented children at a set clock: a simulation
     directory = load_directory(None)
     with SqlUnitOfWork(url) as uow:
         store_directory(uow, directory, demo_users=True)

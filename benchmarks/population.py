@@ -574,7 +574,7 @@ def prepare(url: str, children: int, seed: int, year: int, reset: bool, director
     directory, the municipalities and the TOML's path."""
     from screening.directory import parse_directory
     from screening.services.users import store_directory
-    from screening.storage import db, migrate
+    from screening.storage import db, deployment, migrate
     from screening.storage.unit_of_work import SqlUnitOfWork
     from screening.workdays import default_calendar
 
@@ -597,6 +597,7 @@ def prepare(url: str, children: int, seed: int, year: int, reset: bool, director
     path.write_text(text, encoding="utf-8")
     directory = parse_directory(text, str(path))
     migrate.upgrade(url)
+    deployment.mark_simulation(url)  # invented children at a set clock: a simulation
     with SqlUnitOfWork(url) as uow:
         store_directory(uow, directory, demo_users=True)
     db.dispose(url)  # no connection crosses a fork

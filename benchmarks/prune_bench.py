@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from notifications.outbox import prune
     from screening.settings import KEEP_SENT
     from screening.clock import STOCKHOLM
-    from screening.storage import db, migrate
+    from screening.storage import db, deployment, migrate
     from screening.storage.unit_of_work import SqlUnitOfWork
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     url = args.url or f"sqlite:///{OUT / 'prune.db'}"
     now = NOW.replace(tzinfo=STOCKHOLM)
     migrate.upgrade(url)
+    deployment.mark_simulation(url)  # invented children at a set clock: a simulation
     fill(url, n, now)
     started = time.perf_counter()
     with SqlUnitOfWork(url) as uow:

@@ -56,6 +56,7 @@ class Appointment:
     initials: str | None  # the child's, e.g. "A. H."; None when the case has no name
     municipality: str  # whose reception unit escorts the child
     interpreter: str | None = None  # the language, when an interpreter is booked
+    simulation: bool = False  # a simulation's entry says so in its title
 
     def __post_init__(self) -> None:
         if self.kind not in SUMMARIES or self.status not in STATUSES:
@@ -68,20 +69,21 @@ class Appointment:
             raise ValueError("booking times must be aware")
 
     @classmethod
-    def from_row(cls, row: Mapping) -> "Appointment":
+    def from_row(cls, row: Mapping, simulation: bool = False) -> "Appointment":
         """From a booking row joined with its case's id, name and municipality (times as stored):
         the name becomes initials here and goes no further."""
         return cls(uid=row["uid"], sequence=int(row["sequence"]), kind=row["kind"], status=row["status"],
                    starts=clock.from_db(row["starts"]), ends=clock.from_db(row["ends"]),
                    updated_at=clock.from_db(row["updated_at"]), case_id=row["case_id"],
                    initials=initials(row["name"]), municipality=row["municipality"],
-                   interpreter=row["interpreter"])
+                   interpreter=row["interpreter"], simulation=simulation)
 
 
 def summary(appointment: Appointment) -> str:
-    """'Hälsosamtal med provtagning: SC-ABCD2345 (A. H.)'."""
+    """'Hälsosamtal med provtagning: SC-ABCD2345 (A. H.)'; a simulation's begins 'SIMULERING: '."""
     child = f" ({appointment.initials})" if appointment.initials else ""
-    return f"{SUMMARIES[appointment.kind]}: {appointment.case_id}{child}"
+    marked = "SIMULERING: " if appointment.simulation else ""
+    return f"{marked}{SUMMARIES[appointment.kind]}: {appointment.case_id}{child}"
 
 
 def description(appointment: Appointment) -> str:
@@ -133,12 +135,13 @@ def _years(events: Iterable[Event]) -> tuple[date, date]:
     return date(min(years), 1, 1), date(max(years) + 1, 1, 1)
 
 
-def feed(appointments: Iterable[Appointment], centre: Organisation) -> bytes:
+def feed(appointments: Iterable[Appointment], centre: Organisation, simulation: bool = False) -> bytes:
     """A health centre's bookings, booked and cancelled, as one calendar to publish or subscribe
     to. Cancelled ones stay (STATUS:CANCELLED) so that a client that has the entry removes it."""
     ordered = sorted(appointments, key=lambda a: (a.starts, a.uid))
     events = [booking_event(a, centre) for a in ordered]
-    return vcalendar(events, name=f"Bokningar: {centre.name}").to_ical()
+    marked = "SIMULERING – " if simulation else ""
+    return vcalendar(events, name=f"{marked}Bokningar: {centre.name}").to_ical()
 
 
 def invitation(appointment: Appointment, centre: Organisation, *, attendees: Sequence[str],
@@ -157,12 +160,12 @@ def invitation(appointment: Appointment, centre: Organisation, *, attendees: Seq
     return vcalendar([event], method=method).to_ical()
 
 
-def centre_appointments(bookings, health_centre_id: str) -> list[Appointment]:
+def centre_appointments(bookings, health_centre_id: str, simulation: bool = False) -> list[Appointment]:
     """A health centre's bookings, booked and cancelled, by start (`bookings`: the unit of work's)."""
-    return [Appointment.from_row(row) for row in bookings.appointments(health_centre_id)]
+    return [Appointment.from_row(row, simulation) for row in bookings.appointments(health_centre_id)]
 
 
-def case_appointment(bookings, case_id: str, kind: str) -> Appointment | None:
+def case_appointment(bookings, case_id: str, kind: str, simulation: bool = False) -> Appointment | None:
     """A case's booking of a kind, for its invitation; None if never booked."""
     row = bookings.appointment(case_id, kind)
-    return None if row is None else Appointment.from_row(row)
+    return None if row is None else Appointment.from_row(row, simulation)

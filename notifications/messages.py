@@ -26,6 +26,7 @@ STEPS = {
         "turns_18": "barnet fyller 18 år: överlämning till vuxenprocessen",
         "interpreter_order": "boka tolk (steg 3): ingen tolkförmedling är angiven för hälsocentralen eller "
                              "kommunen, så ingen tolk är beställd",
+        "identity_elsewhere": "samma identitetsnummer på en annan kommuns ärende (oftast en flytt)",
     },
     "en": {
         "notify_parties": "tell the health centre, school and preschool (step 2)",
@@ -41,6 +42,7 @@ STEPS = {
         "turns_18": "the child turns 18: hand-over to the adult process",
         "interpreter_order": "order the interpreter (step 3): no interpreter service is named for the health "
                              "centre or the municipality, so no interpreter is ordered",
+        "identity_elsewhere": "the same identity number on another municipality's case (most often a move)",
     },
 }
 MISSING = {  # why an alert went to the coordinators instead of its owner
@@ -52,6 +54,15 @@ MISSING = {  # why an alert went to the coordinators instead of its owner
            "no_address": "Note: {party} has no e-mail address in the directory, so this alert goes to the "
                          "coordinator."},
 }
+ELSEWHERE = {  # an identity number on two municipalities' cases: both named, for the coordinators only
+    "sv": "Samma identitetsnummer finns på {cases}. Ärende {case} registrerades nu i {municipality}. Om barnet "
+          "har flyttat avslutas det gamla ärendet med move_out (mottagningsenheten) eller close; kvittera sedan "
+          "larmet.",
+    "en": "The same identity number is on {cases}. Case {case} was just registered in {municipality}. If the child "
+          "has moved, the old case is ended with move_out (the reception unit) or close; then acknowledge the "
+          "alert.",
+}
+ELSEWHERE_CASE = {"sv": "ärende {id} ({municipality})", "en": "case {id} ({municipality})"}
 SENDER_NAME = {"sv": "{region}, hälsoundersökning av nyanlända", "en": "{region}, screening of newly arrived children"}
 KINDS = {"sv": {"reminder": "Påminnelse", "breach": "Överskriden tidsfrist", "warning": "Varning"},
          "en": {"reminder": "Reminder", "breach": "Deadline breached", "warning": "Warning"}}
@@ -102,7 +113,10 @@ def finished(message: Message, letterhead: Letterhead | None, templates: Templat
 
 
 def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates: Templates,
-                  missing: str | None = None) -> Message:
+                  missing: str | None = None, elsewhere: list[dict] | None = None, municipality: str | None = None
+                  ) -> Message:
+    """`elsewhere`: the other municipalities' cases with the same identity number (`identity_elsewhere`),
+    named with the alert's case and its `municipality`: ids and municipalities, nothing else of them."""
     lang, words = templates.lang, Words(templates.lang)  # the owner as a sentence names the party
     subject, body = templates.render("alert", {
         "kind": KINDS[lang][alert["kind"]], "case": alert["case_id"],
@@ -112,6 +126,11 @@ def alert_message(key: str, alert: dict, recipients: tuple[str, ...], templates:
         owner = alert["owner"]
         party = words.party(owner) if missing == "unassigned" else words.the_party(owner)  # "ingen skola"
         body = body.rstrip("\n") + "\n\n" + MISSING[lang][missing].format(party=party) + "\n"
+    if elsewhere:
+        cases = ", ".join(ELSEWHERE_CASE[lang].format(id=other["id"], municipality=municipality_name(
+            other["municipality"], lang)) for other in elsewhere)
+        body = body.rstrip("\n") + "\n\n" + ELSEWHERE[lang].format(
+            cases=cases, case=alert["case_id"], municipality=municipality_name(municipality, lang)) + "\n"
     return Message(key, recipients, subject, body)
 
 
@@ -120,6 +139,14 @@ def digest_message(key: str, summary: dict, recipients: tuple[str, ...], templat
                        for g in summary["groups"]) or "  –"
     subject, body = templates.render("digest", {"day": summary["day"], "open_breaches": summary["open_breaches"],
                                                 "new_breaches": summary["new_breaches"], "groups": groups})
+    return Message(key, recipients, subject, body)
+
+
+def audit_break_message(key: str, found: dict, recipients: tuple[str, ...], templates: Templates) -> Message:
+    """The audit trail's hash chain is broken: at which row, why, whole up to when; no case in it."""
+    subject, body = templates.render("audit_break", {
+        "row": found["row"], "reason": Words(templates.lang).audit_break(found["reason"]),
+        "checked_at": found["checked_at"], "since": found["since"], "after": found["after"]})
     return Message(key, recipients, subject, body)
 
 

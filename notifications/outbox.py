@@ -98,7 +98,7 @@ def _deliver(uow, directory, row: dict, templates: Templates, channel, publisher
     from notifications.messages import finished
 
     if row["topic"] == "calendar":
-        return _publish(uow, directory, row, publishers.get())
+        return _publish(uow, directory, row, publishers.get(), templates.simulation)
     payload = json.loads(row["payload"]) if row["payload"] else {}
     if "booking" in payload:
         payload = _booking_news(uow, directory, row, payload)
@@ -184,7 +184,7 @@ class _Publishers:
         return self.publisher
 
 
-def _publish(uow, directory, row: dict, publisher) -> bool:
+def _publish(uow, directory, row: dict, publisher, simulation: bool = False) -> bool:
     """The booking as it stands now, whatever SEQUENCE the message was queued for: a retried or late
     message then never puts an older version back. A centre without a CalDAV calendar is skipped, and
     the message is marked sent but not counted as sent (nothing to do; configuring a centre later does not
@@ -192,7 +192,7 @@ def _publish(uow, directory, row: dict, publisher) -> bool:
     from notifications.calendar import case_appointment
 
     payload = json.loads(row["payload"]) if row["payload"] else {}
-    appointment = case_appointment(uow.bookings, row["case_id"], payload["kind"])
+    appointment = case_appointment(uow.bookings, row["case_id"], payload["kind"], simulation)
     if appointment is None:
         raise Undeliverable(f"no {payload['kind']} booking for case {row['case_id']}")
     centre_id = uow.bookings.get(row["case_id"], payload["kind"])["health_centre_id"]
@@ -224,11 +224,14 @@ def _reason(error: Exception) -> str:
 
 
 def _message(uow, directory, row: dict, payload: dict, templates: Templates):
-    from notifications.messages import alert_message, digest_message, event_message
+    from notifications.messages import alert_message, audit_break_message, digest_message, event_message
 
     if row["topic"] == "digest":
         return digest_message(row["key"], payload, _addresses(tuple(party_addresses(directory, {}, "coordinator")),
                                                                "coordinator"), templates)
+    if row["topic"] == "audit_break":
+        return audit_break_message(row["key"], payload, _addresses(
+            tuple(party_addresses(directory, {}, "coordinator")), "coordinator"), templates)
     alert = uow.alerts.get(row["ref"]) if row["topic"] == "alert" else None
     case = uow.cases.contacts(row["case_id"] or alert["case_id"])
     if alert is not None:
@@ -237,23 +240,24 @@ def _message(uow, directory, row: dict, payload: dict, templates: Templates):
         if missing:  # nobody of the owner's to tell: the coordinators are, and told why
             to = tuple(dict.fromkeys(to + tuple(party_addresses(directory, case, "coordinator"))))
         return alert_message(row["key"], alert, _addresses(to, "coordinator" if missing else alert["owner"]),
-                             templates, missing=missing)
+                             templates, missing=missing, elsewhere=payload.get("elsewhere"),
+                             municipality=case["municipality"])
     party = payload["party"]
     to = _addresses(tuple(party_addresses(directory, case, party)), party)
-    return event_message(row["key"], payload, to, templates, _invitation(uow, directory, case, payload, to))
+    return event_message(row["key"], payload, to, templates, _invitation(uow, directory, case, payload, to, templates))
 
 
 QUEUED_BEFORE = {"conversation_booked": "conversation", "booking_cancelled": "conversation"}  # no `booking` yet
 
 
-def _invitation(uow, directory, case: dict, payload: dict, to: tuple[str, ...]) -> tuple:
+def _invitation(uow, directory, case: dict, payload: dict, to: tuple[str, ...], templates: Templates) -> tuple:
     """A booking's message carries the appointment as it stands now (iTIP REQUEST, or CANCEL once
     cancelled): the same booking its text was made from, so that the two agree."""
     from notifications.calendar import case_appointment, invitation
     from notifications.messages import Attachment
 
     kind = payload.get("booking", {}).get("kind") or QUEUED_BEFORE.get(payload["template"])
-    appointment = case_appointment(uow.bookings, case["id"], kind) if kind else None
+    appointment = case_appointment(uow.bookings, case["id"], kind, templates.simulation) if kind else None
     if appointment is None:
         return ()
     method = "CANCEL" if appointment.status == "cancelled" else "REQUEST"

@@ -20,6 +20,9 @@ BUNDLED = Path(__file__).parent / "templates"
 LANGUAGES = ("sv", "en")
 YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 UNKNOWN = {"sv": "okänt", "en": "unknown"}
+SIMULATION = {"sv": "SIMULERING", "en": "SIMULATION"}
+SIMULATION_NOTE = {"sv": "Detta meddelande kommer från en simulering: inga verkliga uppgifter, inget att göra.",
+                   "en": "This message comes from a simulation: no real data, nothing to do."}
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -30,9 +33,13 @@ class Templates:
 
     lang: str = "sv"
     folder: Path | None = None
+    simulation: bool = False  # a simulation's messages say so, in the subject and first
 
     def render(self, name: str, fields: dict) -> tuple[str, str]:
-        return render(name, fields, self.lang, self.folder)
+        subject, body = render(name, fields, self.lang, self.folder)
+        if self.simulation:
+            return f"[{SIMULATION[self.lang]}] {subject}", f"{SIMULATION_NOTE[self.lang]}\n\n{body}"
+        return subject, body
 
 
 def _source(name: str, lang: str, region: Path | None = None) -> str:

@@ -29,6 +29,12 @@ COMMANDS = {
     "backup": ("admin",),  # a copy of everything, medical content included
     "prune": ("admin",),  # deletes the outbox's old sent messages
     "letter": ("health_centre", "coordinator"),  # the family's letter: a name, a time, a place (its own HC's)
+    "directory": ("admin",),  # the region's directory (once a user exists): who sees whose cases, where mail goes
+    "restore": ("admin",),  # an admin of the backup restored
+    "audit_sample": ("health_centre", "coordinator", "admin"),  # the access log's follow-up (HSLF-FS 2016:40 4:9)
+    "audit_history": ("coordinator", "admin"),  # the administration's trail: directory changes, restores, samples
+    "rules": ("admin",),  # a new version of the deadline rule table
+    "audit_verify": ("admin",),  # the audit trail's hash chain checked end to end (its ids and times only)
 }
 # the party kind whose alerts a role receives (a deadline's and an alert's `owner`)
 OWNER_OF_ROLE = {"reception": "reception_unit"}
@@ -64,7 +70,11 @@ def require_visible(actor: Actor, case, case_id: str) -> None:
 # how a refusal names what was asked for (otherwise the command's own name)
 COMMAND_WORDS = {"user_admin": "add or list users", "outbox": "follow the outbox", "report": "run the report",
                  "overview": "see the overview", "backup": "back up the database",
-                 "prune": "prune the outbox", "letter": "print the family's letter"}
+                 "prune": "prune the outbox", "letter": "print the family's letter",
+                 "directory": "load the region's directory", "restore": "restore the database",
+                 "audit_sample": "draw or review a sample of the access log",
+                 "audit_history": "see the administration's audit trail",
+                 "audit_verify": "verify the audit trail", "rules": "load the deadline rules"}
 
 
 def require_command(actor: Actor, command: str) -> None:
@@ -111,3 +121,16 @@ def alert_owner_filter(actor: Actor) -> str | None:
 def may_see_alert(actor: Actor, alert, case) -> bool:
     owner = alert_owner_filter(actor)
     return case is not None and can_see(actor, case) and owner in (None, _value(alert, "owner"))
+
+
+def sample_scope(actor: Actor) -> str | None:
+    """The health centre whose cases' reads the actor's sample of the access log is drawn from (a
+    centre follows up its own cases' log); None: every case's (coordinators, admins)."""
+    require_command(actor, "audit_sample")
+    return actor.org_id if actor.role == "health_centre" else None
+
+
+def may_review(actor: Actor, drawn_for: str | None) -> bool:
+    """A sample drawn for `drawn_for` (a centre's cases, or None: every case's) is reviewed by that
+    centre, a coordinator or an admin."""
+    return actor.role in ALL_CASES or (actor.role == "health_centre" and drawn_for == actor.org_id)

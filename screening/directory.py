@@ -318,3 +318,34 @@ def load_directory(path: str | Path | None = None) -> Directory:
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput("directory {path}: cannot read: {error}", path=path, error=str(e)) from None
     return parse_directory(text, str(path))
+
+
+def changes(old: Directory | None, new: Directory) -> dict:
+    """What loading `new` over `old` (None: no directory yet) changes, for the audit trail: the region's
+    fields (`region`: field -> [old, new]), the organisations added (`added`: id -> the record as
+    loaded), those changed (`changed`: id -> field -> [old, new]) and those the new directory lacks
+    (`absent`: kept, since cases may name them). Parts without a change are left out."""
+    found: dict = {}
+    region = _changed(_region(old), _region(new))
+    if region:
+        found["region"] = region
+    before = {} if old is None else {org.id: org.to_dict() for org in old.organisations}
+    after = {org.id: org.to_dict() for org in new.organisations}
+    added = {oid: {k: v for k, v in record.items() if k != "id"} for oid, record in after.items() if oid not in before}
+    changed = {oid: diff for oid, record in after.items() if oid in before and (diff := _changed(before[oid], record))}
+    absent = [oid for oid in before if oid not in after]
+    for name, part in (("added", added), ("changed", changed), ("absent", absent)):
+        if part:
+            found[name] = part
+    return found
+
+
+def _region(directory: Directory | None) -> dict:
+    if directory is None:
+        return {}
+    return {"id": directory.region_id, "name": directory.region_name,
+            "municipalities": list(directory.municipalities)}
+
+
+def _changed(old: dict, new: dict) -> dict:
+    return {key: [old.get(key), new.get(key)] for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)}

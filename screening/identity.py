@@ -15,6 +15,8 @@ from screening.errors import BadInput
 _NUMBER = re.compile(r"([0-9]{6}|[0-9]{8})([-+]?)([0-9]{4})", re.ASCII)
 _DOSSIER = re.compile(r"([0-9]{2})-?([0-9]{6})", re.ASCII)
 _COORDINATION_OFFSET = 60  # samordningsnummer: day + 60 (folkbokföringslagen 18 a §)
+# A number is unique within a municipality: the coordinators' warning when it is on another municipality's case
+ELSEWHERE = "identity_elsewhere"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from screening.errors import BadInput
+from screening.storage import rule_versions
 from screening.storage import statistics as st
 from screening.storage.statistics import Period
 from screening.workdays import WorkingDays
@@ -62,6 +63,7 @@ def compute(conn, *, period: Period, by: str, now: datetime, calendar: WorkingDa
         counts = st.counts(conn, (by,))
         ranks = st.percentiles(conn, (by,))
         missed = st.breaches(conn, (by,), upstream, conn.timestamp(now))
+        versions = rule_versions.described(conn, st.rule_versions(conn))
         extra = {}
         if monthly:
             extra["monthly"] = [{"month": month, "group": group, "notices": c["notices"],
@@ -79,7 +81,8 @@ def compute(conn, *, period: Period, by: str, now: datetime, calendar: WorkingDa
     region_row = _row(region, "region", _sum(counts.values()), ranks.get((), {}), _sum(missed.values()), threshold)
     suppress([region_row], threshold)
     return {"from": period.first.isoformat(), "to": period.last.isoformat(), "by": by,
-            "at": now.isoformat(timespec="seconds"), "min_group": threshold, "rows": rows + [region_row], **extra}
+            "at": now.isoformat(timespec="seconds"), "min_group": threshold, "rows": rows + [region_row],
+            "rules_versions": versions, **extra}
 
 
 def _sum(groups) -> dict:

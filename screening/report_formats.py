@@ -111,6 +111,11 @@ def csv_bytes(report: dict) -> bytes:
         group = row["group"] if row["level"] != "region" else f"{row['group']} (hela regionen)"
         writer.writerow([_text(group or NO_GROUP), *(_number(row[name]) for name in figure_names()),
                          "ja" if row["suppressed"] else "nej"])
+    versions = ", ".join(str(v["version"]) for v in report.get("rules_versions", []))
+    if versions:  # the rule table's versions the figures were computed under
+        writer.writerow([f"Tidsfristernas regler: version {versions}"])
+    if report.get("simulation"):  # a simulation's report says so, after its figures
+        writer.writerow(["SIMULERING – inte verkliga uppgifter"])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -37,7 +37,12 @@ ACTIONS = {  # what a command does, as a refusal names it (access.COMMAND_WORDS,
            "run the report": "ta fram uppföljningsrapporten", "see the overview": "se översikten",
            "back up the database": "säkerhetskopiera databasen", "prune the outbox": "rensa utkorgen",
            "print the family's letter": "skriva ut familjens kallelse",
-           "register": "registrera anmälningar", "sweep": "köra bevakningen av tidsfristerna (sweep)"},
+           "register": "registrera anmälningar", "sweep": "köra bevakningen av tidsfristerna (sweep)",
+           "load the region's directory": "läsa in regionens katalog", "restore the database": "återställa databasen",
+           "draw or review a sample of the access log": "ta eller granska ett stickprov ur åtkomstloggen",
+           "see the administration's audit trail": "se administrationens logg",
+           "verify the audit trail": "kontrollera loggens hashkedja",
+           "load the deadline rules": "läsa in tidsfristernas regler"},
     "en": {},
 }
 SCHEMA_OBJECTS = {  # what a database holds, as a refused backup names it

@@ -21,6 +21,7 @@ DEFAULT_MIN_GROUP = 5
 DIGEST_AT = time(7, 30)
 KEEP_SENT = timedelta(days=90)
 BOOKING_LEAD = timedelta(hours=2)
+AUDIT_KEY_LENGTH = 32
 
 
 class Settings:
@@ -37,20 +38,6 @@ class Settings:
     # --- the agreement's tables ---------------------------------------------------------
 
     @cached_property
-    def rules(self) -> dict:
-        """The deadline rule table: the bundled one, with SCREENING_RULES's file over it."""
-        from workflows.deadlines import load_rules
-
-        return load_rules(self.get("SCREENING_RULES"))
-
-    @cached_property
-    def upstream(self) -> dict[str, str]:
-        """Each rule with an upstream step (§ 10), by rule: what breaches are attributed by."""
-        from workflows.deadlines import upstream_of
-
-        return upstream_of(self.rules)
-
-    @cached_property
     def calendar(self):
         """The Swedish working-day calendar."""
         from screening.workdays import default_calendar
@@ -58,12 +45,12 @@ class Settings:
         return default_calendar()
 
     @cached_property
-    def policy(self):
-        """What the rules need besides the case: rules, working days, routes (SCREENING_ROUTES)."""
+    def routes(self) -> dict:
+        """Which event tells which party: the bundled table, or SCREENING_ROUTES's file. (The deadline
+        rules are the database's: `rules load`; no setting changes them.)"""
         from notifications.routes import load_routes
-        from workflows.policy import Policy
 
-        return Policy(self.rules, self.calendar, load_routes(self.get("SCREENING_ROUTES")))
+        return load_routes(self.get("SCREENING_ROUTES"))
 
     # --- people's language and messages ---------------------------------------------------
 
@@ -160,8 +147,29 @@ class Settings:
 
     def check_scheduler(self) -> None:
         """Everything the scheduler will need, parsed now: a setting in error stops it at start."""
-        self.policy, self.digest_at, self.keep_sent, self.templates  # noqa: B018 - parsed for their errors
+        self.routes, self.calendar, self.digest_at, self.keep_sent, self.templates, self.audit_key  # noqa: B018 - parsed for their errors
         self.channel()
+
+    # --- the audit trail --------------------------------------------------------------------
+
+    @cached_property
+    def audit_key(self) -> bytes | None:
+        """The secret the audit trail's hash chain is keyed with (HMAC-SHA256): SCREENING_AUDIT_KEY, or
+        the file SCREENING_AUDIT_KEY_FILE names (not readable by every account); at least 32 characters.
+        None without one: the chain is plain SHA-256, which finds a row changed or taken out, but not
+        a forger who computes the chain again. Keep it out of the database and its backups."""
+        text, path = self.get("SCREENING_AUDIT_KEY"), self.get("SCREENING_AUDIT_KEY_FILE")
+        if text and path:
+            raise BadInput("set SCREENING_AUDIT_KEY or SCREENING_AUDIT_KEY_FILE, not both")
+        if path:
+            text = _key_file(Path(path))
+        if text is None:
+            return None
+        text = text.strip()
+        if len(text) < AUDIT_KEY_LENGTH:
+            raise BadInput("the audit key (SCREENING_AUDIT_KEY or its file) must be at least {length} characters",
+                           length=AUDIT_KEY_LENGTH)
+        return text.encode("utf-8")
 
     # --- where the database is --------------------------------------------------------------
 
@@ -169,3 +177,14 @@ class Settings:
         """The default database: a SQLite file under $XDG_DATA_HOME (or ~/.local/share)."""
         base = self.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
         return f"sqlite:///{Path(base) / 'screening' / 'screening.db'}"
+
+
+def _key_file(path: Path) -> str:
+    """The audit key's file: refused if every account may read it, or it cannot be read."""
+    try:
+        if path.stat().st_mode & 0o007:
+            raise BadInput("SCREENING_AUDIT_KEY_FILE: {path} may be read by every account (chmod o-rwx it)",
+                           path=str(path))
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise BadInput("SCREENING_AUDIT_KEY_FILE: cannot read {path}", path=str(path)) from None

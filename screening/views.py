@@ -19,7 +19,7 @@ def deadline_view(d: dict, now: datetime, attributed_to: str | None = None) -> d
     return {"rule": d["rule"], "owner": d["owner"], "starts": clock.local_iso(d["starts"]),
             "due": clock.local_iso(d["due"]), "due_date": clock.local(d["due"]).date().isoformat(),
             "status": status, "met_at": clock.local_iso(d["met_at"]),
-            "attributed_to": d["attributed_to"] or attributed_to}
+            "attributed_to": d["attributed_to"] or attributed_to, "rules_version": d.get("rules_version", 1)}
 
 
 def deadline_views(deadlines: list[dict], now: datetime, upstream: dict[str, str]) -> list[dict]:
@@ -94,8 +94,10 @@ def _pnr(digits: str | None) -> str | None:
 
 
 def alert_view(row: dict) -> dict:
-    """An alert as the contract shows it; it names a case, a rule and a date, nothing medical."""
+    """An alert as the contract shows it; it names a case, a rule and a date, nothing medical. The
+    coordinators' `identity_elsewhere` warning names the other municipalities' cases too (`elsewhere`)."""
     return {"id": row["id"], "case": row["case_id"], "rule": row["rule"], "kind": row["kind"],
             "owner": row["owner"], "due": clock.local_iso(row["due"]), "raised_at": clock.local_iso(row["raised_at"]),
             "last_raised_at": clock.local_iso(row["last_raised_at"]), "raise_count": row["raise_count"],
-            "acknowledged": row["acknowledged_at"] is not None}
+            "acknowledged": row["acknowledged_at"] is not None,
+            **({"elsewhere": row["elsewhere"]} if "elsewhere" in row else {})}

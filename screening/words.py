@@ -60,13 +60,13 @@ RULES = {  # a deadline's step, as a table names it
            "inform_family": "informera familjen", "inform_reception": "informera mottagningsenheten",
            "book_examination": "boka läkarundersökning", "school_start": "skolstart",
            "preschool_start": "förskolestart", "vaccination_plan": "vaccinationsplan", "turns_18": "fyller 18",
-           "interpreter_order": "boka tolk"},
+           "interpreter_order": "boka tolk", "identity_elsewhere": "samma identitet i en annan kommun"},
     "en": {"notify_parties": "notify the parties", "renotify_arrival_change": "notify the new arrival",
            "book_health_conversation": "book the health conversation", "results_received": "results received",
            "inform_family": "inform the family", "inform_reception": "inform the reception unit",
            "book_examination": "book the examination", "school_start": "school start",
            "preschool_start": "preschool start", "vaccination_plan": "vaccination plan", "turns_18": "turns 18",
-           "interpreter_order": "order the interpreter"},
+           "interpreter_order": "order the interpreter", "identity_elsewhere": "same identity in another municipality"},
 }
 PARTIES = {  # a party (an owner, a role, a kind of organisation), as a table names it
     "sv": {"reception_unit": "mottagningsenhet", "health_centre": "hälsocentral", "school": "skola",
@@ -91,6 +91,20 @@ APPOINTMENTS = {"sv": {"conversation": "hälsosamtal", "examination": "läkarund
                 "en": {"conversation": "health conversation", "examination": "doctor's examination"}}
 OUTBOX = {"sv": {"queued": "i kö", "sent": "skickat", "dead": "misslyckat", "replaced": "ersatt av ett senare"},
           "en": {"queued": "queued", "sent": "sent", "dead": "failed", "replaced": "replaced by a later one"}}
+AUDIT_BREAKS = {  # why the audit trail's hash chain breaks at a row (`screening.audit_chain`)
+    "sv": {"altered": "raden stämmer inte med kedjan: den är ändrad, eller en rad före den är borttagen eller "
+                      "tillagd utanför produkten",
+           "unchained": "raden saknar länk: den är skriven utanför produkten",
+           "unkeyed": "raden är länkad utan nyckeln, efter rader länkade med den",
+           "truncated": "raden som var loggens sista vid förra kontrollen saknas eller är ändrad: loggens slut "
+                        "är bortskuret"},
+    "en": {"altered": "the row does not match the chain: it was changed, or a row before it was taken out or put "
+                      "in around the product",
+           "unchained": "the row has no link: it was written around the product",
+           "unkeyed": "the row is linked without the key, after rows linked with it",
+           "truncated": "the row that was the trail's last at the previous check is gone or changed: the end of "
+                        "the trail was cut off"},
+}
 EVENTS = {  # what happened, as the history names it
     "sv": {
         "register": "anmälan registrerad", "attach_identity": "identitet tillagd",
@@ -110,7 +124,9 @@ EVENTS = {  # what happened, as the history names it
         "complete_vaccinations": "vaccinationer klara", "acknowledge_alert": "larm kvitterat",
         "show": "läste ärendet", "list": "läste i en lista", "history": "läste historiken",
         "letter": "skrev ut kallelsen", "alerts": "läste i larmlistan", "calendar": "läste i kalendern",
-        "outbox": "läste i utkorgen",
+        "outbox": "läste i utkorgen", "directory": "katalogen ändrad", "restore": "databasen återställd",
+        "sample": "stickprov ur åtkomstloggen", "review": "stickprov granskat",
+        "rules": "tidsfristernas regler inlästa",
     },
     "en": {
         "register": "notice registered", "attach_identity": "identity added",
@@ -130,7 +146,9 @@ EVENTS = {  # what happened, as the history names it
         "complete_vaccinations": "vaccinations complete", "acknowledge_alert": "alert acknowledged",
         "show": "read the case", "list": "read it in a list", "history": "read the history",
         "letter": "printed the letter", "alerts": "read it in the alerts", "calendar": "read it in the calendar",
-        "outbox": "read it in the outbox",
+        "outbox": "read it in the outbox", "directory": "directory changed", "restore": "database restored",
+        "sample": "access log sampled", "review": "sample reviewed",
+        "rules": "deadline rules loaded",
     },
 }
 ORDERS = {  # an interpreter order's status
@@ -163,6 +181,9 @@ class Words:
 
     def status(self, status: str) -> str:
         return STATUSES[self.lang].get(status, status)
+
+    def audit_break(self, reason: str) -> str:
+        return AUDIT_BREAKS[self.lang].get(reason, reason)
 
     def rule(self, rule: str) -> str:
         return RULES[self.lang].get(rule, rule)

@@ -71,13 +71,25 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def demo_db(db_url):
-    """A database at the newest schema with the demo region and its users loaded."""
+    """A simulation database (its clock may be set) at the newest schema with the demo region and
+    its users loaded."""
     from screening.directory import load_directory
     from screening.services.users import store_directory
     from screening.storage import migrate
     from screening.storage.unit_of_work import SqlUnitOfWork
 
     migrate.upgrade(db_url)
+    make_simulation(db_url)
     with SqlUnitOfWork(db_url) as uow:
         store_directory(uow, load_directory(None), demo_users=True)
     return db_url
+
+
+
+def make_simulation(url: str) -> None:
+    """Mark a test's database a simulation: the tests set the clock."""
+    from datetime import datetime, timezone
+
+    from screening.storage.deployment import mark_simulation
+
+    mark_simulation(url, datetime(2026, 1, 1, tzinfo=timezone.utc))

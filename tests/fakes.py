@@ -19,6 +19,7 @@ from screening.errors import NotFound, StaleWrite
 from screening.model import IDENTIFIERS, Case
 from screening.settings import Settings
 from screening.storage import abstract
+from workflows.deadlines import rule_table
 
 
 class FakeCases(abstract.CaseRepository):
@@ -29,12 +30,27 @@ class FakeCases(abstract.CaseRepository):
         case = self.store.get(case_id)
         return None if case is None else replace(case, events=[])
 
-    def find_by_identifiers(self, identifiers: dict[str, str]) -> list[Case]:
-        wanted = {k: v for k, v in identifiers.items() if k in IDENTIFIERS}
-        return [replace(c, events=[]) for c in self.store.values()
-                if any(getattr(c, k) == v for k, v in wanted.items())]
+    def _with(self, identifiers: dict[str, str]) -> list[Case]:
+        wanted = {k: v for k, v in identifiers.items() if k in IDENTIFIERS and v}
+        return [c for c in self.store.values() if any(getattr(c, k) == v for k, v in wanted.items())]
+
+    def find_by_identifiers(self, identifiers: dict[str, str], municipality: str) -> list[Case]:
+        return [replace(c, events=[]) for c in self._with(identifiers) if c.municipality == municipality]
+
+    def elsewhere(self, identifiers: dict[str, str], municipality: str) -> list[dict]:
+        found = sorted(self._with(identifiers), key=lambda c: c.id)
+        return [{"id": c.id, "municipality": c.municipality} for c in found if c.municipality != municipality]
+
+    def _unique(self, case: Case) -> None:
+        """As the database's constraints: an identity number once per municipality."""
+        from screening.storage.unit_of_work import ConflictOnCommit
+
+        for key, value in case.identifiers().items():
+            if any(other.id != case.id for other in self.find_by_identifiers({key: value}, case.municipality)):
+                raise ConflictOnCommit("another case already has this {number}", number=key)
 
     def add(self, case: Case) -> None:
+        self._unique(case)
         self.store[case.id] = replace(case, events=[])
 
     def contacts(self, case_id: str) -> dict | None:
@@ -45,6 +61,7 @@ class FakeCases(abstract.CaseRepository):
     def save(self, case: Case) -> None:
         if self.store[case.id].version != case.version:
             raise StaleWrite(f"case {case.id} was changed by someone else meanwhile; read it again and retry")
+        self._unique(case)
         case.version += 1
         self.store[case.id] = replace(case, events=[])
 
@@ -147,11 +164,34 @@ class FakeDirectory(abstract.DirectoryRepository):
 
 
 class FakeAudit(abstract.AuditLog):
-    def __init__(self, store: list):
-        self.store = store
+    """`AuditEntry`s in a list: a row's id is its place in it, counted from 1."""
+
+    def __init__(self, store: list, state: dict | None = None):
+        self.store, self.state = store, state or {"users": {}, "cases": {}}
 
     def record(self, entry) -> None:
         self.store.append(entry)
+
+    def reads(self, start, end, *, health_centre, up_to) -> list[int]:
+        cases = self.state["cases"]
+        return [n for n, e in enumerate(self.store[:up_to], 1)
+                if e.case_id is not None and not e.event and start <= e.at < end
+                and (health_centre is None or cases[e.case_id].health_centre_id == health_centre)]
+
+    def newest(self) -> int:
+        return len(self.store)
+
+    def entries(self, ids) -> list[dict]:
+        return [self._row(n) for n in sorted(ids) if 1 <= n <= len(self.store)]
+
+    def administration(self, actions) -> list[dict]:
+        return [self._row(n) for n, e in enumerate(self.store, 1) if e.case_id is None and e.action in actions]
+
+    def _row(self, n: int) -> dict:
+        e = self.store[n - 1]
+        return {"id": n, "case_id": e.case_id, "action": e.action, "event": e.event or "", "at": e.at,
+                "recorded_at": e.recorded_at, "user_id": e.user_id,
+                "org_id": self.state["users"][e.user_id]["org_id"], "detail": copy.deepcopy(e.detail or {})}
 
 
 class FakeBookings(abstract.BookingRepository):
@@ -287,12 +327,24 @@ class FakeOutbox(abstract.Outbox):
         return len(old)
 
 
+class FakeRuleVersions(abstract.RuleVersions):
+    def __init__(self, store: list):
+        self.versions = store
+
+    def store(self, rules: dict, loaded_by: str, at) -> dict:
+        if self.versions and self.versions[-1]["rules"] == rules:
+            return {"version": len(self.versions), "new": False}
+        self.versions.append({"rules": rules, "loaded_by": loaded_by, "loaded_at": at})
+        return {"version": len(self.versions), "new": True}
+
+
 class FakeUnitOfWork(abstract.UnitOfWork):
     """The committed state lives in `self.committed`; each `with` works on a copy of it."""
 
     def __init__(self, directory: Directory | None = None):
         self.committed = {"directory": directory or load_directory(None), "users": {}, "cases": {}, "deadlines": {},
-                          "notes": [], "alerts": {}, "audit": [], "bookings": {}, "outbox": {}, "letters": {}}
+                          "notes": [], "alerts": {}, "audit": [], "bookings": {}, "outbox": {}, "letters": {},
+                          "rules": [{"rules": rule_table(), "loaded_by": None, "loaded_at": None}]}
         self.alert_ids = itertools.count(1)
         self.commits = 0
         self._begin()
@@ -304,8 +356,8 @@ class FakeUnitOfWork(abstract.UnitOfWork):
         s = self.state
         self.cases, self.deadlines, self.notes = FakeCases(s["cases"]), FakeDeadlines(s["deadlines"]), FakeNotes(s["notes"])
         self.alerts, self.directory = FakeAlerts(s["alerts"], self.alert_ids), FakeDirectory(s)
-        self.audit, self.bookings, self.outbox = FakeAudit(s["audit"]), FakeBookings(s["bookings"], s["cases"]), FakeOutbox(s["outbox"])
-        self.letters = FakeLetters(s["letters"])
+        self.audit, self.bookings, self.outbox = FakeAudit(s["audit"], s), FakeBookings(s["bookings"], s["cases"]), FakeOutbox(s["outbox"])
+        self.letters, self.rules = FakeLetters(s["letters"]), FakeRuleVersions(s["rules"])
 
     def __enter__(self) -> "FakeUnitOfWork":
         self._begin()

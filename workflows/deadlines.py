@@ -52,6 +52,7 @@ class Deadline:
     met_at: datetime | None
     attributed_to: str | None  # who answers for a late or breached deadline
     remind_at: datetime | None = None  # when the owner is reminded, if this rule reminds
+    rules_version: int = 1  # the version of the rule table it was computed under
 
     @property
     def due_date(self) -> date:
@@ -81,6 +82,16 @@ STARTS = {
 
 def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
     """The bundled defaults, with a region's file (if any) overriding them key by key."""
+    return rules_from(rule_table(path), path or BUNDLED)
+
+
+def rules_from(raw: dict, source) -> dict[str, Rule]:
+    """The rules of a table as written (a file's, or a version stored in the database), checked."""
+    return {name: _rule(name, values, source) for name, values in raw.items()}
+
+
+def rule_table(path: str | Path | None = None) -> dict:
+    """The bundled table with a region's file over it, key by key, as written (not yet checked)."""
     raw = tomllib.loads(BUNDLED.read_text(encoding="utf-8"))
     if path is not None:
         try:
@@ -93,7 +104,7 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
             if not isinstance(values, dict):
                 raise BadInput("rules {path}: rule '{rule}': must be a table of keys", path=path, rule=name)
             raw[name] = {**raw[name], **values}
-    return {name: _rule(name, values, path or BUNDLED) for name, values in raw.items()}
+    return raw
 
 
 def upstream_of(rules: dict[str, Rule]) -> dict[str, str]:

@@ -19,7 +19,8 @@ ASSIGNED = {"school": "school_id", "preschool": "preschool_id", "health_centre":
 
 def check_details(uow, case: Case, params: dict, at: datetime) -> dict:
     """What `update_details` may write, checked as at registration: identity numbers valid for the
-    birth date and on no other case, organisations of the right kind in the child's municipality.
+    birth date and on no other case of the municipality (another municipality's: `identities`, after),
+    organisations of the right kind in the child's municipality.
     Returns the values as the case keeps them."""
     from screening.directory import assignment
     from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
@@ -35,7 +36,8 @@ def check_details(uow, case: Case, params: dict, at: datetime) -> dict:
     for key, parse in parsers.items():
         if params.get(key):
             checked[key] = parse(params[key])
-            others = [other.id for other in uow.cases.find_by_identifiers({key: checked[key]}) if other.id != case.id]
+            others = [other.id for other in uow.cases.find_by_identifiers({key: checked[key]}, case.municipality)
+                      if other.id != case.id]
             if others:  # as at registration: one child, two cases is for the coordinator to merge
                 raise Refused("another case has this {number}; ask the coordinator to merge the two cases", number=key)
     if params.get("health_centre") == "":

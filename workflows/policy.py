@@ -11,6 +11,7 @@ class Policy:
     rules: dict
     calendar: object
     routes: dict = field(default_factory=dict)
+    version: int = 1  # the rule table's version in the database (1: the bundled table)
 
     @property
     def upstream(self) -> dict[str, str]:

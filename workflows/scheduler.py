@@ -1,5 +1,5 @@
-"""APScheduler wiring: the sweep every few minutes, the coordinators' digest at 07:30 on working days
-and the outbox's nightly pruning of sent messages.
+"""APScheduler wiring: the sweep every few minutes, the coordinators' digest at 07:30 on working days,
+the outbox's nightly pruning of sent messages and the nightly check of the audit trail's hash chain.
 
 Only one scheduler is active against a database: it holds a leader lock (`workflows.leadership`: a PostgreSQL advisory
 lock, or a file lock beside a SQLite database); another one waits as a standby and takes over
@@ -145,6 +145,40 @@ def prune_job(app, now: datetime | None = None) -> int:
     return pruned
 
 
+VERIFY_AT = dt_time(3, 15)  # local: after the pruning
+
+
+def audit_job(app, seen: dict, now: datetime | None = None) -> dict | None:
+    """Check the audit trail's hash chain (nightly); a break is mailed to the coordinators. `seen`
+    remembers the last row found whole, which the next check must still find as it was (the end of
+    the trail cut off leaves no break in what is left)."""
+    from screening.errors import ScreeningError
+    from screening.services import chain, scheduled
+
+    checked = None
+    with database_failure_logged("audit-verify", "the next night's check runs again"):
+        try:
+            checked = scheduled.verify_audit(at(app, now), seen.get("anchor"))
+        except ScreeningError as error:  # a keyed chain and no key here
+            log.error("audit-verify: %s", error.message)
+    if checked is None:
+        return None
+    if checked["ok"]:
+        seen["anchor"] = chain.anchor_of(checked)
+        log.info("audit trail: the hash chain is whole (%d rows)", checked["rows"])
+    else:
+        broken = checked["first_break"]
+        log.error("audit trail: the hash chain is broken at row %d (%s); the coordinators are told", broken["id"],
+                  broken["reason"])
+    if not checked["keyed"]:
+        log.warning("audit trail: the chain is not keyed (no SCREENING_AUDIT_KEY): a forger who computes it again "
+                    "passes the check")
+    if checked["login_may_alter"]:
+        log.warning("audit trail: this database login may change or delete the audit trail; connect as a role of "
+                    "least privilege (docs/deployment.md)")
+    return checked
+
+
 def run(app, *, every_minutes: float = 5.0, standby_poll: float = 5.0) -> int:
     """Run until SIGTERM or Ctrl-C: wait as a standby until the leader lock is ours, then schedule;
     back to standby if the lock is lost (its connection cut), so that another scheduler takes over.
@@ -152,6 +186,7 @@ def run(app, *, every_minutes: float = 5.0, standby_poll: float = 5.0) -> int:
     app = replace(app, clock=Clock(None, app.clock.system))
     url = app.url
     current, stopping = [], []  # lists: the signal handler appends, the loops look
+    seen: dict = {}  # what the audit trail's nightly check saw last: kept from one term as the active one to the next
 
     def stop(signum, _frame):
         stopping.append(signum)
@@ -165,7 +200,7 @@ def run(app, *, every_minutes: float = 5.0, standby_poll: float = 5.0) -> int:
     log.info("starting against %s", db.redact(url))
     try:
         while standby(lock, standby_poll, stopping):
-            scheduler, executor = schedule(app, lock, every_minutes)
+            scheduler, executor = schedule(app, lock, every_minutes, seen)
             current.append(scheduler)
             lead(scheduler, executor, lock, standby_poll, stopping)
             if not lock.lost:  # stopped by a signal
@@ -199,7 +234,7 @@ def pause(seconds: float, stopping: list) -> None:
         time.sleep(min(left, 0.2))
 
 
-def schedule(app, lock: LeaderLock, every_minutes: float):
+def schedule(app, lock: LeaderLock, every_minutes: float, seen: dict | None = None):
     """A new scheduler for each term as the active one: a scheduler once shut down is not restarted."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -223,6 +258,8 @@ def schedule(app, lock: LeaderLock, every_minutes: float):
     if app.settings.keep_sent is not None:
         scheduler.add_job(prune_job, CronTrigger(hour=PRUNE_AT.hour, minute=PRUNE_AT.minute, timezone=STOCKHOLM),
                           id="prune-outbox", replace_existing=True, args=[app])
+    scheduler.add_job(audit_job, CronTrigger(hour=VERIFY_AT.hour, minute=VERIFY_AT.minute, timezone=STOCKHOLM),
+                      id="audit-verify", replace_existing=True, args=[app, seen if seen is not None else {}])
     return scheduler, executor
 
 

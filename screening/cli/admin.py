@@ -17,13 +17,28 @@ def init(
     ctx: typer.Context,
     demo: bool = typer.Option(False, "--demo", help="Load the demo region, an admin and one user per organisation."),
     directory: Optional[str] = typer.Option(None, "--directory", help="Load this region's directory file (TOML)."),
+    simulation: bool = typer.Option(False, "--simulation", help="Make a simulation database: its clock may be set "
+                                    "(--now); every screen, message and report says it is one."),
+    app_role: Optional[str] = typer.Option(None, "--app-role", metavar="ROLE", envvar="SCREENING_APP_ROLE",
+                                           help="PostgreSQL: grant this login role what the program needs and no "
+                                           "more (it may append to the audit trail, never change it); run init "
+                                           "as the tables' owner, the program as ROLE (docs/deployment.md)."),
 ) -> None:
-    """Create or upgrade the database to the newest schema; never loses data."""
+    """Create or upgrade the database to the newest schema; never loses data. Once a user exists,
+    loading a directory (--directory, --demo) needs an admin (--as), and what it changed is kept in
+    the audit trail (audit history)."""
     from screening.services import admin
 
     run = the(ctx)
-    done = admin.init(run.app, directory_file=directory, demo=demo)
-    run.out.result(done, lambda: run.out.line(render.said(run.lang, "db_ready", db=done["db"])))
+    done = admin.init(run.app, run.user, directory_file=directory, demo=demo, simulation=simulation,
+                      app_role=app_role)
+
+    def said() -> None:
+        run.out.line(render.said(run.lang, "db_ready", db=done["db"]))
+        if "directory" in done:
+            run.out.line(render.said(run.lang, "directory_loaded", **done["directory"]))
+
+    run.out.result(done, said)
 
 
 def org_list(ctx: typer.Context) -> None:
@@ -97,11 +112,37 @@ def backup(ctx: typer.Context,
 def restore(ctx: typer.Context,
             source: str = typer.Argument(..., metavar="FILE", help="A file made by `screening backup`.")) -> None:
     """Restore a backup into a new, empty database (--db): a SQLite file that does not exist yet, or a
-    PostgreSQL database without the product's tables. All of it or nothing; then run `init` to
-    upgrade it if the backup is of an older version."""
+    PostgreSQL database without the product's tables. All of it or nothing; a backup of an older
+    version is upgraded. Needs one of the backup's admins (--as); the restore is recorded in the audit
+    trail (the file's name, when, by whom, the operating-system account)."""
     from screening.services import admin
 
     run = the(ctx)
-    done = admin.restore(run.app, source)
+    done = admin.restore(run.app, run.user, source, operator=_account())
     run.out.result(done, lambda: run.out.line(render.said(
         run.lang, "restored", cases=done["cases"], audit=done["audit_rows"], db=done["restored"])))
+
+
+def _account() -> str:
+    """The operating-system account running the command (by its user id, not the environment's name)."""
+    import os
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # an id without a name (a container)
+        return str(os.geteuid())
+
+
+def rules_load(ctx: typer.Context,
+               source: str = typer.Argument(..., metavar="FILE", help="The region's rule file (TOML): values over "
+                                            "the agreement's table, rule by rule.")) -> None:
+    """Check a rule file and store it as the next version of the deadline rule table (admin). The
+    newest version is in force; a case's deadlines follow it from the case's next event, and each
+    deadline names the version it was computed under."""
+    from screening.services import rules
+
+    run = the(ctx)
+    done = rules.load(run.app, run.actor(), source)
+    run.out.result({"version": done["version"]}, lambda: run.out.line(
+        render.said(run.lang, "rules_loaded" if done["new"] else "rules_same", version=done["version"])))

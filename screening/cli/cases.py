@@ -80,6 +80,7 @@ def case_list(
         run.out.json_list(shown)
         return
     found = list(shown)
+    run.out.banner_once()
     more = limit is not None and len(found) == limit
     render.cases(found, run.words(), next_after=found[-1]["id"] if more else None,
                  overdue_for=run.actor().role if overdue else None)

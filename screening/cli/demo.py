@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if db.is_sqlite(url):
         for suffix in ("", "-wal", "-shm"):
             Path(db.sqlite_path(url) + suffix).unlink(missing_ok=True)
-    run(f"--db {url} init --demo")
+    run(f"--db {url} --as admin init --demo")  # a database kept from before (PostgreSQL): its admin reloads it
     print(f"Skapade {url} med demoregionen (Region Jämtland Härjedalen, påhittade kontaktuppgifter).")
     simulate(url)
     opts = f"--db {url} --now {TODAY}"

@@ -85,6 +85,7 @@ def report(
         from screening.cli.render import console
         from screening.cli.report_table import table
 
+        run.out.banner_once()
         console().print(table(data, run.words()))
         return
     import json
@@ -123,4 +124,4 @@ def overview(
         return
     from screening.cli.watch import watch as watching
 
-    watching(run.app, run.actor(), run.words(), oldest=oldest, every=every)
+    watching(run.app, run.actor(), run.words(), oldest=oldest, every=every, banner=run.simulation_banner)

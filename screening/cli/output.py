@@ -12,13 +12,27 @@ class Output:
         self.as_json = as_json
         self.lang = lang  # the language of the person reading its errors (SCREENING_LANGUAGE): sv or en
         self.streaming = False  # an array begun on stdout and not ended: no error document may follow it
+        self.banner = None  # what a screen of a simulation says first (a function giving the line, or None)
 
     def result(self, data, human) -> None:
         """`data` as JSON, or `human()` renders it for people."""
         if self.as_json:
             self.json(data)
-        else:
+        elif self.banner is None:
             human()
+        else:  # drawn first, shown under the banner: a screen that fails to draw shows nothing at all
+            from screening.cli.render import console
+
+            with console().capture() as drawn:
+                human()
+            self.banner_once()
+            console().file.write(drawn.get())
+
+    def banner_once(self) -> None:
+        """A simulation's screen says it is one, first and once."""
+        banner, self.banner = self.banner, None
+        if banner is not None and (text := banner()):
+            self.line(text)
 
     def json(self, data) -> None:
         import json
@@ -47,6 +61,8 @@ class Output:
 
     def line(self, text: str) -> None:
         from screening.cli.render import console
+
+        self.banner_once()
 
         console().print(text)
 

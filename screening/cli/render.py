@@ -61,6 +61,22 @@ LABELS = {
         "attempts": "försök", "next_try": "nästa försök", "sent": "skickat", "last_error": "senaste fel",
         "free": "Lediga tider, {centre} ({n})", "start": "börjar", "end": "slutar", "alerts": "Larm",
         "sweep": "Genomgång {at}",
+        "sample": "Stickprov {sample} ur åtkomstloggen, {start}–{end}: {n} av {population} läsningar",
+        "sample_review": "Granska läsningarna och registrera sedan granskningen: screening audit review {sample} "
+                         "--ok, eller --finding TEXT",
+        "read_no": "läsning", "administration": "Administrationens logg ({n})", "change": "ändring",
+        "first_load": "första inläsningen", "file": "fil {file}", "added": "tillagda: {ids}",
+        "changed": "ändrade: {changes}", "absent": "saknas i filen (finns kvar): {ids}",
+        "users_added": "användare tillagda: {users}", "region": "regionen: {changes}",
+        "restore_detail": "från {file} (konto {operator}): {cases} ärenden, {audit_rows} loggrader",
+        "rules_detail": "version {version}",
+        "sample_detail": "stickprov {sample}: {n} av {population} läsningar {start}–{end}",
+        "sample_for": "{text}, {centre}s ärenden", "review_ok": "stickprov {sample}: utan anmärkning",
+        "review_finding": "stickprov {sample}: fynd: {finding}", "more": "+{n} till",
+        "fields": {"municipality": "kommun", "email": "e-post", "name": "namn", "kind": "typ", "address": "adress",
+                   "phone": "telefon", "directions": "vägbeskrivning", "serves": "betjänar",
+                   "interpreter_service": "tolkförmedling", "for_unaccompanied": "ensamkommande",
+                   "appointments": "tider", "municipalities": "kommuner", "id": "id"},
     },
     "en": {
         "organisations": "Organisations", "users": "Users", "id": "id", "kind": "kind", "name": "name",
@@ -87,12 +103,29 @@ LABELS = {
         "attempts": "attempts", "next_try": "next try", "sent": "sent", "last_error": "last error",
         "free": "Free times, {centre} ({n})", "start": "start", "end": "end", "alerts": "Alerts",
         "sweep": "Sweep {at}",
+        "sample": "Sample {sample} of the access log, {start}–{end}: {n} of {population} reads",
+        "sample_review": "Review the reads, then record the review: screening audit review {sample} --ok, or "
+                         "--finding TEXT",
+        "read_no": "read", "administration": "The administration's trail ({n})", "change": "change",
+        "first_load": "first load", "file": "file {file}", "added": "added: {ids}", "changed": "changed: {changes}",
+        "absent": "not in the file (kept): {ids}", "users_added": "users added: {users}",
+        "region": "the region: {changes}",
+        "restore_detail": "from {file} (account {operator}): {cases} cases, {audit_rows} audit rows",
+        "rules_detail": "version {version}",
+        "sample_detail": "sample {sample}: {n} of {population} reads {start}–{end}",
+        "sample_for": "{text}, {centre}'s cases", "review_ok": "sample {sample}: no remark",
+        "review_finding": "sample {sample}: finding: {finding}", "more": "+{n} more",
+        "fields": {},
     },
 }
 
 
 PHRASES = {  # what a command says when it is done
     "sv": {
+        "simulation": "SIMULERING – inte verkliga uppgifter · klockan: {now}",
+        "rules_loaded": "Tidsfristernas regler är inlästa som version {version}; den gäller från nu",
+        "rules_same": "Reglerna är desamma som version {version}, som redan gäller: ingen ny version",
+        "rules_setting": "SCREENING_RULES läses inte: tidsfristernas regler är databasens (screening rules load FIL)",
         "registered": "Ärende {id} registrerat", "attached": "Anmälan kopplad till det befintliga ärendet {id}",
         "db_ready": "Databasen är klar: {db}", "user_added": "Användaren {id} är tillagd ({role}, {org})",
         "backed_up": "Säkerhetskopia sparad i {file}", "backed_up_counts": "Säkerhetskopia sparad i {file}: "
@@ -108,8 +141,29 @@ PHRASES = {  # what a command says when it is done
         "letter_fallback": "det finns ingen kallelse på {language}: brevet är på svenska och engelska",
         "letter_unchecked": "texten på {language} är inte granskad av en auktoriserad översättare; låt granska "
                             "den innan brevet används",
+        "directory_loaded": "Katalogen inläst: {added} tillagda, {changed} ändrade, {absent} saknas i filen "
+                            "(finns kvar); ändringarna finns i loggen (screening audit history)",
+        "reviewed_ok": "Granskningen av stickprov {sample} är registrerad: utan anmärkning",
+        "reviewed_finding": "Granskningen av stickprov {sample} är registrerad, med fyndet",
+        "sample_empty": "Inga läsningar {start}–{end}; stickprov {sample} är registrerat",
+        "chain_whole": "Loggens hashkedja är hel: {rows} rader, till och med rad {last} (skriven {at})",
+        "chain_empty": "Loggen är tom: det finns ingen rad att kontrollera",
+        "chain_broken": "Loggens hashkedja är bruten vid rad {id}: {reason}",
+        "chain_whole_before": "Raderna före den är hela: {rows} rader, till och med rad {last} (skriven {at})",
+        "chain_unkeyed": "kedjan är inte nycklad (varken SCREENING_AUDIT_KEY eller SCREENING_AUDIT_KEY_FILE är "
+                         "satt): den hittar en ändrad eller borttagen rad, men den som räknar om kedjan klarar "
+                         "kontrollen",
+        "chain_head_unkeyed": "de första {n} raderna är länkade utan nyckeln (från tiden innan den sattes); det "
+                              "antalet ska aldrig växa",
+        "chain_login_alters": "databasinloggningen får ändra eller radera loggen (den äger tabellen eller får "
+                              "UPDATE, DELETE eller TRUNCATE): låt programmet logga in med en roll med minsta "
+                              "behörighet (docs/deployment.md)",
     },
     "en": {
+        "simulation": "SIMULATION – not real data · the clock: {now}",
+        "rules_loaded": "The deadline rules are loaded as version {version}, in force from now",
+        "rules_same": "The rules are the same as version {version}, already in force: no new version",
+        "rules_setting": "SCREENING_RULES is not read: the deadline rules are the database's (screening rules load FILE)",
         "registered": "Registered case {id}", "attached": "Attached to the existing case {id}",
         "db_ready": "Database ready: {db}", "user_added": "Added user {id} ({role}, {org})",
         "backed_up": "Backed up to {file}", "backed_up_counts": "Backed up to {file}: {cases} cases, {audit} audit rows",
@@ -124,6 +178,23 @@ PHRASES = {  # what a command says when it is done
         "letter_fallback": "there is no letter in {language}: the letter is in Swedish and English",
         "letter_unchecked": "the {language} text has not been checked by an authorised translator; have it "
                             "checked before the letter is used",
+        "directory_loaded": "Directory loaded: {added} added, {changed} changed, {absent} not in the file (kept); "
+                            "the changes are in the audit trail (screening audit history)",
+        "reviewed_ok": "The review of sample {sample} is recorded: no remark",
+        "reviewed_finding": "The review of sample {sample} is recorded, with the finding",
+        "sample_empty": "No reads {start}–{end}; sample {sample} is recorded",
+        "chain_whole": "The audit trail's hash chain is whole: {rows} rows, up to row {last} (written {at})",
+        "chain_empty": "The audit trail is empty: there is no row to check",
+        "chain_broken": "The audit trail's hash chain is broken at row {id}: {reason}",
+        "chain_whole_before": "The rows before it are whole: {rows} rows, up to row {last} (written {at})",
+        "chain_unkeyed": "the chain is not keyed (neither SCREENING_AUDIT_KEY nor SCREENING_AUDIT_KEY_FILE is "
+                         "set): it finds a row changed or taken out, but whoever computes the chain again passes "
+                         "the check",
+        "chain_head_unkeyed": "the first {n} rows are linked without the key (from before it was set); that number "
+                              "must never grow",
+        "chain_login_alters": "the database login may change or delete the audit trail (it owns the table or "
+                              "holds UPDATE, DELETE or TRUNCATE): let the program log in as a role of least "
+                              "privilege (docs/deployment.md)",
     },
 }
 
@@ -277,7 +348,8 @@ def alerts(items: list[dict], title: str, w: Words) -> None:
     table = _table(f"{title} ({len(items)})", t["id"], t["case"].format(id="").strip().lower(), t["step"],
                    t["alert"], t["owner"], t["due"], t["raised"], t["ack"])
     for a in items:
-        table.add_row(str(a["id"]), a["case"], w.rule(a["rule"]), w.alert_kind(a["kind"]), w.party(a["owner"]),
+        case = ", ".join([a["case"], *a.get("elsewhere", [])])  # identity_elsewhere: the other cases too
+        table.add_row(str(a["id"]), case, w.rule(a["rule"]), w.alert_kind(a["kind"]), w.party(a["owner"]),
                       w.day(a["due"]), w.time(a["raised_at"]), w.yes_no(True) if a["acknowledged"] else "")
     console().print(table)
 
@@ -298,3 +370,105 @@ def free_times(centre_id: str, times: list[dict], w: Words) -> None:
     for slot in times:
         table.add_row(w.time(slot["start"]), slot["end"][11:16])
     console().print(table)
+
+
+def audit_verified(out, checked: dict, lang: str) -> None:
+    """`audit verify` for people: whole, or where it breaks."""
+    w, last = Words(lang), checked["last"]
+    if checked["ok"]:
+        out.line(said(lang, "chain_whole", rows=checked["rows"], last=last["id"], at=w.time(last["recorded_at"]))
+                 if last else said(lang, "chain_empty"))
+    else:
+        broken = checked["first_break"]
+        out.line(said(lang, "chain_broken", id=broken["id"], reason=w.audit_break(broken["reason"])))
+        if last:
+            out.line(said(lang, "chain_whole_before", rows=checked["rows"], last=last["id"],
+                          at=w.time(last["recorded_at"])))
+
+
+def audit_caveats(checked: dict, lang: str) -> list[str]:
+    """What a check of the audit trail cannot promise (warnings, with --json too)."""
+    caveats = []
+    if not checked["keyed"]:
+        caveats.append(said(lang, "chain_unkeyed"))
+    elif checked["unkeyed_rows"]:
+        caveats.append(said(lang, "chain_head_unkeyed", n=checked["unkeyed_rows"]))
+    if checked["login_may_alter"]:
+        caveats.append(said(lang, "chain_login_alters"))
+    return caveats
+
+
+def sample(drawn: dict, w: Words) -> None:
+    """The access log's sample: each read drawn, and how to record the review."""
+    t = LABELS[w.lang]
+    facts = {"sample": drawn["sample"], "start": drawn["from"], "end": drawn["to"]}
+    if not drawn["reads"]:
+        console().print(said(w.lang, "sample_empty", **facts))
+        return
+    table = _table(t["sample"].format(n=len(drawn["reads"]), population=drawn["population"], **facts),
+                   t["read_no"], t["at"], t["user"], t["org"], t["case"].format(id="").strip().lower(), t["what"])
+    table.caption = t["sample_review"].format(sample=drawn["sample"])
+    for read in drawn["reads"]:
+        table.add_row(str(read["id"]), w.time(read["at"]), read["user"], w.org(read["org"]), read["case"],
+                      w.event(read["kind"]))
+    console().print(table)
+
+
+def administration(rows: list[dict], w: Words) -> None:
+    """The administration's trail: what each row did, in a line."""
+    t = LABELS[w.lang]
+    table = _table(t["administration"].format(n=len(rows)), t["id"], t["at"], t["user"], t["org"], t["what"],
+                   t["change"])
+    for row in rows:
+        table.add_row(str(row["id"]), w.time(row["at"]), row["user"], w.org(row["org"]), w.event(row["action"]),
+                      _change(row["action"], row["detail"], w))
+    console().print(table)
+
+
+def _change(action: str, detail: dict, w: Words) -> str:
+    t = LABELS[w.lang]
+    if action == "restore":
+        return t["restore_detail"].format(**{k: detail.get(k, "") for k in ("file", "operator", "cases", "audit_rows")})
+    if action == "rules":
+        return t["rules_detail"].format(version=detail.get("version", ""))
+    if action == "sample":
+        text = t["sample_detail"].format(sample=detail["sample"], n=len(detail["reads"]),
+                                         population=detail["population"], start=detail["from"], end=detail["to"])
+        centre = detail.get("health_centre")
+        return t["sample_for"].format(text=text, centre=w.org(centre)) if centre else text
+    if action == "review":
+        return (t["review_finding"].format(sample=detail["sample"], finding=detail["finding"])
+                if detail.get("finding") else t["review_ok"].format(sample=detail["sample"]))
+    parts = [t["first_load"]] if detail.get("first") else []
+    if "file" in detail:
+        parts.append(t["file"].format(file=detail["file"]))
+    if "region" in detail:
+        parts.append(t["region"].format(changes=_fields(detail["region"], t)))
+    if "added" in detail:
+        parts.append(t["added"].format(ids=_ids(list(detail["added"]), t)))
+    if "changed" in detail:
+        parts.append(t["changed"].format(changes="; ".join(f"{oid} ({_fields(fields, t)})"
+                                                           for oid, fields in detail["changed"].items())))
+    if "absent" in detail:
+        parts.append(t["absent"].format(ids=_ids(detail["absent"], t)))
+    if "users_added" in detail:
+        parts.append(t["users_added"].format(users=_ids([f"{u['id']} ({w.party(u['role'])})"
+                                                         for u in detail["users_added"]], t)))
+    return "; ".join(parts)
+
+
+def _fields(changes: dict, t: dict) -> str:
+    """Each field changed, old -> new (a table of hours is only named)."""
+    return ", ".join(t["fields"].get(name, name) + ("" if isinstance(old, dict) or isinstance(new, dict)
+                                                    else f" {_value(old)} → {_value(new)}")
+                     for name, (old, new) in changes.items())
+
+
+def _value(value) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _ids(ids: list[str], t: dict, shown: int = 6) -> str:
+    return ", ".join(ids[:shown]) + (f" {t['more'].format(n=len(ids) - shown)}" if len(ids) > shown else "")

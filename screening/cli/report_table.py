@@ -13,6 +13,20 @@ CAPTION = {"sv": "Barn vars anmälan registrerades {first}–{last}, läget {at}
                  "children (confidentiality) or nothing to count."}
 
 
+RULES = {"sv": ("Tidsfristernas regler: {versions}.", "version {version} (inbyggd)",
+                 "version {version} (inläst {at} av {by})"),
+         "en": ("Deadline rules: {versions}.", "version {version} (bundled)", "version {version} (loaded {at} by {by})")}
+
+
+def rules_line(report: dict, w: Words) -> str:
+    """The rule table's versions the report's deadlines were computed under, said."""
+    line, bundled, loaded = RULES[w.lang]
+    said = [bundled.format(version=v["version"]) if v["loaded_by"] is None else
+            loaded.format(version=v["version"], at=w.time(v["loaded_at"]), by=v["loaded_by"])
+            for v in report.get("rules_versions", [])]
+    return line.format(versions=", ".join(said)) if said else ""
+
+
 def table(report: dict, w: Words):
     """A rich Table: one row per figure, one column per group and the region last."""
     from rich.table import Table
@@ -20,6 +34,7 @@ def table(report: dict, w: Words):
     lang = w.lang
     caption = CAPTION[lang].format(first=report["from"], last=report["to"], at=w.time(report["at"]), hidden=HIDDEN,
                                    n=report["min_group"])
+    caption = f"{caption} {rules_line(report, w)}".strip()
     grid = Table(title=TITLE[lang].format(by=BY[lang][report["by"]].lower()), title_justify="left",
                  caption=caption, caption_justify="left")
     grid.add_column("", max_width=36)

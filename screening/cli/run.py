@@ -33,6 +33,16 @@ class Run:
             self.said = Words(self.app.settings.language, names, clock.local_date(self.app.clock.now()))
         return self.said
 
+    def simulation_banner(self) -> str | None:
+        """A simulation's first line on a screen: that it is one, and its clock; none for real use."""
+        from screening.cli import render
+
+        try:
+            simulation = self.app.simulation
+        except Exception:  # no database yet (init makes it): nothing to say
+            return None
+        return render.said(self.lang, "simulation", now=self.words().time(self.app.clock.now())) if simulation else None
+
     def actor(self):
         """The acting person, identified once."""
         from screening.errors import NotFound

@@ -16,8 +16,9 @@ def sweep(app, actor: Actor) -> list[dict]:
 
 def sweep_now(app) -> list[dict]:
     """The sweep in one transaction: alerts raised once, handed to the outbox (the scheduler's too)."""
+    rules = app.policy().rules  # read before the unit of work: one connection at a time
     with app.uow() as uow:
-        return sweep_in(uow, app.settings.rules, app.clock.now())
+        return sweep_in(uow, rules, app.clock.now())
 
 
 def sweep_in(uow, rules: dict, now) -> list[dict]:

@@ -24,9 +24,9 @@ def book(app, actor: Actor, case_id: str, kind: str, start: datetime | None = No
     coordinators). Returns the booking and the case after it, as the actor may see it."""
     from screening.services import cases
 
-    case_id = model.case_id(case_id)
+    case_id, policy = model.case_id(case_id), app.policy()
     with app.uow() as uow:
-        booked = book_in(uow, actor, case_id, kind, start, policy=app.settings.policy, now=app.clock.now(),
+        booked = book_in(uow, actor, case_id, kind, start, policy=policy, now=app.clock.now(),
                          recorded_at=app.clock.real(), lead=app.settings.booking_lead, force=force)
     booking = {"kind": booked["kind"], "start": clock.local_iso(booked["start"]),
                "end": clock.local_iso(booked["end"]), "in_time": booked["in_time"],

@@ -25,7 +25,7 @@ def free_times(app, actor: Actor, health_centre: str, *, since: datetime | None 
         booked = uow.bookings.overlapping(centre.id, start, until + timedelta(days=1))
     length = duration(centre.appointments, "examination" if examination else "conversation", interpreter)
     return [{"start": clock.local_iso(t), "end": clock.local_iso(t + length)}
-            for t in free_starts(centre.appointments, length, booked, app.settings.policy.calendar, start, until)]
+            for t in free_starts(centre.appointments, length, booked, app.settings.calendar, start, until)]
 
 
 def export(app, actor: Actor, health_centre: str) -> bytes:
@@ -35,13 +35,14 @@ def export(app, actor: Actor, health_centre: str) -> bytes:
     from notifications.calendar import centre_appointments, feed
 
     access.require_calendar(actor, health_centre)
+    simulation = app.simulation
     with app.uow() as uow:
         centre = uow.directory.get(health_centre)
         if centre.kind != "health_centre":
             raise BadInput("'{org}' is not a health centre", org=health_centre)
-        appointments = centre_appointments(uow.bookings, centre.id)
+        appointments = centre_appointments(uow.bookings, centre.id, simulation)
         now, real = app.clock.now(), app.clock.real()
         for case_id in dict.fromkeys(a.case_id for a in appointments):
             uow.audit.record(AuditEntry(case_id, "calendar", None, now, real, actor.user_id))
         uow.commit()
-        return feed(appointments, centre)
+        return feed(appointments, centre, simulation)

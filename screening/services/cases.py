@@ -12,10 +12,10 @@ from screening.model import Actor
 
 def show(app, actor: Actor, case_id: str) -> dict:
     """One case, as the actor may see it."""
-    case_id, now = model.case_id(case_id), app.clock.now()
+    case_id, now, upstream = model.case_id(case_id), app.clock.now(), app.policy().upstream
     with app.reads() as reads:
         row = reads.case(actor, case_id, at=now, recorded_at=app.clock.real())
-    return views.case_view(row, actor, now, app.settings.upstream)
+    return views.case_view(row, actor, now, upstream)
 
 
 def each(app, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
@@ -25,7 +25,8 @@ def each(app, actor: Actor, *, municipality: str | None = None, health_centre: s
     memory of one chunk, not of the list). `overdue`: with a step past due and still owed;
     `open_only`: not closed or moved out; `limit` and `after` (a case id): one page. Every case
     listed is recorded as read before the first is given; a refusal or bad input comes before it."""
-    now, upstream = app.clock.now(), app.settings.upstream
+    now, policy = app.clock.now(), app.policy()
+    upstream = policy.upstream
     after = model.case_id(after) if after is not None else None
     with app.reads() as reads:
         if municipality is not None:
@@ -34,7 +35,7 @@ def each(app, actor: Actor, *, municipality: str | None = None, health_centre: s
             raise BadInput("'{org}' is not a health centre", org=health_centre)
         rows = reads.each_case(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
                                open_only=open_only, limit=limit, after=after, at=now, recorded_at=app.clock.real(),
-                               rules=app.settings.rules if overdue else None)
+                               rules=policy.rules if overdue else None)
         first = next(rows, None)  # the reads recorded, and any refusal raised, before the first is given
         if first is None:
             return

@@ -8,7 +8,7 @@ from datetime import datetime
 from screening import access, clock, model
 from screening.errors import BadInput, Refused, StaleWrite
 from screening.model import Actor, Case
-from screening.services import interpreters
+from screening.services import identities, interpreters
 from screening.services.effects import Step, carry_out
 from screening.model import AuditEntry
 
@@ -21,9 +21,9 @@ def apply(app, actor: Actor, case_id: str, event: str, params: dict[str, str], *
     from screening.services import cases
     from workflows.events import held_early
 
-    case_id, now = model.case_id(case_id), app.clock.now()
+    case_id, now, policy = model.case_id(case_id), app.clock.now(), app.policy()
     with app.uow() as uow:
-        case = record_event(uow, actor, case_id, event, params, policy=app.settings.policy, now=now,
+        case = record_event(uow, actor, case_id, event, params, policy=policy, now=now,
                             recorded_at=app.clock.real(), at=at, expected_version=if_version)
     early = held_early(case, event, at or now)
     warnings = [{"code": "held_before_start", "start": clock.local_iso(early)}] if early else []
@@ -31,9 +31,13 @@ def apply(app, actor: Actor, case_id: str, event: str, params: dict[str, str], *
 
 
 def refresh_deadlines(uow, case: Case, policy, now: datetime) -> None:
+    """The case's deadlines under the rule table in force, each marked with its version."""
+    from dataclasses import replace
+
     from workflows.deadlines import evaluate
 
-    uow.deadlines.save(case.id, evaluate(case, policy.rules, policy.calendar, now))
+    uow.deadlines.save(case.id, [replace(deadline, rules_version=policy.version)
+                                 for deadline in evaluate(case, policy.rules, policy.calendar, now)])
 
 
 def record_event(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, str], *, policy,
@@ -74,6 +78,8 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
         raise BadInput("the time the event happened is before the arrival notice was registered")
     track = EVENT_TRACK[event]
     latest = latest_step(case, track)
+    if event == "close" and actor.role == "coordinator" and latest > now and given_at is None:
+        latest = at  # a step recorded at a time still to come (a clock once set wrong): a coordinator closes anyway
     if at < latest and given_at is None:  # the clock was read before someone else recorded a later step
         raise StaleWrite("case {case} was changed by someone else meanwhile: its {track} track has a step at "
                          "{latest:%Y-%m-%d %H:%M:%S}, after the clock; read it again and retry", case=case.id,
@@ -91,7 +97,7 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
                           acting_unit=actor.role)
     if described.check is not None:
         params = described.check(uow, case, params, at)
-    booking, interpreter = _booking_before(case, described), case.interpreter
+    booking, interpreter, identity = _booking_before(case, described), case.interpreter, case.identifiers()
     happen(case, event, at, params, actor)
     case.updated_at = recorded_at
     uow.cases.save(case)
@@ -100,8 +106,11 @@ def apply_in(uow, actor: Actor, case_id: str, event: str, raw_params: dict[str, 
     _tell_parties(uow, case, event, params, policy, recorded_at, booking, clock.local_date(at))
     if case.interpreter != interpreter:
         interpreters.need_changed(uow, case, event, recorded_at)
+    given = [key for key, value in case.identifiers().items() if identity.get(key) != value]
     public = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in params.items()
               if k not in described.confidential}
+    if elsewhere := identities.elsewhere(uow, case, given, now):
+        public["identity_elsewhere"] = elsewhere  # the coordinators warned; no registering unit reads it
     uow.audit.record(AuditEntry(case.id, "event", event, at, recorded_at, actor.user_id, public or None))
     return case
 

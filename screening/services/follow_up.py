@@ -21,11 +21,13 @@ def report(app, actor: Actor, *, since: date | None = None, until: date | None =
     period = figures.period(since, until, today=clock.local_date(now))
     threshold = app.settings.min_group
     access.require_command(actor, "report")
+    simulation, upstream = app.simulation, app.policy().upstream
     with app.reads() as reads:
         region, groups = reads.report_groups(by)
-        return figures.compute(reads.conn, period=period, by=by, now=now, calendar=app.settings.calendar,
-                               upstream=app.settings.upstream, threshold=threshold, groups=groups, region=region,
+        data = figures.compute(reads.conn, period=period, by=by, now=now, calendar=app.settings.calendar,
+                               upstream=upstream, threshold=threshold, groups=groups, region=region,
                                monthly=monthly)
+    return {**data, "simulation": True} if simulation else data
 
 
 def overview(app, actor: Actor, *, oldest: int = 10, audited: set[str] | None = None) -> dict:
@@ -36,9 +38,9 @@ def overview(app, actor: Actor, *, oldest: int = 10, audited: set[str] | None = 
     from screening.storage.overview import read
 
     access.require_command(actor, "overview")
-    now = app.clock.now()
+    now, rules = app.clock.now(), app.policy().rules
     with app.reads() as reads:
-        data = read(reads.conn, app.settings.rules, now, oldest)
+        data = read(reads.conn, rules, now, oldest)
         listed = dict.fromkeys([row["case"] for row in data["oldest"]] + [b["case"] for b in data["bookings_today"]])
         new = [case_id for case_id in listed if audited is None or case_id not in audited]
         reads.record_reads(actor, new, "list", now, app.clock.real())

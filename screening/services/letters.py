@@ -19,6 +19,7 @@ def letter(app, actor: Actor, case_id: str, kind: str = "conversation") -> dict:
 
     case_id, now = model.case_id(case_id), app.clock.now()
     access.require_command(actor, "letter")
+    simulation = app.simulation
     with app.uow() as uow:
         case = uow.cases.get(case_id)
         access.require_visible(actor, case, case_id)  # a centre: its own cases only
@@ -27,7 +28,10 @@ def letter(app, actor: Actor, case_id: str, kind: str = "conversation") -> dict:
             raise Refused("case {case} has no booked {appointment} to invite the family to", case=case_id,
                           appointment=kind)
         made = compose(current["facts"], kind, app.settings.templates.folder)
-        pdf = letter_pdf(made, current["made_at"], f"{current['facts']['region']} · {current['facts']['centre']}")
+        header = f"{current['facts']['region']} · {current['facts']['centre']}"
+        if simulation:  # a simulation's letter says so above all else
+            header = f"SIMULERING – inget verkligt brev\n{header}"
+        pdf = letter_pdf(made, current["made_at"], header)
         uow.audit.record(AuditEntry(case_id, "letter", None, now, app.clock.real(), actor.user_id,
                                     {"kind": kind, "sequence": current["sequence"]}))
         uow.commit()

@@ -22,9 +22,12 @@ def deliver(app, channel) -> int:
     """The due messages delivered on `channel`, one transaction each (the scheduler's too)."""
     from notifications.outbox import dispatch
 
+    from dataclasses import replace
+
     settings = app.settings
+    templates = replace(settings.templates, simulation=app.simulation)
     with app.uow() as uow:
-        return dispatch(uow, channel, app.clock.now(), templates=settings.templates, calendars=settings.caldav,
+        return dispatch(uow, channel, app.clock.now(), templates=templates, calendars=settings.caldav,
                         case_link=settings.case_link)
 
 

@@ -11,6 +11,7 @@ from screening.directory import assignment
 from screening.errors import BadInput, Refused
 from screening.identity import parse_dossier, parse_personnummer, parse_samordningsnummer
 from screening.model import Actor, Case, IdentityConflict, age_on
+from screening.services import identities
 from screening.services.events import refresh_deadlines
 from screening.text import LANGUAGE_LIMIT, NAME_LIMIT, check_line
 from screening.model import AuditEntry
@@ -60,16 +61,18 @@ class Registration:
 def register(app, actor: Actor, reg: Registration) -> dict:
     """Register an arrival notice (event `register`, step 2): `{"id", "attached"}`.
 
-    A notice whose identifier matches an existing case attaches its new identifiers to that
-    case instead of making a second one (B: the personnummer often comes after the dossier).
+    A notice whose identifier matches an existing case of the municipality attaches its new
+    identifiers to that case instead of making a second one (B: the personnummer often comes after
+    the dossier). One whose number is on another municipality's case is answered exactly as a new
+    child and becomes this municipality's case; the coordinators are warned (`identities`).
     The notice's time is the clock's unless the notice says when it arrived.
     """
     now = app.clock.now()
     if reg.notice_at is None:
         reg = replace(reg, notice_at=now)
+    policy = app.policy()
     with app.uow() as uow:
-        case_id, attached = register_in(uow, actor, reg, now=now, recorded_at=app.clock.real(),
-                                        policy=app.settings.policy)
+        case_id, attached = register_in(uow, actor, reg, now=now, recorded_at=app.clock.real(), policy=policy)
     return {"id": case_id, "attached": attached}
 
 
@@ -106,9 +109,9 @@ def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded
         "school_id": assignment(directory, reg.school, "school", municipality) if reg.school else None,
         "preschool_id": assignment(directory, reg.preschool, "preschool", municipality) if reg.preschool else None,
     }
-    existing = uow.cases.find_by_identifiers(identifiers)
+    existing = uow.cases.find_by_identifiers(identifiers, municipality)  # the reception unit's scope
     if existing:
-        return _attach(uow, actor, existing, identifiers, reg, recorded_at=recorded_at), True
+        return _attach(uow, actor, existing, identifiers, reg, now=now, recorded_at=recorded_at), True
     case = Case(
         id=new_case_id(), municipality=municipality, birth_date=reg.birth_date, notice_at=reg.notice_at,
         health_state="verifying_previous" if reg.already_in_sweden else "registered",
@@ -118,18 +121,18 @@ def register_in(uow, actor: Actor, reg: Registration, *, now: datetime, recorded
     )
     uow.cases.add(case)
     refresh_deadlines(uow, case, policy or Policy.default(), now)
-    uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at, actor.user_id))
+    elsewhere = identities.elsewhere(uow, case, identifiers, now)
+    uow.audit.record(AuditEntry(case.id, "event", "register", reg.notice_at, recorded_at, actor.user_id,
+                                {"identity_elsewhere": elsewhere} if elsewhere else None))
     uow.commit()
     return case.id, False
 
 
 def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Registration, *,
-            recorded_at: datetime) -> str:
+            now: datetime, recorded_at: datetime) -> str:
     if len(existing) > 1:
         raise Refused("these identity numbers belong to two different cases; ask the coordinator to merge them")
     case = existing[0]
-    if not access.can_see(actor, case):
-        raise Refused("this child is registered by another organisation; ask the coordinator about a move")
     if case.birth_date != reg.birth_date:
         raise Refused("case {case} has this identity number with another birth date", case=case.id)
     try:
@@ -139,8 +142,10 @@ def _attach(uow, actor: Actor, existing: list[Case], identifiers: dict, reg: Reg
     if added:
         case.updated_at = recorded_at
         uow.cases.save(case)
+        elsewhere = identities.elsewhere(uow, case, added, now)
         uow.audit.record(AuditEntry(case.id, "event", "attach_identity", reg.notice_at, recorded_at,
-                                    actor.user_id, {"added": added}))
+                                    actor.user_id, {"added": added, **({"identity_elsewhere": elsewhere} if elsewhere
+                                                                       else {})}))
         uow.commit()
     return case.id
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from screening import access
 from screening.directory import ROLE_FOR_KIND, ROLES, Directory
+from screening.directory import changes as directory_changes
 from screening.errors import BadInput, NotFound
-from screening.model import Actor
+from screening.model import Actor, AuditEntry
 
 
 def identify(app, user_id: str) -> Actor:
@@ -59,20 +60,41 @@ def add_user(app, acting_user: str | None, user_id: str, role: str, org_id: str)
                            kind_of_org=org["kind"])
         if uow.directory.user(user_id) is not None:
             raise BadInput("user '{user}' exists already", user=user_id)
+        first = not uow.directory.any_user()
         uow.directory.add_user(user_id, role, org_id)
+        added = {"users_added": [{"id": user_id, "role": role, "org": org_id}]}
+        # the first user: the directory as it stood, loaded while nobody could be named, is recorded as theirs
+        detail = {"first": True, **directory_changes(None, uow.directory.load()), **added} if first else added
+        record_directory(uow, user_id if first else acting_user, detail, now=app.clock.now(),
+                         recorded_at=app.clock.real())
         uow.commit()
     return {"id": user_id, "role": role, "org": org_id}
 
 
-def store_directory(uow, directory: Directory, *, demo_users: bool) -> int:
-    """Load a region's organisations (and, for the demo, an admin and one user per organisation)."""
+def store_directory(uow, directory: Directory, *, demo_users: bool) -> list[dict]:
+    """Load a region's organisations (and, for the demo, an admin and one user per organisation), and
+    commit; the users added."""
+    added = put_directory(uow, directory, demo_users=demo_users)
+    uow.commit()
+    return added
+
+
+def put_directory(uow, directory: Directory, *, demo_users: bool) -> list[dict]:
+    """The same, in the unit of work, not committed."""
     uow.directory.replace(directory)
+    added = []
     if demo_users:
         coordinator = directory.of_kind("coordinator")[0]
-        if uow.directory.user("admin") is None:
-            uow.directory.add_user("admin", "admin", coordinator.id)
-        for org in directory.organisations:
-            if org.kind in ROLE_FOR_KIND and uow.directory.user(org.id) is None:
-                uow.directory.add_user(org.id, ROLE_FOR_KIND[org.kind], org.id)
-    uow.commit()
-    return len(directory.organisations)
+        wanted = [("admin", "admin", coordinator.id)] + [(org.id, ROLE_FOR_KIND[org.kind], org.id)
+                                                         for org in directory.organisations if org.kind in ROLE_FOR_KIND]
+        for user_id, role, org_id in wanted:
+            if uow.directory.user(user_id) is None:
+                uow.directory.add_user(user_id, role, org_id)
+                added.append({"id": user_id, "role": role, "org": org_id})
+    return added
+
+
+def record_directory(uow, user_id: str, detail: dict, *, now, recorded_at) -> None:
+    """A change of the directory (organisations, the region, users) in the audit trail, with what
+    changed; without a case."""
+    uow.audit.record(AuditEntry(None, "directory", None, now, recorded_at, user_id, detail))

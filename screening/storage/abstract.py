@@ -18,7 +18,13 @@ class CaseRepository(ABC):
     def get(self, case_id: str) -> Case | None: ...
 
     @abstractmethod
-    def find_by_identifiers(self, identifiers: dict[str, str]) -> list[Case]: ...
+    def find_by_identifiers(self, identifiers: dict[str, str], municipality: str) -> list[Case]:
+        """The municipality's cases with any of these identity numbers (unique within a municipality)."""
+
+    @abstractmethod
+    def elsewhere(self, identifiers: dict[str, str], municipality: str) -> list[dict]:
+        """The other municipalities' cases with any of these identity numbers: `{"id", "municipality"}`
+        each, by id; nothing else of them (for the coordinators, who resolve one child on two cases)."""
 
     @abstractmethod
     def add(self, case: Case) -> None: ...
@@ -117,6 +123,24 @@ class AuditLog(ABC):
     def record(self, entry) -> None:
         """One row of the audit trail (an `AuditEntry`): who did or read what, when."""
 
+    @abstractmethod
+    def reads(self, start: datetime, end: datetime, *, health_centre: str | None, up_to: int) -> list[int]:
+        """The ids, ascending, of the reads of cases (rows with a case and no event) timed in [start, end)
+        and no newer than the row `up_to`; only of the health centre's cases if one is named."""
+
+    @abstractmethod
+    def newest(self) -> int:
+        """The newest row's id (0: none yet)."""
+
+    @abstractmethod
+    def entries(self, ids: list[int]) -> list[dict]:
+        """These rows, by id: id, case_id, action, event, at, recorded_at, user_id, org_id, detail (a dict)."""
+
+    @abstractmethod
+    def administration(self, actions: tuple[str, ...]) -> list[dict]:
+        """The rows of these actions without a case (the administration's: directory changes, restores,
+        samples), oldest first, as `entries` gives them."""
+
 
 class BookingRepository(ABC):
     @abstractmethod
@@ -208,6 +232,14 @@ class Outbox(ABC):
     def prune_batch(self, cutoff: datetime, batch: int) -> int: ...
 
 
+class RuleVersions(ABC):
+    """The deadline rule table's versions: the newest is in force."""
+
+    @abstractmethod
+    def store(self, rules: dict, loaded_by: str, at: datetime) -> dict:
+        """The table as the next version, `{"version", "new"}`; the version in force if it is the same."""
+
+
 class UnitOfWork(ABC):
     """Everything a use case writes commits together or not at all."""
 
@@ -220,6 +252,7 @@ class UnitOfWork(ABC):
     bookings: BookingRepository
     letters: LetterRepository
     outbox: Outbox
+    rules: RuleVersions
 
     def __enter__(self) -> "UnitOfWork":
         return self

@@ -11,10 +11,12 @@ half-written file.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from screening.errors import BadInput, ScreeningError
@@ -55,8 +57,10 @@ def backup(url: str, target: str) -> dict:
     return {"backup": str(path), **(_counts(path) if db.is_sqlite(url) else {})}
 
 
-def restore(source: str, url: str) -> dict:
-    """Restore the backup file `source` into the database at `url`, which must be new and empty."""
+def restore(source: str, url: str, admitted: Callable[[dict[str, dict]], None] | None = None) -> dict:
+    """Restore the backup file `source` into the database at `url`, which must be new and empty.
+    `admitted` is given the backup's users (id -> id, role, org_id) once the file is checked and before
+    anything is written: it raises to refuse the restore."""
     path = Path(source)
     if not path.is_file():
         raise BadInput("no backup file at {path}", path=source)
@@ -66,6 +70,8 @@ def restore(source: str, url: str) -> dict:
             raise BadInput("{path} exists: restore into a new database (a file that does not exist yet)", path=target)
         _check_sqlite_backup(path)
         guards.check_sqlite(path)  # exactly the product's schema: anything else is refused before a byte is written
+        if admitted is not None:
+            admitted(_sqlite_users(path))
         partial = _partial(target)
         try:
             backup_conn, copy = sqlite3.connect(path), sqlite3.connect(_private(partial))
@@ -82,6 +88,8 @@ def restore(source: str, url: str) -> dict:
     if _has_tables(url):
         raise BadInput("the database already holds the product's tables: restore into a new, empty database")
     guards.check_postgres_listing(_listing(path), str(path))
+    if admitted is not None:
+        admitted(_dumped_users(path))
     _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
           f"--dbname={_conninfo(url)}", str(path)], "pg_restore")
     restored_guards = guards.ensure(url)
@@ -102,6 +110,41 @@ def _listing(path: Path) -> str:
     if result.returncode != 0:
         raise BadInput("{path} is not a backup of a screening database", path=str(path))
     return result.stdout
+
+
+def _sqlite_users(path: Path) -> dict[str, dict]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT id, role, org_id FROM app_user").fetchall()
+    except sqlite3.Error:
+        raise BadInput("{path} is not a backup of a screening database", path=str(path)) from None
+    finally:
+        conn.close()
+    return {user_id: {"id": user_id, "role": role, "org_id": org_id} for user_id, role, org_id in rows}
+
+
+_COPY = re.compile(r"COPY (?:\S+\.)?app_user \((?P<columns>[^)]*)\) FROM stdin;")
+_COPY_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _dumped_users(path: Path) -> dict[str, dict]:
+    """The users a custom-format dump holds: its app_user data as pg_restore writes it (COPY text)."""
+    result = subprocess.run(["pg_restore", "--data-only", "--table=app_user", "--file=-", str(path)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BadInput("{path} is not a backup of a screening database", path=str(path))
+    users, columns = {}, None
+    for line in result.stdout.splitlines():
+        if columns is None:
+            if found := _COPY.fullmatch(line):
+                columns = [name.strip().strip('"') for name in found["columns"].split(",")]
+            continue
+        if line == "\\.":
+            break
+        row = dict(zip(columns, (re.sub(r"\\(.)", lambda m: _COPY_ESCAPES.get(m[1], m[1]), value)
+                                 for value in line.split("\t"))))
+        users[row["id"]] = {"id": row["id"], "role": row["role"], "org_id": row["org_id"]}
+    return users
 
 
 def _counts(path: Path) -> dict:

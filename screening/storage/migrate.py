@@ -38,3 +38,22 @@ def revisions() -> list[str]:
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     return [script.revision for script in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
+
+
+def users_before_upgrade(url: str, user_id: str | None) -> tuple[bool, dict | None]:
+    """Whether the database, at whatever schema (or not made yet), has users, and the row (id, role,
+    org_id) of `user_id` there: read before an upgrade, so that a refusal changes nothing."""
+    try:
+        conn = db.connect_raw(url)
+    except db.SchemaOutdated:  # no SQLite file yet
+        return False, None
+    try:
+        made = (conn.scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'app_user'") if conn.sqlite
+                else conn.scalar("SELECT to_regclass('app_user') IS NOT NULL"))
+        if not made:
+            return False, None
+        any_user = conn.one("SELECT id FROM app_user LIMIT 1") is not None
+        row = conn.one("SELECT id, role, org_id FROM app_user WHERE id = :id", {"id": user_id}) if user_id else None
+        return any_user, row
+    finally:
+        conn.close()

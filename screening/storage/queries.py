@@ -12,20 +12,23 @@ from typing import Iterator
 
 from screening import access, clock
 from screening.errors import NotFound, Refused
+from screening.identity import ELSEWHERE
 from screening.model import Actor
-from screening.storage import db, sql
+from screening.storage import chain, db, sql
 from screening.storage.codec import alerts_from_db, audit_kind, user_number
 from screening.storage.codec import case_from_db as _coerce
 
 LIST_CHUNK = 1000  # cases read at a time by a list (their rows, deadlines and notes in memory at once)
-DEADLINE_COLUMNS = "d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to"
+DEADLINE_COLUMNS = ("d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.met_at, d.attributed_to, "
+                    "d.rules_version")
 
 
 class ReadModel:
     """Reads on a pooled connection outside any write transaction (no lock held on SQLite)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, audit_key: bytes | None = None):
         self.url = url
+        self.audit_key = audit_key  # the audit trail's chain key (`screening.audit_chain`)
         self.conn = db.checkout(url)
         try:
             db.ensure_schema(url, self.conn)
@@ -193,13 +196,23 @@ class ReadModel:
         if include_reads and actor.role not in access.READ_LOG_READERS:
             raise Refused("the access log of a case is for its health centre, the coordinators and admins")
         self.record_reads(actor, [case_id], "history", at, recorded_at)
-        sql = "SELECT action, event, at, recorded_at, user_id, org_id FROM audit_trail WHERE case_id = :id"
+        sql = "SELECT action, event, at, recorded_at, user_id, org_id, detail FROM audit_trail WHERE case_id = :id"
         if not include_reads:
             sql += " AND action = 'event'"
-        entries = self.conn.all(sql + " ORDER BY id", {"id": case_id})
+        entries = [entry for entry in self.conn.all(sql + " ORDER BY id", {"id": case_id})
+                   if self._acknowledgement_shown(actor, row, entry)]
         for entry in entries:
             entry["at"], entry["recorded_at"] = clock.from_db(entry["at"]), clock.from_db(entry["recorded_at"])
+            del entry["detail"]  # never shown (it names what only coordinators may know: identity_elsewhere)
         return entries
+
+    def _acknowledgement_shown(self, actor: Actor, case: dict, entry: dict) -> bool:
+        """An alert's acknowledgement is in the history of those who receive the alert only: a coordinator's
+        warning acknowledged must not hint at what it warned of (a case in another municipality)."""
+        if entry["event"] != "acknowledge_alert" or not entry["detail"]:
+            return True
+        alert = self.conn.one("SELECT owner FROM alert WHERE id = :id", {"id": json.loads(entry["detail"])["alert"]})
+        return alert is None or access.may_see_alert(actor, alert, case)
 
     def alerts(self, actor: Actor, *, open_only: bool, at: datetime, recorded_at: datetime) -> list[dict]:
         """The alerts of the cases in the actor's scope that the actor's kind of party receives; each
@@ -219,17 +232,41 @@ class ReadModel:
             "SELECT a.id, a.case_id, a.rule, a.kind, a.owner, a.due, a.raised_at, a.last_raised_at, "
             "a.raise_count, a.acknowledged_at FROM alert a JOIN screening_case c ON c.id = a.case_id "
             f"WHERE {' AND '.join(where) or '1 = 1'} ORDER BY a.due, a.id", params)
-        self.record_reads(actor, list(dict.fromkeys(row["case_id"] for row in rows)), "alerts", at, recorded_at)
+        named = [row["case_id"] for row in rows]
+        if actor.role in access.ALL_CASES:  # a number on two municipalities' cases: the warning names both
+            elsewhere = self._elsewhere([row["case_id"] for row in rows if row["rule"] == ELSEWHERE])
+            for row in rows:
+                if row["rule"] == ELSEWHERE:
+                    row["elsewhere"] = elsewhere.get(row["case_id"], [])
+                    named += row["elsewhere"]
+        self.record_reads(actor, list(dict.fromkeys(named)), "alerts", at, recorded_at)
         return alerts_from_db(rows)
+
+    def _elsewhere(self, case_ids: list[str]) -> dict[str, list[str]]:
+        """For each case, the other municipalities' cases with one of its identity numbers, by id."""
+        found: dict[str, list[str]] = {}
+        if not case_ids:
+            return found
+        params = {f"c{i}": case_id for i, case_id in enumerate(dict.fromkeys(case_ids))}
+        for row in self.conn.all(
+                "SELECT c.id AS case_id, o.id FROM screening_case c JOIN screening_case o "
+                "ON o.municipality <> c.municipality AND (o.personnummer = c.personnummer "
+                "OR o.samordningsnummer = c.samordningsnummer OR o.dossier = c.dossier) "
+                f"WHERE c.id IN ({', '.join(':' + name for name in params)}) ORDER BY o.id", params):
+            found.setdefault(row["case_id"], []).append(row["id"])
+        return found
 
     def record_reads(self, actor: Actor, case_ids: list[str], action: str, at: datetime,
                       recorded_at: datetime) -> None:
         stamp = self.conn.timestamp
         base = {"kind": audit_kind(self.conn, action, None), "at": stamp(at), "recorded_at": stamp(recorded_at),
-                "user_no": user_number(self.conn, actor.user_id)}
+                "user_no": user_number(self.conn, actor.user_id), "action": action, "event": None,
+                "user_id": actor.user_id, "detail": None}
         if case_ids:  # one row a case, made as they are inserted: a country's list is a million rows
-            self.conn.insert_many(
-                "INSERT INTO audit (case_id, kind, at, recorded_at, user_no) "
-                "VALUES (:case_id, :kind, :at, :recorded_at, :user_no)",
-                (dict(base, case_id=case_id) for case_id in case_ids),
-            )
+            self.conn.begin()  # one transaction; on SQLite BEGIN IMMEDIATE, which serialises the chain's appends
+            try:
+                chain.append(self.conn, self.audit_key, (dict(base, case_id=case_id) for case_id in case_ids))
+            except BaseException:
+                self.conn.rollback()
+                raise
+            self.conn.commit()

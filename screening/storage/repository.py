@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from screening import clock
 from screening.errors import StaleWrite
 from screening.model import IDENTIFIERS, AuditEntry, Case
-from screening.storage import abstract, sql
+from screening.storage import abstract, chain, sql
 from screening.storage.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 
 INSERT_CASE = (f"INSERT INTO screening_case ({', '.join(CASE_FIELDS)}) "
@@ -32,12 +33,22 @@ class SqlCaseRepository(abstract.CaseRepository):
         row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
         return None if row is None else self._loaded(row)
 
-    def find_by_identifiers(self, identifiers: dict[str, str]) -> list[Case]:
-        wanted = {key: value for key, value in identifiers.items() if key in IDENTIFIERS}
+    def find_by_identifiers(self, identifiers: dict[str, str], municipality: str) -> list[Case]:
+        wanted = {key: value for key, value in identifiers.items() if key in IDENTIFIERS and value}
         if not wanted:
             return []
         condition = " OR ".join(f"{key} = :{key}" for key in wanted)
-        return [self._loaded(row) for row in self.conn.all(f"SELECT * FROM screening_case WHERE {condition}", wanted)]
+        return [self._loaded(row) for row in self.conn.all(
+            f"SELECT * FROM screening_case WHERE ({condition}) AND municipality = :municipality",
+            {**wanted, "municipality": municipality})]
+
+    def elsewhere(self, identifiers: dict[str, str], municipality: str) -> list[dict]:
+        wanted = {key: value for key, value in identifiers.items() if key in IDENTIFIERS and value}
+        if not wanted:
+            return []
+        condition = " OR ".join(f"{key} = :{key}" for key in wanted)  # each (number, municipality) index
+        return self.conn.all(f"SELECT id, municipality FROM screening_case WHERE ({condition}) "
+                             "AND municipality <> :municipality ORDER BY id", {**wanted, "municipality": municipality})
 
     def add(self, case: Case) -> None:
         values = case_to_db(self.conn, case)
@@ -72,15 +83,15 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
     never before the last sweep's mark, which the next sweep reads from. A past-due deadline
     not done is stored `open` and shown `breached`."""
 
-    FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to")
+    FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to", "rules_version")
     TIMES = ("starts", "due", "met_at", "next_alert_at")
 
     def __init__(self, conn):
         self.conn = conn
 
     def for_case(self, case_id: str) -> dict[str, dict]:
-        rows = self.conn.all("SELECT rule, owner, starts, due, status, met_at, attributed_to, next_alert_at "
-                             "FROM deadline WHERE case_id = :case_id", {"case_id": case_id})
+        rows = self.conn.all("SELECT rule, owner, starts, due, status, met_at, attributed_to, next_alert_at, "
+                             "rules_version FROM deadline WHERE case_id = :case_id", {"case_id": case_id})
         return {row["rule"]: row for row in rows}
 
     def _swept_to(self):
@@ -122,11 +133,11 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
             if row["status"] not in ("met", "late", "cancelled"):
                 updates.append({**row, "status": "cancelled", "case_id": case_id, "rule": rule})
         self.conn.many("INSERT INTO deadline (case_id, rule, owner, starts, due, status, met_at, attributed_to, "
-                       "next_alert_at) VALUES (:case_id, :rule, :owner, :starts, :due, :status, :met_at, "
-                       ":attributed_to, :next_alert_at)", inserts)
+                       "next_alert_at, rules_version) VALUES (:case_id, :rule, :owner, :starts, :due, :status, "
+                       ":met_at, :attributed_to, :next_alert_at, :rules_version)", inserts)
         self.conn.many("UPDATE deadline SET owner = :owner, starts = :starts, due = :due, status = :status, "
-                       "met_at = :met_at, attributed_to = :attributed_to, next_alert_at = :next_alert_at "
-                       "WHERE case_id = :case_id AND rule = :rule", updates)
+                       "met_at = :met_at, attributed_to = :attributed_to, next_alert_at = :next_alert_at, "
+                       "rules_version = :rules_version WHERE case_id = :case_id AND rule = :rule", updates)
 
 
 class SqlNoteRepository(abstract.NoteRepository):
@@ -162,14 +173,60 @@ class SqlAlertRepository(abstract.AlertRepository):
 
 
 class SqlAuditLog(abstract.AuditLog):
-    def __init__(self, conn):
+    """Rows kept until the unit of work commits, then appended to the hash chain (`flush`): the chain's
+    lock is held for the commit only, not for the rest of the use case."""
+
+    def __init__(self, conn, key: bytes | None = None):
         self.conn = conn
+        self.key = key
+        self.pending: list[dict] = []
 
     def record(self, entry: AuditEntry) -> None:
-        self.conn.execute(
-            "INSERT INTO audit (case_id, kind, at, recorded_at, user_no, detail) "
-            "VALUES (:case_id, :kind, :at, :recorded_at, :user_no, :detail)", {
-                "case_id": entry.case_id, "kind": audit_kind(self.conn, entry.action, entry.event),
-                "at": self.conn.timestamp(entry.at), "recorded_at": self.conn.timestamp(entry.recorded_at),
-                "user_no": user_number(self.conn, entry.user_id),
-                "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else None})
+        self.pending.append({
+            "case_id": entry.case_id, "kind": audit_kind(self.conn, entry.action, entry.event),
+            "action": entry.action, "event": entry.event, "user_id": entry.user_id,
+            "at": self.conn.timestamp(entry.at), "recorded_at": self.conn.timestamp(entry.recorded_at),
+            "user_no": user_number(self.conn, entry.user_id),
+            "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else None})
+
+    def flush(self) -> None:
+        """The rows recorded, appended to the chain in this transaction (just before its commit)."""
+        if self.pending:
+            rows, self.pending = self.pending, []
+            chain.append(self.conn, self.key, rows)
+
+    def discard(self) -> None:
+        self.pending = []
+
+    def reads(self, start: datetime, end: datetime, *, health_centre: str | None, up_to: int) -> list[int]:
+        stamp = self.conn.timestamp
+        centre = " JOIN screening_case c ON c.id = a.case_id AND c.health_centre_id = :centre" if health_centre else ""
+        cursor = self.conn.execute(
+            f"SELECT a.id FROM audit a JOIN audit_kind k ON k.no = a.kind{centre} WHERE a.case_id IS NOT NULL "
+            "AND k.event = '' AND a.at >= :start AND a.at < :end AND a.id <= :up_to ORDER BY a.id",
+            {"start": stamp(start), "end": stamp(end), "up_to": up_to, "centre": health_centre})
+        return [row_id for (row_id,) in cursor]
+
+    def newest(self) -> int:
+        return self.conn.scalar("SELECT COALESCE(MAX(id), 0) FROM audit")
+
+    def entries(self, ids: list[int]) -> list[dict]:
+        found = []
+        for first in range(0, len(ids), 500):
+            params = {f"i{n}": row_id for n, row_id in enumerate(ids[first:first + 500])}
+            found += self._trail(f"a.id IN ({', '.join(':' + name for name in params)})", params)
+        return sorted(found, key=lambda row: row["id"])
+
+    def administration(self, actions: tuple[str, ...]) -> list[dict]:
+        params = {f"a{n}": action for n, action in enumerate(actions)}
+        return self._trail(f"a.case_id IS NULL AND k.action IN ({', '.join(':' + name for name in params)})", params)
+
+    def _trail(self, condition: str, params: dict) -> list[dict]:
+        rows = self.conn.all(
+            "SELECT a.id, a.case_id, k.action, k.event, a.at, a.recorded_at, u.id AS user_id, u.org_id, a.detail "
+            "FROM audit a JOIN audit_kind k ON k.no = a.kind JOIN app_user u ON u.no = a.user_no "
+            f"WHERE {condition} ORDER BY a.id", params)
+        for row in rows:
+            row["at"], row["recorded_at"] = clock.from_db(row["at"]), clock.from_db(row["recorded_at"])
+            row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
+        return rows

@@ -117,6 +117,16 @@ def build_cases(conn, period: Period, now: datetime) -> None:
         conn.execute("ANALYZE report_case (id)")  # a temporary table has no row count for the planner
 
 
+def rule_versions(conn) -> list[int]:
+    """The versions of the rule table the period's deadlines were computed under (`report_case`
+    built). With one version stored there is nothing to look up."""
+    if conn.scalar("SELECT COUNT(*) FROM rule_version") <= 1:
+        return [conn.scalar("SELECT MAX(version) FROM rule_version") or 1]
+    return [row["version"] for row in conn.all(
+        "SELECT v.version FROM rule_version v WHERE EXISTS (SELECT 1 FROM report_case rc JOIN deadline d "
+        "ON d.case_id = rc.id WHERE d.rules_version = v.version) ORDER BY v.version")]
+
+
 def _three_deadlines(sqlite: bool) -> str:
     """The child's notification (n), booking (b) and results (r) deadlines, as columns `status`
     and `due`: SQLite seeks each by its key; PostgreSQL reads the deadlines once and pivots them

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 from sqlmodel import Field, SQLModel
 
@@ -79,16 +79,21 @@ class UserRow(SQLModel, table=True):
 
 
 class CaseRow(SQLModel, table=True):
+    """An identity number is unique within a municipality: a child who moves is the new municipality's
+    case too (the coordinators resolve the two), and the number first finds it in every municipality."""
+
     __tablename__ = "screening_case"
+    __table_args__ = tuple(UniqueConstraint(key, "municipality", name=f"uq_screening_case_{key}")
+                           for key in ("personnummer", "samordningsnummer", "dossier"))
 
     id: str = Field(primary_key=True, max_length=16)
     version: int = Field(default=1)
     municipality: str = Field(max_length=64, index=True)
     birth_date: date
     name: str | None = Field(default=None, max_length=200)
-    personnummer: str | None = Field(default=None, max_length=12, unique=True)
-    samordningsnummer: str | None = Field(default=None, max_length=12, unique=True)
-    dossier: str | None = Field(default=None, max_length=8, unique=True)
+    personnummer: str | None = Field(default=None, max_length=12)
+    samordningsnummer: str | None = Field(default=None, max_length=12)
+    dossier: str | None = Field(default=None, max_length=8)
     language: str | None = Field(default=None, max_length=16)
     interpreter: bool = Field(default=False)
     unaccompanied: bool = Field(default=False)
@@ -165,6 +170,7 @@ class DeadlineRow(SQLModel, table=True):
     met_at: datetime | None = Field(default=None, sa_type=Instant)
     attributed_to: str | None = Field(default=None, max_length=16)
     next_alert_at: datetime | None = Field(default=None, sa_type=Instant)  # the reminder time, then the due
+    rules_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # the rule table's it was computed under
 
 
 class NoteRow(SQLModel, table=True):
@@ -193,7 +199,8 @@ class AuditKindRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """Append-only (triggers refuse UPDATE and DELETE): every write and every read of a case.
+    """Append-only (triggers refuse UPDATE and DELETE): every write and every read of a case, each row
+    linked to the one before by a hash chain (`screening.audit_chain`; `screening audit verify`).
 
     Kept small, since it grows with every read: the kind and the user are numbers; the view
     `audit_trail` shows them by name, with the user's organisation."""
@@ -208,6 +215,7 @@ class AuditRow(SQLModel, table=True):
     recorded_at: datetime = Field(sa_type=Instant)  # the real time it was written
     user_no: int = Field(foreign_key="app_user.no")
     detail: str | None = Field(default=None, sa_column=Column(Text))  # non-medical JSON
+    chain: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # the hash chain's link (audit_chain)
 
 
 class AlertRow(SQLModel, table=True):
@@ -268,6 +276,29 @@ class LetterRow(SQLModel, table=True):
     facts: str = Field(sa_column=Column(Text, nullable=False))
     made_at: datetime = Field(sa_type=Instant)
     superseded_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
+class RuleVersionRow(SQLModel, table=True):
+    """A version of the deadline rule table (`rules load`): who loaded it when; the newest is in force."""
+
+    __tablename__ = "rule_version"
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    loaded_at: datetime = Field(sa_type=Instant)
+    loaded_by: str | None = Field(default=None, max_length=64)  # none: the bundled table
+    digest: str = Field(max_length=64)  # SHA-256 of `rules`
+    rules: str = Field(sa_column=Column(Text, nullable=False))  # the whole table as JSON, rule by rule
+
+
+class DeploymentRow(SQLModel, table=True):
+    """One row, or none: whether the database is a simulation (made by `init` as a demo or a
+    simulation), which accepts a set clock; without a row it is for real use."""
+
+    __tablename__ = "deployment"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    simulation: bool
+    since: datetime = Field(sa_type=Instant)
 
 
 class SweepMarkRow(SQLModel, table=True):

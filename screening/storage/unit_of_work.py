@@ -12,14 +12,16 @@ from screening.errors import ScreeningError
 from screening.storage import abstract, db
 
 class SqlUnitOfWork(abstract.UnitOfWork):
-    def __init__(self, url: str):
+    def __init__(self, url: str, audit_key: bytes | None = None):
         self.url = url
+        self.audit_key = audit_key  # the audit trail's chain key (None: plain SHA-256; `screening.audit_chain`)
 
     def __enter__(self) -> "SqlUnitOfWork":
         from screening.storage.bookings import SqlBookingRepository
         from screening.storage.letters import SqlLetterRepository
         from screening.storage.organisations import SqlDirectoryRepository
         from screening.storage.outbox import SqlOutbox
+        from screening.storage.rule_versions import SqlRuleVersions
         from screening.storage.repository import (SqlAlertRepository, SqlAuditLog, SqlCaseRepository,
                                                   SqlDeadlineRepository, SqlNoteRepository)
 
@@ -34,10 +36,11 @@ class SqlUnitOfWork(abstract.UnitOfWork):
         self.notes = SqlNoteRepository(self.conn)
         self.alerts = SqlAlertRepository(self.conn)
         self.directory = SqlDirectoryRepository(self.conn)
-        self.audit = SqlAuditLog(self.conn)
+        self.audit = SqlAuditLog(self.conn, self.audit_key)
         self.bookings = SqlBookingRepository(self.conn)
         self.letters = SqlLetterRepository(self.conn)
         self.outbox = SqlOutbox(self.conn)
+        self.rules = SqlRuleVersions(self.conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -53,10 +56,12 @@ class SqlUnitOfWork(abstract.UnitOfWork):
         db.release(self.url, self.conn)
 
     def commit(self) -> None:
+        self.audit.flush()  # the audit rows join the chain last: its lock is held for the commit only
         self.conn.commit()
         self.conn.begin(lazily=True)  # a use case may go on (the outbox commits one message at a time)
 
     def rollback(self) -> None:
+        self.audit.discard()
         self.conn.rollback()
         self.conn.begin(lazily=True)
 

@@ -17,7 +17,7 @@ NOW = "2026-11-23T10:00"  # a Monday in winter (+01:00)
 BORN = date(2019, 4, 2)
 CASE_KEYS = {"id", "municipality", "birth_date", "age", "arrival", "tracks", "vaccination_unit",
              "deadlines", "results"}
-DEADLINE_KEYS = {"rule", "owner", "starts", "due", "due_date", "status", "met_at"}
+DEADLINE_KEYS = {"rule", "owner", "starts", "due", "due_date", "status", "met_at", "rules_version"}
 HISTORY_KEYS = {"event", "at", "recorded_at", "user", "org"}
 
 

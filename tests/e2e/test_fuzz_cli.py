@@ -97,7 +97,7 @@ COMMAND_USERS = {
     "book": [HC], "free": [HC], "export": [HC, COORDINATOR], "user add": [ADMIN], "user list": [ADMIN],
     "sweep": [COORDINATOR, ADMIN], "send": [COORDINATOR, ADMIN], "outbox list": [COORDINATOR, ADMIN],
     "retry": [COORDINATOR, ADMIN], "report": [COORDINATOR, ADMIN], "overview": [COORDINATOR, ADMIN],
-    "prune": [ADMIN],
+    "prune": [ADMIN], "init": [ADMIN],  # a directory loaded once users exist: an admin's
 }
 COMMANDS = ["register", "show", "list", "event", "history", "book", "org", "user add", "user list", "alerts", "ack",
             "sweep", "send", "outbox list", "retry", "prune", "free", "export", "report", "overview", "init"]

@@ -27,9 +27,18 @@ def booked(run, cli_db):
 
 
 def human(run, db, *args, user, now=NOW):
+    """The screen after its first line: the tests' databases are simulations, and a simulation's
+    screen says so first."""
     result = run(*args, db=db, user=user, now=now, json_output=False)
     assert result.code == 0, result.err
-    return result.out
+    return after_banner(result.out)
+
+
+def after_banner(out: str) -> str:
+    banner, _, rest = out.partition("\n")
+    assert banner.startswith(("SIMULERING – inte verkliga uppgifter · klockan: ",
+                              "SIMULATION – not real data · the clock: ")), out
+    return rest
 
 
 @pytest.mark.parametrize("user", [HC, RECEPTION, COORDINATOR])
@@ -82,9 +91,10 @@ def test_alerts_and_the_sweep_read_in_swedish(run, booked):
 def test_done_lines_are_swedish(run, cli_db, tmp_path):
     registered = run("case", "register", "--birth-date", "2019-04-02", "--municipality", "Östersund",
                      db=cli_db, user=RECEPTION, now=NOW, json_output=False)
-    assert registered.out.startswith("Ärende SC-") and registered.out.rstrip().endswith("registrerat")
+    said = after_banner(registered.out)
+    assert said.startswith("Ärende SC-") and said.rstrip().endswith("registrerat")
     sent = run("outbox", "send", "--dir", str(tmp_path), db=cli_db, user=COORDINATOR, now=NOW, json_output=False)
-    assert sent.out.strip() == "Skickade 0 meddelanden"
+    assert after_banner(sent.out).strip() == "Skickade 0 meddelanden"
 
 
 # --- the health centre's late list ---------------------------------------------------------------

@@ -157,16 +157,19 @@ def test_a_reception_unit_cannot_register_a_child_of_another_municipality(run, s
     assert snapshot(shared_region.db) == before
 
 
-def test_a_reception_unit_cannot_attach_a_number_to_another_municipalitys_case(run, region):
-    register(run, region.db, "--dossier", "31-415926", birth=date(2017, 1, 8))
-    before = snapshot(region.db)
+def test_a_number_on_another_municipalitys_case_makes_a_new_case_and_leaves_that_one_as_it_was(run, region):
+    """No refusal tells Krokom of Östersund's case: the notice is Krokom's own case (the coordinators are
+    warned: tests/security/test_registration_elsewhere.py), and nothing is attached to Östersund's."""
+    ostersund = register(run, region.db, "--dossier", "31-415926", birth=date(2017, 1, 8))
+    before = run("case", "show", ostersund, db=region.db, user="region-coordinator", now=NOW).data
 
-    result = run("case", "register", "--birth-date", "2017-01-08", "--municipality", "Krokom",
-                 "--dossier", "31-415926", "--personnummer", pnr(date(2017, 1, 8)),
-                 db=region.db, user="krokom-reception", now=NOW)
+    krokom = register(run, region.db, "--dossier", "31-415926", "--personnummer", pnr(date(2017, 1, 8)),
+                      user="krokom-reception", municipality="Krokom", birth=date(2017, 1, 8))
 
-    assert_one_line_error(result, 1)
-    assert snapshot(region.db) == before
+    assert krokom != ostersund
+    assert run("case", "show", ostersund, db=region.db, user="region-coordinator", now=NOW).data == before
+    assert krokom in listed_ids(run, region.db, "krokom-reception")
+    assert ostersund not in listed_ids(run, region.db, "krokom-reception")
 
 
 # --- users and the directory ------------------------------------------------------------------

@@ -73,9 +73,10 @@ def parse(data: bytes):
 
 
 def by_kind(cal) -> dict[str, object]:
-    """The calendar's events by kind of appointment (from the SUMMARY's first words)."""
+    """The calendar's events by kind of appointment (from the SUMMARY's first words, after a
+    simulation's mark: the tests' databases are simulations)."""
     kinds = {text: kind for kind, text in calendar.SUMMARIES.items()}
-    return {kinds[ev.summary.value.split(":")[0]]: ev for ev in cal.vevent_list}
+    return {kinds[ev.summary.value.removeprefix("SIMULERING: ").split(":")[0]]: ev for ev in cal.vevent_list}
 
 
 def unfolded(data: bytes) -> str:
@@ -209,8 +210,8 @@ def test_calendars_name_the_case_and_the_childs_initials_and_nothing_more(demo_d
         leaks = [secret for secret in ("Amira", "Hassan", MARKER, *IDENTITY_FORMS) if secret in text]
         assert leaks == []
     events = by_kind(parse(feeds[-1]))
-    assert events["conversation"].summary.value == f"Hälsosamtal med provtagning: {case_id} (A. H.)"
-    assert events["examination"].summary.value == f"Läkarundersökning: {case_id} (A. H.)"
+    assert events["conversation"].summary.value == f"SIMULERING: Hälsosamtal med provtagning: {case_id} (A. H.)"
+    assert events["examination"].summary.value == f"SIMULERING: Läkarundersökning: {case_id} (A. H.)"
     assert events["conversation"].location.value == "Hälsocentralen Lugnvik, Vårdvägen 3, Lugnvik"
     assert events["conversation"].description.value == "Tolk: arabiska\nMottagningsenheten i Östersund följer med barnet."
 
@@ -218,7 +219,7 @@ def test_calendars_name_the_case_and_the_childs_initials_and_nothing_more(demo_d
 def test_a_case_without_a_name_is_named_by_its_id_alone(demo_db):
     case_id = register(demo_db)
     event(demo_db, case_id, "book_health_conversation", at(2026, 3, 24, 10), start="2026-03-30T09:00")
-    assert parse(export(demo_db)).vevent.summary.value == f"Hälsosamtal med provtagning: {case_id}"
+    assert parse(export(demo_db)).vevent.summary.value == f"SIMULERING: Hälsosamtal med provtagning: {case_id}"
 
 
 def test_an_appointment_has_no_room_for_more_than_initials():

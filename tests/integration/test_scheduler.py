@@ -216,7 +216,7 @@ def test_run_schedules_a_sweep_and_a_digest_with_coalesce_and_a_generous_grace_t
 
     # started after 07:30 (the test's own clock) today's digest is sent at once, as a catch-up
     catch_up = {"digest-catch-up"} if built["began"].time() >= scheduler.DIGEST_AT else set()
-    assert set(jobs) == {"sweep", "digest", "prune-outbox"} | catch_up
+    assert set(jobs) == {"sweep", "digest", "prune-outbox", "audit-verify"} | catch_up
     for job in jobs.values():
         assert (job.coalesce, job.max_instances) == (True, 1), job.id
         assert job.misfire_grace_time >= 3600, job.id
@@ -229,6 +229,9 @@ def test_run_schedules_a_sweep_and_a_digest_with_coalesce_and_a_generous_grace_t
     assert jobs["prune-outbox"].func is scheduler.prune_job
     night = jobs["prune-outbox"].trigger.get_next_fire_time(None, datetime(2026, 11, 23, 12, tzinfo=STOCKHOLM))
     assert night == datetime(2026, 11, 24, 2, 30, tzinfo=STOCKHOLM)
+    assert jobs["audit-verify"].func is scheduler.audit_job
+    check = jobs["audit-verify"].trigger.get_next_fire_time(None, datetime(2026, 11, 23, 12, tzinfo=STOCKHOLM))
+    assert check == datetime(2026, 11, 24, 3, 15, tzinfo=STOCKHOLM)
     assert set(built["handlers"]) == {signal.SIGTERM, signal.SIGINT}
     assert built["code"] == 0
     assert built["log"][-1] == "stopped"

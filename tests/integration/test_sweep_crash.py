@@ -32,6 +32,7 @@ from screening.directory import load_directory
 from screening.services.events import record_event
 from screening.services.registration import Registration, new_case_id, register_in
 from screening.services.users import actor_in, store_directory
+from tests.conftest import make_simulation
 from screening.storage import migrate
 from screening.storage.unit_of_work import SqlUnitOfWork
 from workflows.policy import Policy
@@ -196,6 +197,7 @@ def _final_sweep(url: str, now: datetime) -> list[dict]:
 
 def test_a_sweep_killed_at_random_moments_leaves_every_past_due_deadline_raised_exactly_once(db_url):
     migrate.upgrade(db_url)
+    make_simulation(db_url)  # the sweeps run at a set clock
     with SqlUnitOfWork(db_url) as uow:
         store_directory(uow, load_directory(None), demo_users=True)
     templates = _templates(db_url)

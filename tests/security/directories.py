@@ -27,3 +27,23 @@ def bundled_with(tmp_path: Path, replacements: dict[str, str], name: str = "dire
 def _toml_string(value: str) -> str:
     """A TOML basic string: JSON's escapes (\\", \\n, \\t, \\uXXXX…) are TOML's too."""
     return json.dumps(value, ensure_ascii=True)
+
+
+def old_database_with_users(url: str, revision: str = "0015") -> None:
+    """A database of an older version (before directory changes needed an admin) holding the bundled
+    directory, an admin and a health centre's user, written as that version's code did."""
+    from screening.directory import load_directory
+    from screening.storage import db, migrate
+    from screening.storage.organisations import SqlDirectoryRepository
+
+    migrate.upgrade(url, revision)
+    conn = db.connect_raw(url)
+    try:
+        conn.begin()
+        directory = SqlDirectoryRepository(conn)
+        directory.replace(load_directory(None))
+        directory.add_user("admin", "admin", "region-coordinator")
+        directory.add_user("hc-lugnvik", "health_centre", "hc-lugnvik")
+        conn.commit()
+    finally:
+        conn.close()

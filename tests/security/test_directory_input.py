@@ -123,7 +123,7 @@ def test_calendar_export_escapes_a_line_break_in_a_name_stored_before_the_rule(r
 
     assert result.code == 0, result.err
     calendar = vobject.readOne(result.out)
-    assert calendar.contents["x-wr-calname"][0].value == f"Bokningar: {name}"
+    assert calendar.contents["x-wr-calname"][0].value == f"SIMULERING – Bokningar: {name}"  # the tests run a simulation
     [entry] = calendar.vevent_list
     assert entry.location.value == f"{name}, Vårdvägen 3\nLugnvik"  # CRLF as one line break
 

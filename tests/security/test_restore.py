@@ -56,7 +56,7 @@ def test_a_sqlite_backup_with_a_foreign_trigger_is_refused_and_nothing_is_writte
     assert run("backup", "--out", str(copy), db=url, user="admin", now=NOW).code == 0
     with sqlite3.connect(copy) as crafted:  # the file, changed by whoever can write it
         crafted.execute(LEAK)
-    error = assert_one_line_error(run("restore", str(copy), db=new_database), 2)
+    error = assert_one_line_error(run("restore", str(copy), db=new_database, user="admin"), 2)
     assert error["message"] == (f"{copy} innehåller triggern 'leak_notes' som programmet inte skapar: "
                                 "återställs inte")
     assert not (tmp_path / "restored.db").exists()
@@ -71,7 +71,7 @@ def test_a_postgresql_backup_with_a_foreign_trigger_is_refused(run, worked, new_
     try:
         copy = tmp_path / "copy.backup"
         assert run("backup", "--out", str(copy), db=url, user="admin", now=NOW).code == 0
-        error = assert_one_line_error(run("restore", str(copy), db=new_database), 2)
+        error = assert_one_line_error(run("restore", str(copy), db=new_database, user="admin"), 2)
         assert "leak" in error["message"] and error["message"].endswith("som programmet inte skapar: återställs inte")
         conn = db.connect_raw(new_database)
         try:
@@ -91,8 +91,8 @@ def test_a_sqlite_backup_with_an_extra_view_or_table_is_refused(run, worked, new
         assert run("backup", "--out", str(copy), db=url, user="admin", now=NOW).code == 0
         with sqlite3.connect(copy) as crafted:
             crafted.execute(extra)
-        assert "som programmet inte skapar" in assert_one_line_error(run("restore", str(copy), db=new_database),
-                                                                     2)["message"]
+        refused = run("restore", str(copy), db=new_database, user="admin")
+        assert "som programmet inte skapar" in assert_one_line_error(refused, 2)["message"]
 
 
 @SQLITE
@@ -104,7 +104,7 @@ def test_a_backup_whose_audit_guards_were_dropped_is_restored_with_them_put_back
     with sqlite3.connect(copy) as crafted:
         crafted.execute("DROP TRIGGER audit_no_update")
         crafted.execute("DROP TRIGGER audit_no_delete")
-    restored = run("restore", str(copy), db=new_database)
+    restored = run("restore", str(copy), db=new_database, user="admin")
     assert restored.code == 0, restored.err
     assert sorted(restored.data["guards_restored"]) == ["audit_no_delete", "audit_no_update"]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"), sqlite3.connect(sqlite_file(new_database)) as c:
@@ -126,3 +126,69 @@ def test_init_puts_back_the_audit_guards_someone_dropped(run, cli_db):
     again = run("init", db=cli_db)
     assert "guards_restored" not in again.data  # nothing missing: nothing said
     assert run("case", "event", case_id, "notify_parties", db=cli_db, user=RECEPTION, now=NOW).code == 0
+
+
+# --- who restores, and the record of it ---------------------------------------------------------
+
+
+def nothing_restored(target: str) -> bool:
+    if target.startswith("sqlite"):
+        from pathlib import Path
+
+        return not Path(sqlite_file(target)).exists()
+    from screening.storage.backup import _has_tables
+
+    return not _has_tables(target)
+
+
+def test_a_restore_needs_one_of_the_backups_admins_and_a_refusal_writes_nothing(run, worked, new_database, tmp_path):
+    _, url = worked
+    copy = tmp_path / "region.backup"
+    assert run("backup", "--out", str(copy), db=url, user="admin", now=NOW).code == 0
+    for user, code in ((None, 1), (HC, 1), ("region-coordinator", 1), ("krokom-reception", 1), ("nobody", 2)):
+        error = assert_one_line_error(run("restore", str(copy), db=new_database, user=user), code)
+        assert error["code"] == ("refused" if code == 1 else "not_found"), error
+        assert nothing_restored(new_database), user
+
+
+def test_a_restore_is_recorded_with_the_files_name_who_when_and_the_account(run, worked, new_database, tmp_path):
+    import pwd
+    from datetime import datetime, timedelta, timezone
+
+    _, url = worked
+    copy = tmp_path / "region-2026-11-23.backup"
+    assert run("backup", "--out", str(copy), db=url, user="admin", now=NOW).code == 0
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+
+    restored = run("restore", str(copy), db=new_database, user="admin")
+
+    assert restored.code == 0, restored.err
+    [row] = run("audit", "history", "--kind", "restore", db=new_database, user="admin").data
+    assert (row["user"], row["org"]) == ("admin", "region-coordinator")
+    assert row["detail"]["file"] == "region-2026-11-23.backup"  # the name only: no folder of the operator's
+    assert row["detail"]["operator"] == pwd.getpwuid(__import__("os").geteuid()).pw_name
+    assert row["detail"]["cases"] == restored.data["cases"]
+    for field in ("at", "recorded_at"):  # the real time, whatever clock the backup's database kept
+        when = datetime.fromisoformat(row[field])
+        assert started <= when <= datetime.now(timezone.utc) + timedelta(seconds=1), (field, when)
+
+
+@SQLITE
+def test_a_backup_of_an_older_version_is_restored_upgraded_and_recorded(run, worked, new_database, tmp_path):
+    from screening.storage import backup as copies
+    from screening.storage import migrate
+    from tests.security.directories import old_database_with_users
+
+    old = f"sqlite:///{tmp_path / 'old.db'}"
+    old_database_with_users(old)
+    copy = tmp_path / "old.backup"
+    copies.backup(old, str(copy))
+
+    assert_one_line_error(run("restore", str(copy), db=new_database, user=HC), 1)
+    assert nothing_restored(new_database)
+    restored = run("restore", str(copy), db=new_database, user="admin")
+
+    assert restored.code == 0, restored.err
+    assert migrate.current_revision(new_database) == db.SCHEMA_REVISION
+    [row] = run("audit", "history", db=new_database, user="admin").data
+    assert (row["action"], row["user"], row["detail"]["file"]) == ("restore", "admin", "old.backup")

@@ -6,10 +6,12 @@ Every child, name and number is invented. The clock is injected: Monday 2026-11-
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
+from screening import access
 from screening.clock import STOCKHOLM
 from screening.errors import BadInput, NotFound, Refused, StaleWrite
 from screening.model import Actor
@@ -96,6 +98,43 @@ def test_only_the_reception_unit_registers_and_a_refusal_writes_nothing(uow, act
 
 def test_a_reception_unit_registers_its_own_municipality_only(uow):
     unchanged(uow, lambda: register(uow, OTHER_RECEPTION))
+
+
+def test_a_number_on_another_municipalitys_case_is_a_new_case_there_and_the_coordinators_are_warned(uow):
+    """Finding 7: no refusal tells Krokom of Östersund's case; the notice is Krokom's, the attempt in the
+    register row's detail (which no history shows), and a warning to the coordinators names both."""
+    first = register(uow, dossier="12-345678")
+    krokom = Registration(birth_date=date(2017, 4, 2), municipality="Krokom", notice_at=NOW, dossier="12345678")
+    new = Registration(birth_date=date(2017, 4, 2), municipality="Krokom", notice_at=NOW, dossier="12999999")
+    with uow:
+        elsewhere = register_in(uow, OTHER_RECEPTION, krokom, now=NOW, recorded_at=NOW, policy=POLICY)
+        fresh = register_in(uow, OTHER_RECEPTION, new, now=NOW, recorded_at=NOW, policy=POLICY)
+    (case_id, attached), cases = elsewhere, uow.committed["cases"]
+    assert (attached, fresh[1]) == (False, False) and len({first, case_id, fresh[0]}) == 3
+    assert (cases[case_id].municipality, cases[case_id].dossier, cases[first].version) == ("Krokom", "12345678", 1)
+    audit = {entry.case_id: entry for entry in uow.committed["audit"]}
+    assert (audit[case_id].event, audit[case_id].detail) == ("register", {"identity_elsewhere": [first]})
+    assert audit[fresh[0]].detail is None
+    [alert] = uow.committed["alerts"].values()
+    assert (alert["case_id"], alert["rule"], alert["kind"], alert["owner"], alert["due"]) == (
+        case_id, "identity_elsewhere", "warning", "coordinator", NOW)
+    [message] = [m for m in uow.committed["outbox"].values() if m["topic"] == "alert"]
+    assert (message["ref"], json.loads(message["payload"])) == (
+        alert["id"], {"elsewhere": [{"id": first, "municipality": "Östersund"}]})
+    for actor in (OTHER_RECEPTION, RECEPTION, HC, SCHOOL, SCHOOL_HEALTH, BVC):
+        assert not access.may_see_alert(actor, alert, cases[case_id]), actor.role
+    assert access.may_see_alert(COORDINATOR, alert, cases[case_id])
+
+
+def test_the_fake_holds_a_number_once_per_municipality_as_the_database_does(uow):
+    from screening.storage.unit_of_work import ConflictOnCommit
+
+    first = register(uow, dossier="12-345678")
+    copy = replace(uow.committed["cases"][first], id="SC-COPY0001")
+    with uow, pytest.raises(ConflictOnCommit, match="another case already has this"):
+        uow.cases.add(copy)
+    with uow:
+        uow.cases.add(replace(copy, municipality="Krokom"))
 
 
 @pytest.mark.parametrize("born, adult", [(date(2008, 11, 23), True), (date(2008, 11, 24), False),
@@ -501,3 +540,45 @@ def test_without_an_interpreter_service_the_booking_warns_the_health_centre_and_
     assert [(a["rule"], a["kind"], a["owner"]) for a in fake.committed["alerts"].values()] == [
         ("interpreter_order", "warning", "health_centre")]
     assert not [key for key in fake.committed["outbox"] if key.endswith(":interpreter_service")]
+
+
+# --- the deadline rules' versions -----------------------------------------------------------------
+
+@pytest.mark.parametrize("actor", [a for a in EVERYONE if a.role != "admin"], ids=lambda a: a.role)
+def test_only_an_admin_loads_a_rule_version_and_a_refusal_stores_nothing(uow, actor, tmp_path):
+    from screening.services import rules
+
+    quick = tmp_path / "quick.toml"
+    quick.write_text("[book_health_conversation]\nworking_days = 2\n", encoding="utf-8")
+    unchanged(uow, lambda: rules.load(fake_app(uow, NOW), actor, str(quick)))
+
+
+def test_a_rule_version_is_stored_with_who_and_when_and_audited_once(uow, tmp_path):
+    from screening.services import rules
+
+    quick = tmp_path / "quick.toml"
+    quick.write_text("[book_health_conversation]\nworking_days = 2\n", encoding="utf-8")
+    app = fake_app(uow, NOW)
+    assert rules.load(app, ADMIN, str(quick)) == {"version": 2, "new": True}
+    assert rules.load(app, ADMIN, str(quick)) == {"version": 2, "new": False}  # the same table again
+    stored = uow.committed["rules"][-1]
+    assert stored["loaded_by"] == "admin" and stored["rules"]["book_health_conversation"]["working_days"] == 2
+    assert [(e.action, e.user_id, e.detail) for e in uow.committed["audit"] if e.action == "rules"] == [
+        ("rules", "admin", {"version": 2})]
+
+
+def test_a_rule_file_in_error_stores_nothing(uow, tmp_path):
+    from screening.services import rules
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[book_health_conversation]\nmonths = 1\n", encoding="utf-8")  # two durations
+    unchanged(uow, lambda: rules.load(fake_app(uow, NOW), ADMIN, str(bad)))
+
+
+def test_each_deadline_records_the_rule_version_it_was_computed_under(uow):
+    case_id = register(uow)
+    assert {d.rules_version for d in uow.committed["deadlines"][case_id]} == {1}
+    with uow:
+        record_event(uow, RECEPTION, case_id, "notify_parties", {}, policy=replace(POLICY, version=7), now=NOW,
+                     recorded_at=NOW)
+    assert {d.rules_version for d in uow.committed["deadlines"][case_id]} == {7}

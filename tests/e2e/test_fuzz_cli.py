@@ -98,9 +98,12 @@ COMMAND_USERS = {
     "sweep": [COORDINATOR, ADMIN], "send": [COORDINATOR, ADMIN], "outbox list": [COORDINATOR, ADMIN],
     "retry": [COORDINATOR, ADMIN], "report": [COORDINATOR, ADMIN], "overview": [COORDINATOR, ADMIN],
     "prune": [ADMIN], "init": [ADMIN],  # a directory loaded once users exist: an admin's
+    "rules load": [ADMIN], "audit verify": [ADMIN], "audit sample": [HC, COORDINATOR, ADMIN],
+    "audit history": [COORDINATOR, ADMIN],
 }
 COMMANDS = ["register", "show", "list", "event", "history", "book", "org", "user add", "user list", "alerts", "ack",
-            "sweep", "send", "outbox list", "retry", "prune", "free", "export", "report", "overview", "init"]
+            "sweep", "send", "outbox list", "retry", "prune", "free", "export", "report", "overview", "init",
+            "rules load", "audit verify", "audit sample", "audit history"]
 
 # --- values: valid, near-valid, hostile ------------------------------------------------------------
 
@@ -251,6 +254,8 @@ VALUES = {
     "status": (st.sampled_from(["queued", "sent", "dead"]), st.sampled_from(["Sent", "all", "failed"])),
     "format": (st.sampled_from(["table", "csv", "json"]), st.sampled_from(["xlsx", "JSON", "html"])),
     "by": (st.sampled_from(["municipality", "health_centre"]), st.sampled_from(["school", "Municipality"])),
+    "kind": (st.sampled_from(["directory", "restore", "sample", "review", "rules"]),
+             st.sampled_from(["event", "show", "Directory", "audit"])),
     "text": (st.sampled_from(["moved to Umeå", "Ö-hälsa", "MMR"]), TEXT),
     "file": (ref("path", ["out/report.csv", "out/chart.png", "out/cal.ics"]), PATHS),
     "folder": (ref("path", ["eml"]), PATHS.filter(lambda path: path != "/")),  # run as root: nothing in /
@@ -384,6 +389,14 @@ def arguments(pick: Chooser, which: str) -> list:
         return ["report", *args]
     if which == "overview":
         return ["overview", *pick.options({"--every": "int", "--oldest": "int"})]
+    if which == "rules load":
+        return ["rules", "load", pick("file")]
+    if which == "audit verify":
+        return ["audit", "verify"]
+    if which == "audit sample":
+        return ["audit", "sample", *pick.options({"--size": "int", "--from": "date", "--to": "date"})]
+    if which == "audit history":
+        return ["audit", "history", *pick.options({"--kind": "kind"})]
     return ["init", *(["--demo"] if draw(st.integers(0, 4)) == 0 else []), "--directory", pick("directory")]
 
 

@@ -14,8 +14,9 @@ from typing import Optional
 
 import typer
 
-from screening.cli import admin, audit, cases, follow_up, messages
+from screening.cli import accounts, admin, audit, cases, follow_up, messages, tokens
 from screening.cli.run import Run, the
+from web import command as web
 
 app = typer.Typer(
     help="Screening of newly arrived children under the region's 0–17 agreement.",
@@ -29,10 +30,11 @@ scheduler_app = typer.Typer(help="The long-running scheduler: sweeps and digests
 outbox_app = typer.Typer(help="Messages waiting to be delivered.", no_args_is_help=True)
 calendar_app = typer.Typer(help="Health centres' appointments: free times, calendars.", no_args_is_help=True)
 rules_app = typer.Typer(help="The deadline rule table's versions.", no_args_is_help=True)
+token_app = typer.Typer(help="Personal API tokens for the server: create, list, revoke.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail: its hash chain, the access log's follow-up.", no_args_is_help=True)
 for group, name in ((org_app, "org"), (user_app, "user"), (case_app, "case"), (alerts_app, "alerts"),
                     (scheduler_app, "scheduler"), (outbox_app, "outbox"), (calendar_app, "calendar"),
-                    (rules_app, "rules"), (audit_app, "audit")):
+                    (rules_app, "rules"), (audit_app, "audit"), (token_app, "token")):
     app.add_typer(group, name=name)
 
 
@@ -46,9 +48,11 @@ def options(
 ) -> None:
     from screening import clock
     from screening.bootstrap import bootstrap
+    from screening.cli.run import os_account
 
     run = the(ctx)
-    run.app = bootstrap(db, clock.parse_datetime(now, "--now") if now else None)
+    # every audit row of the command names the operating-system account it ran under
+    run.app = bootstrap(db, clock.parse_datetime(now, "--now") if now else None, door="cli:" + os_account())
     run.user = as_user
     run.out.banner = run.simulation_banner
     if os.environ.get("SCREENING_RULES"):  # no setting changes the rules: say so, never follow it
@@ -65,6 +69,11 @@ app.command()(admin.init)
 org_app.command("list")(admin.org_list)
 user_app.command("add")(admin.user_add)
 user_app.command("list")(admin.user_list)
+user_app.command("disable")(admin.user_disable)
+user_app.command("password")(accounts.user_password)
+user_app.command("totp")(accounts.user_totp)
+user_app.command("reset-factor")(accounts.user_reset_factor)
+user_app.command("locked")(accounts.user_locked)
 scheduler_app.command("run")(admin.scheduler_run)
 app.command()(admin.backup)
 app.command()(admin.restore)
@@ -101,6 +110,12 @@ audit_app.command("verify")(audit.audit_verify)
 audit_app.command("sample")(audit.audit_sample)
 audit_app.command("review")(audit.audit_review)
 audit_app.command("history")(audit.audit_history)
+
+# the server and its API tokens
+app.command()(web.serve)
+token_app.command("create")(tokens.token_create)
+token_app.command("list")(tokens.token_list)
+token_app.command("revoke")(tokens.token_revoke)
 
 
 # --- the edge ----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ COMMANDS = {
     "audit_history": ("coordinator", "admin"),  # the administration's trail: directory changes, restores, samples
     "rules": ("admin",),  # a new version of the deadline rule table
     "audit_verify": ("admin",),  # the audit trail's hash chain checked end to end (its ids and times only)
+    "token_admin": ("admin",),  # another person's API tokens: made, listed, revoked
 }
 # the party kind whose alerts a role receives (a deadline's and an alert's `owner`)
 OWNER_OF_ROLE = {"reception": "reception_unit"}
@@ -74,7 +75,8 @@ COMMAND_WORDS = {"user_admin": "add or list users", "outbox": "follow the outbox
                  "directory": "load the region's directory", "restore": "restore the database",
                  "audit_sample": "draw or review a sample of the access log",
                  "audit_history": "see the administration's audit trail",
-                 "audit_verify": "verify the audit trail", "rules": "load the deadline rules"}
+                 "audit_verify": "verify the audit trail", "token_admin": "make or revoke another person's API tokens",
+                 "rules": "load the deadline rules"}
 
 
 def require_command(actor: Actor, command: str) -> None:

@@ -5,7 +5,7 @@ audit key (a secret the database does not hold), `s` plain SHA-256 (no key confi
 chained by the migration that brought the chain). What it covers is the row as it is read: the case,
 the action and event and the user by their names (not the numbers `audit` stores them as, so that
 renumbering `audit_kind` or `app_user` breaks it too), both times to the microsecond, the detail as
-stored. The row's id is not covered (it is allocated on insert); the previous link is, so that a row
+stored, the door where it is set. The row's id is not covered (it is allocated on insert); the previous link is, so that a row
 taken out breaks the chain at the row after it. One chain per database, in id order.
 
 Pure: no I/O. Storage appends with `link` (`screening.storage.chain`); `Walk` checks rows as they
@@ -54,9 +54,13 @@ def micros(value) -> int | None:
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def content(case_id, action, event, at, recorded_at, user_id, detail) -> bytes:
-    """The row as the chain covers it: one canonical JSON array, UTF-8."""
+def content(case_id, action, event, at, recorded_at, user_id, detail, door=None) -> bytes:
+    """The row as the chain covers it: one canonical JSON array, UTF-8. The door (where the row came in:
+    `cli:<account>`, `api`, `page`) is its eighth element where it is set; a row without one (every row
+    written before doors were recorded) is covered as before."""
     fields = [case_id, action, event or "", micros(at), micros(recorded_at), user_id, detail]
+    if door is not None:
+        fields.append(door)
     return _CANONICAL.encode(fields).encode("utf-8")
 
 
@@ -126,7 +130,8 @@ class Walk:
             return DOWNGRADED
         key = self.key if found[:1] == KEYED else None
         expected = link(key, self.last["link"] if self.last else None, content(
-            row["case_id"], row["action"], row["event"], row["at"], row["recorded_at"], row["user_id"], row["detail"]))
+            row["case_id"], row["action"], row["event"], row["at"], row["recorded_at"], row["user_id"], row["detail"],
+            row.get("door")))
         return None if hmac.compare_digest(expected, found) else ALTERED
 
     def _broken(self, row_id: int, reason: str) -> None:

@@ -48,6 +48,8 @@ class App:
     settings: Settings = field(default_factory=Settings)
     clock: Clock = field(default_factory=Clock)
     unit_of_work: Callable | None = None  # what `uow()` makes instead of the SQL one (a fake, in tests)
+    door: str | None = None  # where use cases come in, on every audit row: `cli:<OS account>` (set by the
+    # command line's edge), `api`, `page` (the server's); None: not said (the scheduler, tests)
     _simulation: bool = field(default=False, repr=False)
     _policies: dict = field(default_factory=dict, repr=False)  # by the rule table's version
 
@@ -64,14 +66,14 @@ class App:
         from screening.storage.unit_of_work import SqlUnitOfWork
 
         self.check_clock()
-        return SqlUnitOfWork(self.url, self.settings.audit_key)
+        return SqlUnitOfWork(self.url, self.settings.audit_key, self.door)
 
     def reads(self):
         """The read model (plain SQL, no transaction held): what reads of many cases go through."""
         from screening.storage.queries import ReadModel
 
         self.check_clock()
-        return ReadModel(self.url, self.settings.audit_key)
+        return ReadModel(self.url, self.settings.audit_key, self.door)
 
     def policy(self):
         """The rule table in force (the database's newest version), the working days and the routes:
@@ -125,6 +127,8 @@ class App:
 
 
 def bootstrap(database: str | None = None, now: datetime | None = None,
-              env: Mapping[str, str] | None = None) -> App:
-    """The App of this process: settings from `env` (default: the environment, read now, once)."""
-    return App(database, Settings(os.environ if env is None else env), Clock(now, given=now is not None))
+              env: Mapping[str, str] | None = None, door: str | None = None) -> App:
+    """The App of this process: settings from `env` (default: the environment, read now, once); `door`
+    is where its use cases come in, as the edge says it (`App.door`)."""
+    return App(database, Settings(os.environ if env is None else env), Clock(now, given=now is not None),
+               door=door)

@@ -80,5 +80,12 @@ class NotFound(BadInput):
     code = "not_found"
 
 
+class NotSignedIn(ScreeningError):
+    """No person behind the request: no token or session, or one unknown, expired or revoked (HTTP 401)."""
+
+    exit_code = 1
+    code = "unauthenticated"
+
+
 DISK_FULL = ("database error: the database or its disk is full; the change under way was not saved. "
              "Free some space, then run the command again.")

@@ -42,7 +42,8 @@ ACTIONS = {  # what a command does, as a refusal names it (access.COMMAND_WORDS,
            "draw or review a sample of the access log": "ta eller granska ett stickprov ur åtkomstloggen",
            "see the administration's audit trail": "se administrationens logg",
            "verify the audit trail": "kontrollera loggens hashkedja",
-           "load the deadline rules": "läsa in tidsfristernas regler"},
+           "load the deadline rules": "läsa in tidsfristernas regler",
+           "make or revoke another person's API tokens": "skapa eller återkalla andras API-nycklar"},
     "en": {},
 }
 SCHEMA_OBJECTS = {  # what a database holds, as a refused backup names it

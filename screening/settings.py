@@ -171,6 +171,30 @@ class Settings:
                            length=AUDIT_KEY_LENGTH)
         return text.encode("utf-8")
 
+    # --- sign-in and sessions -----------------------------------------------------------------
+
+    @cached_property
+    def session_idle(self) -> timedelta:
+        """A session ends after this long unused: SCREENING_SESSION_IDLE_MINUTES (default 30)."""
+        return timedelta(minutes=_whole(self.get("SCREENING_SESSION_IDLE_MINUTES"), "SCREENING_SESSION_IDLE_MINUTES",
+                                        30, 1, 24 * 60))
+
+    @cached_property
+    def session_lifetime(self) -> timedelta:
+        """A session ends this long after sign-in, used or not: SCREENING_SESSION_HOURS (default 12)."""
+        return timedelta(hours=_whole(self.get("SCREENING_SESSION_HOURS"), "SCREENING_SESSION_HOURS", 12, 1, 24 * 7))
+
+    @cached_property
+    def signin_attempts(self) -> int:
+        """Failed sign-ins in a row that lock a local account: SCREENING_SIGNIN_ATTEMPTS (default 5)."""
+        return _whole(self.get("SCREENING_SIGNIN_ATTEMPTS"), "SCREENING_SIGNIN_ATTEMPTS", 5, 1, 100)
+
+    @cached_property
+    def signin_lock(self) -> timedelta:
+        """How long such a lock lasts: SCREENING_SIGNIN_LOCK_MINUTES (default 15)."""
+        return timedelta(minutes=_whole(self.get("SCREENING_SIGNIN_LOCK_MINUTES"), "SCREENING_SIGNIN_LOCK_MINUTES",
+                                        15, 1, 24 * 60))
+
     # --- where the database is --------------------------------------------------------------
 
     def default_url(self) -> str:
@@ -188,3 +212,14 @@ def _key_file(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         raise BadInput("SCREENING_AUDIT_KEY_FILE: cannot read {path}", path=str(path)) from None
+
+
+def _whole(text: str | None, name: str, default: int, low: int, high: int) -> int:
+    """A setting that is a whole number from `low` to `high`; unset: the default."""
+    text = (text or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise BadInput("{name} must be a whole number from {low} to {high}, not '{value}'", name=name, low=low,
+                       high=high, value=text)
+    return int(text)

@@ -159,8 +159,19 @@ class FakeDirectory(abstract.DirectoryRepository):
     def any_user(self) -> bool:
         return bool(self.state["users"])
 
-    def add_user(self, user_id: str, role: str, org_id: str) -> None:
-        self.state["users"][user_id] = {"id": user_id, "role": role, "org_id": org_id}
+    def add_user(self, user_id: str, role: str, org_id: str, *, name=None, email=None, hsa_id=None) -> None:
+        if hsa_id is not None and self.user_by_hsa_id(hsa_id) is not None:  # the unique index
+            from screening.storage.unit_of_work import ConflictOnCommit
+
+            raise ConflictOnCommit("the write conflicts with data written meanwhile; read again and retry")
+        self.state["users"][user_id] = {"id": user_id, "role": role, "org_id": org_id, "name": name, "email": email,
+                                        "hsa_id": hsa_id, "disabled_at": None}
+
+    def user_by_hsa_id(self, hsa_id: str) -> dict | None:
+        return next((user for user in self.state["users"].values() if user["hsa_id"] == hsa_id), None)
+
+    def disable_user(self, user_id: str, at) -> None:
+        self.state["users"][user_id] = {**self.state["users"][user_id], "disabled_at": at}
 
 
 class FakeAudit(abstract.AuditLog):
@@ -191,7 +202,8 @@ class FakeAudit(abstract.AuditLog):
         e = self.store[n - 1]
         return {"id": n, "case_id": e.case_id, "action": e.action, "event": e.event or "", "at": e.at,
                 "recorded_at": e.recorded_at, "user_id": e.user_id,
-                "org_id": self.state["users"][e.user_id]["org_id"], "detail": copy.deepcopy(e.detail or {})}
+                "org_id": self.state["users"][e.user_id]["org_id"], "detail": copy.deepcopy(e.detail or {}),
+                "user_name": self.state["users"][e.user_id].get("name"), "door": None}
 
 
 class FakeBookings(abstract.BookingRepository):
@@ -338,13 +350,72 @@ class FakeRuleVersions(abstract.RuleVersions):
         return {"version": len(self.versions), "new": True}
 
 
+class FakeAccounts(abstract.AccountRepository):
+    def __init__(self, accounts: dict, codes: dict):
+        self.accounts, self.codes = accounts, codes  # codes: hash -> {"user_id", "used_at"}
+
+    def get(self, user_id: str) -> dict | None:
+        found = self.accounts.get(user_id)
+        return None if found is None else dict(found)
+
+    def put(self, account: dict) -> None:
+        self.accounts[account["user_id"]] = dict(account)
+
+    def replace_codes(self, user_id: str, hashes: list[str]) -> None:
+        for code_hash in [h for h, c in self.codes.items() if c["user_id"] == user_id]:
+            del self.codes[code_hash]
+        self.codes.update({h: {"user_id": user_id, "used_at": None} for h in hashes})
+
+    def use_code(self, user_id: str, code_hash: str, now) -> bool:
+        code = self.codes.get(code_hash)
+        if code is None or code["user_id"] != user_id or code["used_at"] is not None:
+            return False
+        code["used_at"] = now
+        return True
+
+    def codes_left(self, user_id: str) -> int:
+        return sum(1 for c in self.codes.values() if c["user_id"] == user_id and c["used_at"] is None)
+
+    def locked(self, now) -> list[dict]:
+        return [{"user_id": a["user_id"], "locked_until": a["locked_until"]} for _, a in sorted(self.accounts.items())
+                if a["locked_until"] is not None and a["locked_until"] > now]
+
+
+class FakeSessions(abstract.SessionRepository):
+    def __init__(self, store: dict):
+        self.store = store
+
+    def add(self, id_hash: str, user_id: str, now) -> None:
+        assert id_hash not in self.store
+        self.store[id_hash] = {"id_hash": id_hash, "user_id": user_id, "created_at": now, "last_seen_at": now,
+                               "revoked_at": None}
+
+    def get(self, id_hash: str) -> dict | None:
+        found = self.store.get(id_hash)
+        return None if found is None else dict(found)
+
+    def touch(self, id_hash: str, now) -> None:
+        self.store[id_hash]["last_seen_at"] = now
+
+    def revoke(self, id_hash: str, now) -> None:
+        if self.store[id_hash]["revoked_at"] is None:
+            self.store[id_hash]["revoked_at"] = now
+
+    def revoke_user(self, user_id: str, now) -> int:
+        open_ = [s for s in self.store.values() if s["user_id"] == user_id and s["revoked_at"] is None]
+        for session in open_:
+            session["revoked_at"] = now
+        return len(open_)
+
+
 class FakeUnitOfWork(abstract.UnitOfWork):
     """The committed state lives in `self.committed`; each `with` works on a copy of it."""
 
     def __init__(self, directory: Directory | None = None):
         self.committed = {"directory": directory or load_directory(None), "users": {}, "cases": {}, "deadlines": {},
                           "notes": [], "alerts": {}, "audit": [], "bookings": {}, "outbox": {}, "letters": {},
-                          "rules": [{"rules": rule_table(), "loaded_by": None, "loaded_at": None}]}
+                          "rules": [{"rules": rule_table(), "loaded_by": None, "loaded_at": None}],
+                          "accounts": {}, "recovery_codes": {}, "sessions": {}}
         self.alert_ids = itertools.count(1)
         self.commits = 0
         self._begin()
@@ -358,6 +429,7 @@ class FakeUnitOfWork(abstract.UnitOfWork):
         self.alerts, self.directory = FakeAlerts(s["alerts"], self.alert_ids), FakeDirectory(s)
         self.audit, self.bookings, self.outbox = FakeAudit(s["audit"], s), FakeBookings(s["bookings"], s["cases"]), FakeOutbox(s["outbox"])
         self.letters, self.rules = FakeLetters(s["letters"]), FakeRuleVersions(s["rules"])
+        self.accounts, self.sessions = FakeAccounts(s["accounts"], s["recovery_codes"]), FakeSessions(s["sessions"])
 
     def __enter__(self) -> "FakeUnitOfWork":
         self._begin()

@@ -55,17 +55,30 @@ def user_add(
     user_id: str = typer.Argument(..., metavar="ID"),
     role: str = typer.Option(..., "--role", help="reception, health_centre, school, preschool, school_health, bvc, coordinator or admin."),
     org: str = typer.Option(..., "--org", help="The user's organisation id."),
+    name: Optional[str] = typer.Option(None, "--name", metavar="TEXT", help="The person's full name."),
+    email: Optional[str] = typer.Option(None, "--email", metavar="ADDR", help="The person's e-mail address."),
+    hsa_id: Optional[str] = typer.Option(None, "--hsa-id", metavar="ID", help="The person's HSA-id "
+                                         "(SE2321000032-abc123); unique."),
 ) -> None:
-    """Add a user; needs an admin, except while no user exists."""
+    """Add a user, a person; needs an admin, except while no user exists."""
     from screening.services import users
 
     run = the(ctx)
-    user = users.add_user(run.app, run.user, user_id, role, org)
+    user = users.add_user(run.app, run.user, user_id, role, org, name=name, email=email, hsa_id=hsa_id)
     run.out.result(user, lambda: run.out.line(render.said(run.lang, "user_added", id=user_id, role=role, org=org)))
 
 
+def user_disable(ctx: typer.Context, user_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Disable a user: they can no longer act (admin). Recorded in the audit trail."""
+    from screening.services import users
+
+    run = the(ctx)
+    done = users.disable_user(run.app, run.actor(), user_id)
+    run.out.result(done, lambda: run.out.line(render.said(run.lang, "user_disabled", id=user_id)))
+
+
 def user_list(ctx: typer.Context) -> None:
-    """Users and their roles (admin)."""
+    """Users: the person, their role and organisation, whether disabled (admin)."""
     from screening.services import users
 
     run = the(ctx)
@@ -125,13 +138,9 @@ def restore(ctx: typer.Context,
 
 def _account() -> str:
     """The operating-system account running the command (by its user id, not the environment's name)."""
-    import os
-    import pwd
+    from screening.cli.run import os_account
 
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:  # an id without a name (a container)
-        return str(os.geteuid())
+    return os_account()
 
 
 def rules_load(ctx: typer.Context,

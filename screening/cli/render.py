@@ -56,7 +56,8 @@ LABELS = {
         "hc": "hälsocentral", "next_page": "Fler ärenden kan finnas: nästa sida med --after {id}",
         "late": "försenat", "late_own": "Försenat hos er ({n})", "late_others": "Försenat hos andra ({n})",
         "theirs": "hos {party}", "history": "Händelser, ärende {id}", "what": "vad", "at": "när",
-        "recorded": "registrerat", "user": "användare",
+        "recorded": "registrerat", "user": "användare", "who": "vem", "email": "e-post", "hsa_id": "HSA-id",
+        "disabled": "avstängd",
         "alert": "larm", "raised": "larmat", "ack": "kvitterat", "outbox": "Utkorgen ({n})", "key": "nyckel",
         "attempts": "försök", "next_try": "nästa försök", "sent": "skickat", "last_error": "senaste fel",
         "free": "Lediga tider, {centre} ({n})", "start": "börjar", "end": "slutar", "alerts": "Larm",
@@ -67,7 +68,8 @@ LABELS = {
         "read_no": "läsning", "administration": "Administrationens logg ({n})", "change": "ändring",
         "first_load": "första inläsningen", "file": "fil {file}", "added": "tillagda: {ids}",
         "changed": "ändrade: {changes}", "absent": "saknas i filen (finns kvar): {ids}",
-        "users_added": "användare tillagda: {users}", "region": "regionen: {changes}",
+        "users_added": "användare tillagda: {users}",
+        "users_disabled": "användare avstängda: {users}", "region": "regionen: {changes}",
         "restore_detail": "från {file} (konto {operator}): {cases} ärenden, {audit_rows} loggrader",
         "rules_detail": "version {version}",
         "sample_detail": "stickprov {sample}: {n} av {population} läsningar {start}–{end}",
@@ -98,7 +100,8 @@ LABELS = {
         "hc": "health centre", "next_page": "There may be more cases: the next page with --after {id}",
         "late": "late", "late_own": "Late with you ({n})", "late_others": "Late with others ({n})",
         "theirs": "with {party}", "history": "History, case {id}", "what": "what", "at": "when",
-        "recorded": "recorded", "user": "user",
+        "recorded": "recorded", "user": "user", "who": "who", "email": "e-mail", "hsa_id": "HSA-id",
+        "disabled": "disabled",
         "alert": "alert", "raised": "raised", "ack": "acknowledged", "outbox": "Outbox ({n})", "key": "key",
         "attempts": "attempts", "next_try": "next try", "sent": "sent", "last_error": "last error",
         "free": "Free times, {centre} ({n})", "start": "start", "end": "end", "alerts": "Alerts",
@@ -109,6 +112,7 @@ LABELS = {
         "read_no": "read", "administration": "The administration's trail ({n})", "change": "change",
         "first_load": "first load", "file": "file {file}", "added": "added: {ids}", "changed": "changed: {changes}",
         "absent": "not in the file (kept): {ids}", "users_added": "users added: {users}",
+        "users_disabled": "users disabled: {users}",
         "region": "the region: {changes}",
         "restore_detail": "from {file} (account {operator}): {cases} cases, {audit_rows} audit rows",
         "rules_detail": "version {version}",
@@ -128,6 +132,7 @@ PHRASES = {  # what a command says when it is done
         "rules_setting": "SCREENING_RULES läses inte: tidsfristernas regler är databasens (screening rules load FIL)",
         "registered": "Ärende {id} registrerat", "attached": "Anmälan kopplad till det befintliga ärendet {id}",
         "db_ready": "Databasen är klar: {db}", "user_added": "Användaren {id} är tillagd ({role}, {org})",
+        "user_disabled": "Användaren {id} är avstängd och kan inte längre agera",
         "backed_up": "Säkerhetskopia sparad i {file}", "backed_up_counts": "Säkerhetskopia sparad i {file}: "
         "{cases} ärenden, {audit} loggrader", "restored": "Återställde {cases} ärenden och {audit} loggrader till {db}",
         "acknowledged": "Larm {id} kvitterat", "wrote": "Sparade {file}", "sent": "Skickade {n} meddelanden",
@@ -166,6 +171,7 @@ PHRASES = {  # what a command says when it is done
         "rules_setting": "SCREENING_RULES is not read: the deadline rules are the database's (screening rules load FILE)",
         "registered": "Registered case {id}", "attached": "Attached to the existing case {id}",
         "db_ready": "Database ready: {db}", "user_added": "Added user {id} ({role}, {org})",
+        "user_disabled": "User {id} is disabled and can no longer act",
         "backed_up": "Backed up to {file}", "backed_up_counts": "Backed up to {file}: {cases} cases, {audit} audit rows",
         "restored": "Restored {cases} cases and {audit} audit rows into {db}", "acknowledged": "Alert {id} acknowledged",
         "wrote": "Wrote {file}", "sent": "Sent {n} message(s)", "requeued": "Message {id} queued again",
@@ -228,9 +234,10 @@ def organisations(orgs: list[dict], w: Words) -> None:
 
 def users(rows: list[dict], w: Words) -> None:
     t = LABELS[w.lang]
-    table = _table(t["users"], t["id"], t["role"], t["org"])
+    table = _table(t["users"], t["id"], t["name"], t["role"], t["org"], t["email"], t["hsa_id"], t["disabled"])
     for row in rows:
-        table.add_row(row["id"], w.party(row["role"]), w.org(row["org"]))
+        table.add_row(row["id"], row.get("name") or "", w.party(row["role"]), w.org(row["org"]), row.get("email") or "",
+                      row.get("hsa_id") or "", w.time(row["disabled"]) if row.get("disabled") else "")
     console().print(table)
 
 
@@ -336,10 +343,11 @@ def _cases_table(title: str, views: list[dict], w: Words, next_after: str | None
 
 def history(case_id: str, entries: list[dict], w: Words) -> None:
     t = LABELS[w.lang]
-    table = _table(t["history"].format(id=case_id), t["what"], t["at"], t["recorded"], t["user"], t["org"])
+    table = _table(t["history"].format(id=case_id), t["what"], t["at"], t["recorded"], t["who"], t["user"])
     for entry in entries:
-        table.add_row(w.event(entry["event"]), w.time(entry["at"]), w.time(entry["recorded_at"]), entry["user"],
-                      w.org(entry["org"]) if entry["org"] else "")
+        org = w.org(entry["org"]) if entry["org"] else ""
+        who = f"{entry['name']} ({org})" if entry.get("name") else org  # the person, and for whom they acted
+        table.add_row(w.event(entry["event"]), w.time(entry["at"]), w.time(entry["recorded_at"]), who, entry["user"])
     console().print(table)
 
 
@@ -409,7 +417,8 @@ def sample(drawn: dict, w: Words) -> None:
                    t["read_no"], t["at"], t["user"], t["org"], t["case"].format(id="").strip().lower(), t["what"])
     table.caption = t["sample_review"].format(sample=drawn["sample"])
     for read in drawn["reads"]:
-        table.add_row(str(read["id"]), w.time(read["at"]), read["user"], w.org(read["org"]), read["case"],
+        user = f"{read['name']} ({read['user']})" if read.get("name") else read["user"]  # the person, then the id
+        table.add_row(str(read["id"]), w.time(read["at"]), user, w.org(read["org"]), read["case"],
                       w.event(read["kind"]))
     console().print(table)
 
@@ -420,7 +429,8 @@ def administration(rows: list[dict], w: Words) -> None:
     table = _table(t["administration"].format(n=len(rows)), t["id"], t["at"], t["user"], t["org"], t["what"],
                    t["change"])
     for row in rows:
-        table.add_row(str(row["id"]), w.time(row["at"]), row["user"], w.org(row["org"]), w.event(row["action"]),
+        user = f"{row['name']} ({row['user']})" if row.get("name") else row["user"]  # the person, then the id
+        table.add_row(str(row["id"]), w.time(row["at"]), user, w.org(row["org"]), w.event(row["action"]),
                       _change(row["action"], row["detail"], w))
     console().print(table)
 
@@ -454,6 +464,8 @@ def _change(action: str, detail: dict, w: Words) -> str:
     if "users_added" in detail:
         parts.append(t["users_added"].format(users=_ids([f"{u['id']} ({w.party(u['role'])})"
                                                          for u in detail["users_added"]], t)))
+    if "users_disabled" in detail:
+        parts.append(t["users_disabled"].format(users=_ids([u["id"] for u in detail["users_disabled"]], t)))
     return "; ".join(parts)
 
 

@@ -55,5 +55,16 @@ class Run:
         return self.actors[self.user]
 
 
+def os_account() -> str:
+    """The operating-system account running the command (by its user id, not the environment's name)."""
+    import os
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # an id without a name (a container)
+        return str(os.geteuid())
+
+
 def the(ctx: typer.Context) -> Run:
     return ctx.find_root().obj

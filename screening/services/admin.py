@@ -80,6 +80,8 @@ def _require_directory_admin(any_user: bool, user: dict | None, acting_user: str
         raise Refused("no acting user: users exist, so only an admin may load the region's directory")
     if user is None:
         raise NotFound("unknown user '{user}'", user=acting_user)
+    if user.get("disabled_at") is not None:
+        raise Refused("the user '{user}' is disabled", user=acting_user)
     access.require_command(Actor(user["id"], user["role"], user["org_id"], "", None), "directory")
 
 
@@ -128,6 +130,8 @@ def restore(app, acting_user: str | None, source: str, *, operator: str = "") ->
         user = held.get(acting_user)
         if user is None:
             raise NotFound("unknown user '{user}'", user=acting_user)
+        if user.get("disabled_at") is not None:
+            raise Refused("the user '{user}' is disabled", user=acting_user)
         access.require_command(Actor(user["id"], user["role"], user["org_id"], "", None), "restore")
 
     done = copies.restore(source, app.url, admitted)
@@ -157,5 +161,5 @@ def administration(app, actor: Actor, kind: str | None = None) -> list[dict]:
     with app.uow() as uow:
         rows = uow.audit.administration((kind,) if kind else ADMINISTRATION)
     return [{"id": row["id"], "action": row["action"], "at": clock.local_iso(row["at"]),
-             "recorded_at": clock.local_iso(row["recorded_at"]), "user": row["user_id"], "org": row["org_id"],
-             "detail": row["detail"]} for row in rows]
+             "recorded_at": clock.local_iso(row["recorded_at"]), "user": row["user_id"], "name": row.get("user_name"),
+             "org": row["org_id"], "door": row.get("door"), "detail": row["detail"]} for row in rows]

@@ -62,7 +62,8 @@ def draw(app, actor: Actor, *, size: int = DEFAULT_SIZE, start: date | None = No
         shown = uow.audit.entries(chosen)
         uow.commit()
     reads = [{"sample": sample_id, "id": row["id"], "at": clock.local_iso(row["at"]), "user": row["user_id"],
-              "org": row["org_id"], "case": row["case_id"], "kind": row["action"]} for row in shown]
+              "name": row.get("user_name"), "org": row["org_id"], "case": row["case_id"], "kind": row["action"]}
+             for row in shown]
     return {"sample": sample_id, "from": start.isoformat(), "to": end.isoformat(), "health_centre": centre,
             "population": len(population), "reads": reads}
 

@@ -50,5 +50,6 @@ def history(app, actor: Actor, case_id: str, *, reads_too: bool = False) -> list
     with app.reads() as reads:
         entries = reads.history(actor, case_id, include_reads=reads_too, at=now, recorded_at=app.clock.real())
     return [{"event": e["event"] or e["action"], "action": e["action"], "at": clock.local_iso(e["at"]),
-             "recorded_at": clock.local_iso(e["recorded_at"]), "user": e["user_id"], "org": e["org_id"]}
+             "recorded_at": clock.local_iso(e["recorded_at"]), "user": e["user_id"], "name": e.get("user_name"),
+             "org": e["org_id"]}
             for e in entries]

@@ -109,13 +109,23 @@ class DirectoryRepository(ABC):
 
     @abstractmethod
     def actor(self, user_id: str) -> dict | None:
-        """The user with their organisation's kind and municipality (id, role, org_id, kind, municipality)."""
+        """The user with their organisation's kind and municipality (id, role, org_id, kind, municipality,
+        name, disabled_at)."""
 
     @abstractmethod
     def any_user(self) -> bool: ...
 
     @abstractmethod
-    def add_user(self, user_id: str, role: str, org_id: str) -> None: ...
+    def add_user(self, user_id: str, role: str, org_id: str, *, name: str | None = None, email: str | None = None,
+                 hsa_id: str | None = None) -> None: ...
+
+    @abstractmethod
+    def user_by_hsa_id(self, hsa_id: str) -> dict | None:
+        """The user with this HSA-id, or None."""
+
+    @abstractmethod
+    def disable_user(self, user_id: str, at) -> None:
+        """The user can no longer act, from `at`."""
 
 
 class AuditLog(ABC):
@@ -240,6 +250,55 @@ class RuleVersions(ABC):
         """The table as the next version, `{"version", "new"}`; the version in force if it is the same."""
 
 
+class AccountRepository(ABC):
+    """Local accounts (`local_account`) and their recovery codes: hashes and counts, never a password."""
+
+    @abstractmethod
+    def get(self, user_id: str) -> dict | None:
+        """The account's row (user_id, password_hash, password_temporary, totp_secret, totp_confirmed_at,
+        totp_last_step, failures, locked_until, changed_at), or None."""
+
+    @abstractmethod
+    def put(self, account: dict) -> None:
+        """The account's row as given, added or replaced."""
+
+    @abstractmethod
+    def replace_codes(self, user_id: str, hashes: list[str]) -> None:
+        """The user's recovery codes (their hashes) instead of any before; none: all gone."""
+
+    @abstractmethod
+    def use_code(self, user_id: str, code_hash: str, now: datetime) -> bool:
+        """Whether the user had this recovery code unused; it is used now if so."""
+
+    @abstractmethod
+    def codes_left(self, user_id: str) -> int: ...
+
+    @abstractmethod
+    def locked(self, now: datetime) -> list[dict]:
+        """The accounts locked at `now`: `{"user_id", "locked_until"}`, by user."""
+
+
+class SessionRepository(ABC):
+    """Server-side sessions (`web_session`), found by the SHA-256 of their id."""
+
+    @abstractmethod
+    def add(self, id_hash: str, user_id: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    def get(self, id_hash: str) -> dict | None:
+        """id_hash, user_id, created_at, last_seen_at, revoked_at; or None."""
+
+    @abstractmethod
+    def touch(self, id_hash: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    def revoke(self, id_hash: str, now: datetime) -> None: ...
+
+    @abstractmethod
+    def revoke_user(self, user_id: str, now: datetime) -> int:
+        """Every open session of the user ended now; how many."""
+
+
 class UnitOfWork(ABC):
     """Everything a use case writes commits together or not at all."""
 
@@ -253,6 +312,8 @@ class UnitOfWork(ABC):
     letters: LetterRepository
     outbox: Outbox
     rules: RuleVersions
+    accounts: AccountRepository
+    sessions: SessionRepository
 
     def __enter__(self) -> "UnitOfWork":
         return self

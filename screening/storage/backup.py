@@ -114,13 +114,15 @@ def _listing(path: Path) -> str:
 
 def _sqlite_users(path: Path) -> dict[str, dict]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
     try:
-        rows = conn.execute("SELECT id, role, org_id FROM app_user").fetchall()
+        rows = [dict(row) for row in conn.execute("SELECT * FROM app_user")]  # any version's columns
     except sqlite3.Error:
         raise BadInput("{path} is not a backup of a screening database", path=str(path)) from None
     finally:
         conn.close()
-    return {user_id: {"id": user_id, "role": role, "org_id": org_id} for user_id, role, org_id in rows}
+    return {row["id"]: {"id": row["id"], "role": row["role"], "org_id": row["org_id"],
+                        "disabled_at": row.get("disabled_at")} for row in rows}
 
 
 _COPY = re.compile(r"COPY (?:\S+\.)?app_user \((?P<columns>[^)]*)\) FROM stdin;")
@@ -141,9 +143,12 @@ def _dumped_users(path: Path) -> dict[str, dict]:
             continue
         if line == "\\.":
             break
+        values = line.split("\t")
         row = dict(zip(columns, (re.sub(r"\\(.)", lambda m: _COPY_ESCAPES.get(m[1], m[1]), value)
-                                 for value in line.split("\t"))))
-        users[row["id"]] = {"id": row["id"], "role": row["role"], "org_id": row["org_id"]}
+                                 for value in values)))
+        disabled = dict(zip(columns, values)).get("disabled_at", "\\N") != "\\N"  # COPY writes NULL as \N
+        users[row["id"]] = {"id": row["id"], "role": row["role"], "org_id": row["org_id"],
+                            "disabled_at": row["disabled_at"] if disabled else None}
     return users
 
 

@@ -14,9 +14,10 @@ from screening.audit_chain import content, link
 APPEND_LOCK = 0x5C4EF0  # the advisory lock's key: "screening audit" (the scheduler's are 0x5C4EE9, +1)
 PAGE = 5000  # rows read at a time by a check (a million rows are never in memory at once)
 
-INSERT = ("INSERT INTO audit (case_id, kind, at, recorded_at, user_no, detail, chain) "
-          "VALUES (:case_id, :kind, :at, :recorded_at, :user_no, :detail, :chain)")
-PAGE_SQL = ("SELECT a.id, a.case_id, k.action, k.event, a.at, a.recorded_at, u.id AS user_id, a.detail, a.chain "
+INSERT = ("INSERT INTO audit (case_id, kind, at, recorded_at, user_no, detail, chain, door) "
+          "VALUES (:case_id, :kind, :at, :recorded_at, :user_no, :detail, :chain, :door)")
+PAGE_SQL = ("SELECT a.id, a.case_id, k.action, k.event, a.at, a.recorded_at, u.id AS user_id, a.detail, a.chain, "
+            "a.door "
             "FROM audit a LEFT JOIN audit_kind k ON k.no = a.kind LEFT JOIN app_user u ON u.no = a.user_no "
             "WHERE a.id > :after ORDER BY a.id LIMIT :size")
 
@@ -31,8 +32,8 @@ def newest_link(conn) -> bytes | None:
 
 def append(conn, key: bytes | None, rows: Iterable[dict]) -> None:
     """Insert audit rows, each linked to the one before. A row gives the columns as stored (`case_id`,
-    `kind`, `at`, `recorded_at`, `user_no`, `detail`) and, for its link, `action`, `event`, `user_id`;
-    it is given its `chain`. Inside the caller's transaction; `rows` may be a generator (taken as it
+    `kind`, `at`, `recorded_at`, `user_no`, `detail`, optionally `door`) and, for its link, `action`,
+    `event`, `user_id`; it is given its `chain`. Inside the caller's transaction; `rows` may be a generator (taken as it
     comes)."""
     previous = newest_link(conn)
 
@@ -40,7 +41,8 @@ def append(conn, key: bytes | None, rows: Iterable[dict]) -> None:
         nonlocal previous
         for row in rows:
             previous = link(key, previous, content(row["case_id"], row["action"], row["event"], row["at"],
-                                                   row["recorded_at"], row["user_id"], row["detail"]))
+                                                   row["recorded_at"], row["user_id"], row["detail"],
+                                                   row.setdefault("door", None)))
             row["chain"] = previous  # the row's other keys are left for the INSERT to ignore
             yield row
 

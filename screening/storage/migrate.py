@@ -53,7 +53,7 @@ def users_before_upgrade(url: str, user_id: str | None) -> tuple[bool, dict | No
         if not made:
             return False, None
         any_user = conn.one("SELECT id FROM app_user LIMIT 1") is not None
-        row = conn.one("SELECT id, role, org_id FROM app_user WHERE id = :id", {"id": user_id}) if user_id else None
+        row = conn.one("SELECT * FROM app_user WHERE id = :id", {"id": user_id}) if user_id else None  # any schema
         return any_user, row
     finally:
         conn.close()

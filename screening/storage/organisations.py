@@ -105,7 +105,17 @@ class SqlDirectoryRepository(abstract.DirectoryRepository):
     def any_user(self) -> bool:
         return self.conn.one("SELECT id FROM app_user LIMIT 1") is not None
 
-    def add_user(self, user_id: str, role: str, org_id: str) -> None:
-        self.conn.execute("INSERT INTO app_user (id, no, role, org_id) "
-                          "VALUES (:id, (SELECT COALESCE(MAX(no), 0) + 1 FROM app_user), :role, :org_id)",
-                          {"id": user_id, "role": role, "org_id": org_id})
+    def add_user(self, user_id: str, role: str, org_id: str, *, name: str | None = None, email: str | None = None,
+                 hsa_id: str | None = None) -> None:
+        self.conn.execute("INSERT INTO app_user (id, no, role, org_id, name, email, hsa_id) "
+                          "VALUES (:id, (SELECT COALESCE(MAX(no), 0) + 1 FROM app_user), :role, :org_id, :name, "
+                          ":email, :hsa_id)",
+                          {"id": user_id, "role": role, "org_id": org_id, "name": name, "email": email,
+                           "hsa_id": hsa_id})
+
+    def user_by_hsa_id(self, hsa_id: str) -> dict | None:
+        return self.conn.one("SELECT * FROM app_user WHERE hsa_id = :hsa_id", {"hsa_id": hsa_id})
+
+    def disable_user(self, user_id: str, at) -> None:
+        self.conn.execute("UPDATE app_user SET disabled_at = :at WHERE id = :id",
+                          {"at": self.conn.timestamp(at), "id": user_id})

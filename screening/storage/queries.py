@@ -26,9 +26,10 @@ DEADLINE_COLUMNS = ("d.case_id, d.rule, d.owner, d.starts, d.due, d.status, d.me
 class ReadModel:
     """Reads on a pooled connection outside any write transaction (no lock held on SQLite)."""
 
-    def __init__(self, url: str, audit_key: bytes | None = None):
+    def __init__(self, url: str, audit_key: bytes | None = None, door: str | None = None):
         self.url = url
         self.audit_key = audit_key  # the audit trail's chain key (`screening.audit_chain`)
+        self.door = door  # where the reads came in (`cli:<account>`, `api`, `page`): on every audit row
         self.conn = db.checkout(url)
         try:
             db.ensure_schema(url, self.conn)
@@ -75,7 +76,10 @@ class ReadModel:
         return region["name"], [row["id"] for row in centres]
 
     def users(self) -> list[dict]:
-        return self.conn.all("SELECT id, role, org_id AS org FROM app_user ORDER BY id")
+        users = self.conn.all("SELECT id, role, org_id AS org, name, email, hsa_id, disabled_at FROM app_user ORDER BY id")
+        for user in users:
+            user["disabled_at"] = clock.from_db(user["disabled_at"])
+        return users
 
     def case(self, actor: Actor, case_id: str, *, at: datetime, recorded_at: datetime) -> dict:
         row = self.conn.one("SELECT * FROM screening_case WHERE id = :id", {"id": case_id})
@@ -196,7 +200,8 @@ class ReadModel:
         if include_reads and actor.role not in access.READ_LOG_READERS:
             raise Refused("the access log of a case is for its health centre, the coordinators and admins")
         self.record_reads(actor, [case_id], "history", at, recorded_at)
-        sql = "SELECT action, event, at, recorded_at, user_id, org_id, detail FROM audit_trail WHERE case_id = :id"
+        sql = ("SELECT action, event, at, recorded_at, user_id, user_name, org_id, detail FROM audit_trail "
+               "WHERE case_id = :id")
         if not include_reads:
             sql += " AND action = 'event'"
         entries = [entry for entry in self.conn.all(sql + " ORDER BY id", {"id": case_id})
@@ -261,7 +266,7 @@ class ReadModel:
         stamp = self.conn.timestamp
         base = {"kind": audit_kind(self.conn, action, None), "at": stamp(at), "recorded_at": stamp(recorded_at),
                 "user_no": user_number(self.conn, actor.user_id), "action": action, "event": None,
-                "user_id": actor.user_id, "detail": None}
+                "user_id": actor.user_id, "detail": None, "door": self.door}
         if case_ids:  # one row a case, made as they are inserted: a country's list is a million rows
             self.conn.begin()  # one transaction; on SQLite BEGIN IMMEDIATE, which serialises the chain's appends
             try:

@@ -176,9 +176,10 @@ class SqlAuditLog(abstract.AuditLog):
     """Rows kept until the unit of work commits, then appended to the hash chain (`flush`): the chain's
     lock is held for the commit only, not for the rest of the use case."""
 
-    def __init__(self, conn, key: bytes | None = None):
+    def __init__(self, conn, key: bytes | None = None, door: str | None = None):
         self.conn = conn
         self.key = key
+        self.door = door  # where the rows came in (`cli:<account>`, `api`, `page`)
         self.pending: list[dict] = []
 
     def record(self, entry: AuditEntry) -> None:
@@ -187,7 +188,7 @@ class SqlAuditLog(abstract.AuditLog):
             "action": entry.action, "event": entry.event, "user_id": entry.user_id,
             "at": self.conn.timestamp(entry.at), "recorded_at": self.conn.timestamp(entry.recorded_at),
             "user_no": user_number(self.conn, entry.user_id),
-            "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else None})
+            "detail": json.dumps(entry.detail, ensure_ascii=False) if entry.detail else None, "door": self.door})
 
     def flush(self) -> None:
         """The rows recorded, appended to the chain in this transaction (just before its commit)."""
@@ -223,7 +224,8 @@ class SqlAuditLog(abstract.AuditLog):
 
     def _trail(self, condition: str, params: dict) -> list[dict]:
         rows = self.conn.all(
-            "SELECT a.id, a.case_id, k.action, k.event, a.at, a.recorded_at, u.id AS user_id, u.org_id, a.detail "
+            "SELECT a.id, a.case_id, k.action, k.event, a.at, a.recorded_at, u.id AS user_id, u.org_id, a.detail, "
+            "u.name AS user_name, a.door "
             "FROM audit a JOIN audit_kind k ON k.no = a.kind JOIN app_user u ON u.no = a.user_no "
             f"WHERE {condition} ORDER BY a.id", params)
         for row in rows:

@@ -2,7 +2,7 @@
 
 # The user with what their organisation decides about their scope: the read model identifies the
 # person acting with it, and a unit of work the user that adds another.
-ACTOR = ("SELECT u.id, u.role, u.org_id, o.kind, o.municipality FROM app_user u "
+ACTOR = ("SELECT u.id, u.role, u.org_id, o.kind, o.municipality, u.name, u.disabled_at FROM app_user u "
          "JOIN organisation o ON o.id = u.org_id WHERE u.id = :id")
 
 # An alert raised now, once per case, rule, kind and due: the sweep raises them from the deadlines

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 from sqlmodel import Field, SQLModel
 
@@ -70,12 +70,17 @@ class UserRow(SQLModel, table=True):
     """A user acts for one organisation, for good: a person who moves gets a new user."""
 
     __tablename__ = "app_user"
-    __table_args__ = (UniqueConstraint("no", name="uq_app_user_no"),)
+    __table_args__ = (UniqueConstraint("no", name="uq_app_user_no"),
+                      Index("uq_app_user_hsa_id", "hsa_id", unique=True))
 
     id: str = Field(primary_key=True, max_length=64)
     no: int  # the user's number in the audit trail
     role: str = Field(max_length=32)
     org_id: str = Field(foreign_key="organisation.id", max_length=64, index=True)
+    name: str | None = Field(default=None, max_length=200)  # the person's full name
+    email: str | None = Field(default=None, max_length=254)
+    hsa_id: str | None = Field(default=None, max_length=64)  # the national catalogue's id, unique when given
+    disabled_at: datetime | None = Field(default=None, sa_type=Instant)  # a disabled user can no longer act
 
 
 class CaseRow(SQLModel, table=True):
@@ -216,6 +221,7 @@ class AuditRow(SQLModel, table=True):
     user_no: int = Field(foreign_key="app_user.no")
     detail: str | None = Field(default=None, sa_column=Column(Text))  # non-medical JSON
     chain: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # the hash chain's link (audit_chain)
+    door: str | None = Field(default=None, max_length=80)  # where it came in: cli:<OS account>, api, page
 
 
 class AlertRow(SQLModel, table=True):
@@ -333,3 +339,57 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_type=Instant)  # none: at once
     last_error: str | None = Field(default=None, max_length=300)  # never the message itself
     sent_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A personal API token (`token create`): `scr_<id>_<secret>`; only the secret's SHA-256 is kept."""
+
+    __tablename__ = "api_token"
+
+    id: str = Field(primary_key=True, max_length=16)  # public: names the token, finds its row
+    user_id: str = Field(foreign_key="app_user.id", max_length=64, index=True)
+    hash: str = Field(max_length=64)  # SHA-256 of the secret, hex
+    created_at: datetime = Field(sa_type=Instant)
+    created_by: str = Field(max_length=64)  # the person, or an admin for them
+    expires_at: datetime = Field(sa_type=Instant)
+    revoked_at: datetime | None = Field(default=None, sa_type=Instant)
+    last_used_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
+class LocalAccountRow(SQLModel, table=True):
+    """A user who signs in with a password and a TOTP code (`screening.services.accounts`): never the
+    password itself, its Argon2id hash."""
+
+    __tablename__ = "local_account"
+
+    user_id: str = Field(foreign_key="app_user.id", primary_key=True, max_length=64)
+    password_hash: str | None = Field(default=None, sa_column=Column(Text))
+    password_temporary: bool = Field(default=False)  # set by an admin: to be changed by its person
+    totp_secret: str | None = Field(default=None, max_length=64)  # base32; never logged nor audited
+    totp_confirmed_at: datetime | None = Field(default=None, sa_type=Instant)  # none: enrolment not confirmed
+    totp_last_step: int | None = Field(default=None, sa_type=BigInteger)  # a code of this step or before: a replay
+    failures: int = Field(default=0)  # since the last success or lock
+    locked_until: datetime | None = Field(default=None, sa_type=Instant)
+    changed_at: datetime = Field(sa_type=Instant)
+
+
+class RecoveryCodeRow(SQLModel, table=True):
+    """A one-time recovery code: only its SHA-256 (the code holds 80 random bits)."""
+
+    __tablename__ = "recovery_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="app_user.id", max_length=64, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in browser: the cookie holds 32 random bytes, the table only their SHA-256."""
+
+    __tablename__ = "web_session"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="app_user.id", max_length=64, index=True)
+    created_at: datetime = Field(sa_type=Instant)
+    last_seen_at: datetime = Field(sa_type=Instant)
+    revoked_at: datetime | None = Field(default=None, sa_type=Instant)

@@ -12,16 +12,19 @@ from screening.errors import ScreeningError
 from screening.storage import abstract, db
 
 class SqlUnitOfWork(abstract.UnitOfWork):
-    def __init__(self, url: str, audit_key: bytes | None = None):
+    def __init__(self, url: str, audit_key: bytes | None = None, door: str | None = None):
         self.url = url
         self.audit_key = audit_key  # the audit trail's chain key (None: plain SHA-256; `screening.audit_chain`)
+        self.door = door  # where the use case came in (`cli:<account>`, `api`, `page`): on every audit row
 
     def __enter__(self) -> "SqlUnitOfWork":
+        from screening.storage.accounts import SqlAccounts, SqlSessions
         from screening.storage.bookings import SqlBookingRepository
         from screening.storage.letters import SqlLetterRepository
         from screening.storage.organisations import SqlDirectoryRepository
         from screening.storage.outbox import SqlOutbox
         from screening.storage.rule_versions import SqlRuleVersions
+        from screening.storage.tokens import SqlTokens
         from screening.storage.repository import (SqlAlertRepository, SqlAuditLog, SqlCaseRepository,
                                                   SqlDeadlineRepository, SqlNoteRepository)
 
@@ -36,11 +39,14 @@ class SqlUnitOfWork(abstract.UnitOfWork):
         self.notes = SqlNoteRepository(self.conn)
         self.alerts = SqlAlertRepository(self.conn)
         self.directory = SqlDirectoryRepository(self.conn)
-        self.audit = SqlAuditLog(self.conn, self.audit_key)
+        self.audit = SqlAuditLog(self.conn, self.audit_key, self.door)
         self.bookings = SqlBookingRepository(self.conn)
         self.letters = SqlLetterRepository(self.conn)
         self.outbox = SqlOutbox(self.conn)
         self.rules = SqlRuleVersions(self.conn)
+        self.accounts = SqlAccounts(self.conn)
+        self.sessions = SqlSessions(self.conn)
+        self.tokens = SqlTokens(self.conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -42,8 +42,10 @@ def old_database_with_users(url: str, revision: str = "0015") -> None:
         conn.begin()
         directory = SqlDirectoryRepository(conn)
         directory.replace(load_directory(None))
-        directory.add_user("admin", "admin", "region-coordinator")
-        directory.add_user("hc-lugnvik", "health_centre", "hc-lugnvik")
+        for no, (user, role, org) in enumerate([("admin", "admin", "region-coordinator"),
+                                                ("hc-lugnvik", "health_centre", "hc-lugnvik")], start=1):
+            conn.execute("INSERT INTO app_user (id, no, role, org_id) VALUES (:id, :no, :role, :org)",
+                         {"id": user, "no": no, "role": role, "org": org})  # that version's columns
         conn.commit()
     finally:
         conn.close()

@@ -124,7 +124,9 @@ def test_the_first_load_without_users_is_recorded_as_the_first_users_and_then_an
 def test_the_demo_records_its_directory_and_users_as_its_admins(run, cli_db):
     [row] = directory_rows(run, cli_db)
     assert row["user"] == "admin" and row["detail"]["first"] is True
-    assert {"id": "admin", "role": "admin", "org": "region-coordinator"} in row["detail"]["users_added"]
+    assert {"id": "admin", "role": "admin", "org": "region-coordinator"} in [
+        {k: user[k] for k in ("id", "role", "org")} for user in row["detail"]["users_added"]]
+    assert all(user["name"] and user["email"] for user in row["detail"]["users_added"])  # people, named
     assert len(row["detail"]["added"]) == len(run("org", "list", db=cli_db).data)
 
 

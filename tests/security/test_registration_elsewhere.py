@@ -227,12 +227,23 @@ def test_upgrading_from_0019_keeps_every_case_and_what_points_at_it(run, cli_db)
 
     import migrations
     from screening.storage import db, migrate
-    from tests.e2e.conftest import snapshot
 
     case_id = register(run, cli_db, "--dossier", "12-345678", "--language", "ti", "--interpreter")
     assert run("case", "event", case_id, "notify_parties", db=cli_db, user=RECEPTION, now=NOW).code == 0
     assert run("case", "book", case_id, "--start", "2026-11-25T10:00", db=cli_db, user=HC, now=NOW).code == 0
-    before = snapshot(cli_db)
+    def kept(url):  # all but what a downgrade below 0021 cannot keep: the people's names, the rows' doors
+        from sqlalchemy import inspect
+
+        dropped = {"app_user": {"name", "email", "hsa_id", "disabled_at"}, "audit": {"door"}}
+        conn = db.connect_raw(url)
+        try:
+            return {name: sorted(repr(sorted((k, v) for k, v in row.items() if k not in dropped.get(name, ())))
+                                 for row in conn.all(f"SELECT * FROM {name}"))
+                    for name in inspect(db.engine(url)).get_table_names()}
+        finally:
+            conn.close()
+
+    before = kept(cli_db)
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     with db.engine(cli_db).begin() as connection:
@@ -240,7 +251,7 @@ def test_upgrading_from_0019_keeps_every_case_and_what_points_at_it(run, cli_db)
         command.downgrade(config, "0019")
     assert migrate.current_revision(cli_db) == "0019"
     assert migrate.upgrade(cli_db) == db.SCHEMA_REVISION
-    assert snapshot(cli_db) == before
+    assert kept(cli_db) == before
     if cli_db.startswith("sqlite"):
         with SqlUnitOfWork(cli_db) as uow:
             assert uow.conn.all("PRAGMA foreign_key_check") == []

@@ -97,7 +97,9 @@ def test_the_demo_on_a_new_database_is_recorded_as_its_admins_first_load(uow):
     [entry] = directory_entries(uow)
     assert entry.user_id == "admin" and entry.detail["first"] is True
     assert set(entry.detail["added"]) == {o.id for o in BUNDLED.organisations}
-    assert entry.detail["users_added"][0] == {"id": "admin", "role": "admin", "org": "region-coordinator"}
+    admin = entry.detail["users_added"][0]  # the person too: their name and e-mail (screening.demo_people)
+    assert admin == {"id": "admin", "role": "admin", "org": "region-coordinator", "name": admin["name"],
+                     "email": admin["email"]} and admin["name"]
 
 
 def test_a_directory_loaded_before_any_user_is_recorded_when_the_first_user_is_made():

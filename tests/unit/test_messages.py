@@ -18,7 +18,7 @@ from screening.sayings import describe_unexpected, said
 from screening.sayings import CATALOGUE, say
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = [ROOT / "cli.py"] + sorted(p for folder in ("screening", "workflows", "notifications")
+SCANNED = [ROOT / "cli.py"] + sorted(p for folder in ("screening", "workflows", "notifications", "web")
                                      for p in (ROOT / folder).rglob("*.py"))
 
 

@@ -447,3 +447,17 @@ class FakeUnitOfWork(abstract.UnitOfWork):
 def fake_app(uow: FakeUnitOfWork, now: datetime, env: dict | None = None) -> App:
     """An App whose units of work are `uow`, at the fixed time `now` (the real time too)."""
     return App("sqlite:///:fake:", Settings(env or {}), Clock(now, lambda: now), unit_of_work=lambda: uow)
+
+
+class Counting:
+    """argon2's hasher, its verifications counted."""
+
+    def __init__(self, hasher):
+        self.hasher, self.verified = hasher, 0
+
+    def verify(self, stored, password):
+        self.verified += 1
+        return self.hasher.verify(stored, password)
+
+    def __getattr__(self, name):
+        return getattr(self.hasher, name)

@@ -18,6 +18,7 @@ from screening.services import accounts, sessions, users
 from screening.services.accounts import SignInFailed
 from screening.settings import Settings
 from screening.storage.unit_of_work import SqlUnitOfWork
+from tests.fakes import Counting
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 PASSWORD = "blåbär-regnrock-fyrtorn-3"
@@ -93,20 +94,6 @@ def test_the_lock_out_works_is_audited_and_expires(site):
     assert PASSWORD not in details and WRONG not in details and site.totp.secret not in details
     opened = NOW + timedelta(minutes=2, seconds=15 + 15 * 60)
     assert site.sign_in(opened)["user"] == site.user
-
-
-class Counting:
-    """argon2's hasher, its verifications counted."""
-
-    def __init__(self, hasher):
-        self.hasher, self.verified = hasher, 0
-
-    def verify(self, stored, password):
-        self.verified += 1
-        return self.hasher.verify(stored, password)
-
-    def __getattr__(self, name):
-        return getattr(self.hasher, name)
 
 
 def test_an_unknown_user_and_a_wrong_password_are_answered_alike(site, monkeypatch):

@@ -14,7 +14,7 @@ from screening.errors import BadInput, NotFound, Refused
 from screening.model import Actor
 from screening.services import accounts, sessions
 from screening.services.accounts import SignInFailed
-from tests.fakes import FakeUnitOfWork, fake_app
+from tests.fakes import Counting, FakeUnitOfWork, fake_app
 from tests.unit.test_administration import BUNDLED, load
 from tests.unit.test_services import ADMIN, HC, NOW
 
@@ -164,20 +164,6 @@ def test_the_attempts_and_the_lock_are_settings(uow):
         with pytest.raises(SignInFailed):
             accounts.sign_in(at(uow, NOW, **env), USER, "fel-lösenord-nummer-två", "123456")
     assert uow.committed["accounts"][USER]["locked_until"] == NOW + timedelta(minutes=60)
-
-
-class Counting:
-    """argon2's hasher, its verifications counted."""
-
-    def __init__(self, hasher):
-        self.hasher, self.verified = hasher, 0
-
-    def verify(self, stored, password):
-        self.verified += 1
-        return self.hasher.verify(stored, password)
-
-    def __getattr__(self, name):
-        return getattr(self.hasher, name)
 
 
 def test_an_unknown_user_and_a_wrong_password_get_the_same_answer_after_the_same_work(uow, monkeypatch):

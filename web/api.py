@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from screening import clock
 from screening.model import Actor
 from screening.services import alerts, calendar, cases, events, follow_up, registration, tokens
+from web import people
 
 router = APIRouter(prefix="/api")
 
@@ -20,14 +21,10 @@ def screening_app(request: Request):
     return request.app.state.screening
 
 
-def bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 def caller(request: Request) -> Actor:
-    """The person the request's token names (401 otherwise)."""
-    return tokens.authenticate(screening_app(request), bearer(request))
+    """The person the request's token names, or its session's (401 otherwise; a change from a session
+    needs its CSRF token)."""
+    return people.person(request)
 
 
 Caller = Annotated[Actor, Depends(caller)]
@@ -159,5 +156,5 @@ def calendar_free(app: App, actor: Caller, health_centre: str, since: Annotated[
 def calendar_export(request: Request, app: App, org_id: str, token: Optional[str] = None):
     """`calendar export`: a health centre's bookings as iCalendar. A calendar client that cannot send a
     header subscribes with `?token=` (the address is then a secret; the server logs no addresses)."""
-    actor = tokens.authenticate(app, bearer(request) or token)
+    actor = people.person(request, token)
     return Response(calendar.export(app, actor, org_id), media_type="text/calendar; charset=utf-8")

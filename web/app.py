@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from datetime import timedelta
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException
 from screening.errors import BadInput, NotSignedIn, ScreeningError
 from screening.sayings import said, say
 from web.documents import Document
+from web.people import Throttle, TooMany
 
 log = logging.getLogger("screening.web")
 
@@ -31,6 +33,7 @@ HEADERS = {
     "Cache-Control": "no-store",  # a case, a note, a report: never kept by a browser or a proxy
 }
 HSTS = "max-age=31536000; includeSubDomains"
+THROTTLE_FAILURES, THROTTLE_WINDOW = 20, timedelta(minutes=10)  # failed tokens or sign-ins per address
 
 
 def create(app) -> FastAPI:
@@ -41,6 +44,7 @@ def create(app) -> FastAPI:
                      redoc_url=None, default_response_class=Document)
     server.state.screening = app
     server.state.trusted = trusted_proxies(app.settings.env.get("SCREENING_TRUSTED_PROXIES", ""))
+    server.state.throttle = Throttle(THROTTLE_FAILURES, THROTTLE_WINDOW, app.clock.real)
     server.include_router(api.router)
     server.add_exception_handler(ScreeningError, refused)
     server.add_exception_handler(RequestValidationError, invalid)
@@ -54,6 +58,8 @@ def status_of(error: ScreeningError) -> int:
     meanwhile 409; an unknown case, or one out of scope (alike), 404; no person 401."""
     if isinstance(error, NotSignedIn):
         return 401
+    if isinstance(error, TooMany):
+        return 429
     if error.code == "conflict":
         return 409
     if error.code == "not_found":
@@ -62,7 +68,7 @@ def status_of(error: ScreeningError) -> int:
 
 
 def failure(request: Request, status: int, code: str, message: str) -> Document:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "600"} if status == 429 else None
     return Document({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 

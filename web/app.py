@@ -8,7 +8,6 @@ pages (Swagger UI, ReDoc) are off, since they load scripts from elsewhere and in
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from datetime import timedelta
 from http import HTTPStatus
@@ -17,10 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from screening.errors import BadInput, NotSignedIn, ScreeningError
+from screening.errors import NotSignedIn, ScreeningError
 from screening.sayings import said, say
 from web.documents import Document
 from web.people import Throttle, TooMany
+from web.proxies import over_https, trusted_proxies
 
 log = logging.getLogger("screening.web")
 
@@ -123,33 +123,3 @@ async def guarded(request: Request, call_next):
     if over_https(request):
         response.headers["Strict-Transport-Security"] = HSTS
     return response
-
-
-def over_https(request: Request) -> bool:
-    """The request came over HTTPS: to this server, or to a proxy it trusts that says so."""
-    if request.url.scheme == "https":
-        return True
-    client = request.client.host if request.client else None
-    return (request.headers.get("x-forwarded-proto", "").lower() == "https"
-            and client is not None and trusted(client, request.app.state.trusted))
-
-
-def trusted_proxies(text: str) -> tuple:
-    """SCREENING_TRUSTED_PROXIES: addresses or networks, separated by commas (none by default)."""
-    networks = []
-    for item in (part.strip() for part in text.split(",")):
-        if item:
-            try:
-                networks.append(ipaddress.ip_network(item, strict=False))
-            except ValueError:
-                raise BadInput("SCREENING_TRUSTED_PROXIES: '{value}' is not an address or a network",
-                                     value=item) from None
-    return tuple(networks)
-
-
-def trusted(host: str, networks: tuple) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in network for network in networks)

@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from screening.errors import NotSignedIn, Refused
 from screening.model import Actor
 from screening.services import sessions, tokens
+from web.proxies import over_https, trusted
 
 COOKIE = "screening_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -96,17 +97,9 @@ def csrf_of(request: Request) -> str | None:
     return accounts.csrf_token(session) if session else None
 
 
-def over_https(request: Request) -> bool:
-    from web.app import over_https as https
-
-    return https(request)
-
-
 def client_address(request: Request) -> str:
     """The client's address: the connection's, or, from a trusted proxy, the last address it added to
     `X-Forwarded-For` (the one the proxy saw)."""
-    from web.app import trusted
-
     host = request.client.host if request.client else "?"
     forwarded = request.headers.get("x-forwarded-for", "")
     if forwarded and trusted(host, request.app.state.trusted):

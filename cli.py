@@ -15,6 +15,7 @@ from typing import Optional
 import typer
 
 from screening.cli import accounts, admin, audit, cases, follow_up, messages, tokens
+from screening.cli import identity_provider as oidc
 from screening.cli.run import Run, the
 from web import command as web
 
@@ -74,6 +75,9 @@ user_app.command("password")(accounts.user_password)
 user_app.command("totp")(accounts.user_totp)
 user_app.command("reset-factor")(accounts.user_reset_factor)
 user_app.command("locked")(accounts.user_locked)
+user_app.command("link")(oidc.user_link)
+user_app.command("unlink")(oidc.user_unlink)
+user_app.command("links")(oidc.user_links)
 scheduler_app.command("run")(admin.scheduler_run)
 app.command()(admin.backup)
 app.command()(admin.restore)

@@ -4,7 +4,7 @@
                                                         # then events_bench.py --small (SQLite),
                                                         # sweep_bench.py --small, report_bench.py --small,
                                                         # suite.py --small, population.py --small,
-                                                        # prune_bench.py --small
+                                                        # prune_bench.py --small, api_load.py --small
     .venv/bin/python benchmarks/run.py [ARGS…]          # = cli_latency.py ARGS…
     .venv/bin/python benchmarks/run.py events [ARGS…]   # = events_bench.py ARGS…
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import api_load
 import cli_latency  # noqa: E402
 import events_bench  # noqa: E402
 import population  # noqa: E402
@@ -39,7 +40,8 @@ def main(args: list[str]) -> int:
     country = Path(__file__).resolve().parent / "out" / "country-small.db"
     runs = [(cli_latency, SMALL + [a for a in args if a != "--small"]), (events_bench, ["--small"]),
             (sweep_bench, ["--small"]), (report_bench, ["--small"]), (suite, ["--small"]),
-            (population, [f"sqlite:///{country}", "--small", "--reset"]), (prune_bench, ["--small"])]
+            (population, [f"sqlite:///{country}", "--small", "--reset"]), (prune_bench, ["--small"]),
+            (api_load, ["--small"])]
     code = 0
     for n, (bench, bench_args) in enumerate(runs):
         if n:

@@ -97,6 +97,58 @@ def totp_step(secret: str, code: str, now: datetime, after: int | None) -> int |
     return None
 
 
+def setup_step(account: dict | None) -> str | None:
+    """What a local account must do before its sessions may do anything else: enrol its second factor
+    ("totp"), then change its one-time password ("password"); None: nothing (or no local account)."""
+    if account is None:
+        return None
+    if account["totp_confirmed_at"] is None:
+        return "totp"
+    return "password" if account["password_temporary"] else None
+
+
+# --- the TOTP secret at rest: AES-256-GCM under the deployment's secrets key ------------------
+
+SEALED = "v1:"
+
+
+def _cipher(key_text: bytes):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"screening totp secret v1").derive(key_text)
+    return AESGCM(derived)
+
+
+def seal_secret(key_text: bytes, user_id: str, secret: str) -> str:
+    """The TOTP secret as stored: `v1:` and base85 of a random 96-bit nonce and the AES-GCM ciphertext
+    of its 20 bytes, with the user's id as associated data (a row copied to another user does not
+    open). 63 characters: within the column's 64."""
+    import base64
+
+    nonce = secrets.token_bytes(12)
+    sealed = _cipher(key_text).encrypt(nonce, base64.b32decode(secret), user_id.encode("utf-8"))
+    return SEALED + base64.b85encode(nonce + sealed).decode("ascii")
+
+
+def open_secret(key_text: bytes, user_id: str, stored: str | None) -> str | None:
+    """The TOTP secret (base32) from its stored form; None if it does not open (another key, another
+    user's row, altered, or not sealed)."""
+    import base64
+
+    from cryptography.exceptions import InvalidTag
+
+    if not stored or not stored.startswith(SEALED):
+        return None
+    try:
+        raw = base64.b85decode(stored[len(SEALED):])
+        plain = _cipher(key_text).decrypt(raw[:12], raw[12:], user_id.encode("utf-8"))
+    except (ValueError, InvalidTag):
+        return None
+    return base64.b32encode(plain).decode("ascii")
+
+
 # --- recovery codes and session ids -----------------------------------------------------------
 
 def new_recovery_codes() -> list[str]:

@@ -8,6 +8,7 @@ server one per process; a unit test makes one over a fake unit of work.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -40,6 +41,9 @@ class Clock:
         return self.system()
 
 
+DOOR: ContextVar[str | None] = ContextVar("door", default=None)  # a server's request's door (`App.door`)
+
+
 @dataclass
 class App:
     """One deployment as the use cases see it: where the data is, the settings, the clock."""
@@ -49,7 +53,8 @@ class App:
     clock: Clock = field(default_factory=Clock)
     unit_of_work: Callable | None = None  # what `uow()` makes instead of the SQL one (a fake, in tests)
     door: str | None = None  # where use cases come in, on every audit row: `cli:<OS account>` (set by the
-    # command line's edge), `api`, `page` (the server's); None: not said (the scheduler, tests)
+    # command line's edge); a server's App has none, and each request says its own in `DOOR`:
+    # `api:<token id>`, `page` (a session); None: not said (the scheduler, tests)
     _simulation: bool = field(default=False, repr=False)
     _policies: dict = field(default_factory=dict, repr=False)  # by the rule table's version
 
@@ -66,14 +71,14 @@ class App:
         from screening.storage.unit_of_work import SqlUnitOfWork
 
         self.check_clock()
-        return SqlUnitOfWork(self.url, self.settings.audit_key, self.door)
+        return SqlUnitOfWork(self.url, self.settings.audit_key, self.door or DOOR.get())
 
     def reads(self):
         """The read model (plain SQL, no transaction held): what reads of many cases go through."""
         from screening.storage.queries import ReadModel
 
         self.check_clock()
-        return ReadModel(self.url, self.settings.audit_key, self.door)
+        return ReadModel(self.url, self.settings.audit_key, self.door or DOOR.get())
 
     def policy(self):
         """The rule table in force (the database's newest version), the working days and the routes:

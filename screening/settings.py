@@ -8,6 +8,7 @@ that need it (`scheduler run` asks for all of its settings at once, so that it s
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ DIGEST_AT = time(7, 30)
 KEEP_SENT = timedelta(days=90)
 BOOKING_LEAD = timedelta(hours=2)
 AUDIT_KEY_LENGTH = 32
+SECRETS_KEY_LENGTH = 32
 
 
 class Settings:
@@ -162,7 +164,7 @@ class Settings:
         if text and path:
             raise BadInput("set SCREENING_AUDIT_KEY or SCREENING_AUDIT_KEY_FILE, not both")
         if path:
-            text = _key_file(Path(path))
+            text = _key_file(Path(path), "SCREENING_AUDIT_KEY_FILE")
         if text is None:
             return None
         text = text.strip()
@@ -172,6 +174,26 @@ class Settings:
         return text.encode("utf-8")
 
     # --- sign-in and sessions -----------------------------------------------------------------
+
+    @cached_property
+    def secrets_key(self) -> bytes | None:
+        """The key local accounts' TOTP secrets are encrypted with (AES-256-GCM, the key derived by
+        HKDF-SHA256): SCREENING_SECRETS_KEY, or the file SCREENING_SECRETS_KEY_FILE names (not readable
+        by every account); at least 32 characters. None without one: a simulation database uses a
+        known demo key, a database for real use refuses to enrol a second factor. Keep it out of the
+        database and its backups; changing it makes every enrolled factor unusable (an admin resets them)."""
+        text, path = self.get("SCREENING_SECRETS_KEY"), self.get("SCREENING_SECRETS_KEY_FILE")
+        if text and path:
+            raise BadInput("set SCREENING_SECRETS_KEY or SCREENING_SECRETS_KEY_FILE, not both")
+        if path:
+            text = _key_file(Path(path), "SCREENING_SECRETS_KEY_FILE")
+        if text is None:
+            return None
+        text = text.strip()
+        if len(text) < SECRETS_KEY_LENGTH:
+            raise BadInput("the secrets key (SCREENING_SECRETS_KEY or its file) must be at least {length} characters",
+                           length=SECRETS_KEY_LENGTH)
+        return text.encode("utf-8")
 
     @cached_property
     def session_idle(self) -> timedelta:
@@ -195,6 +217,40 @@ class Settings:
         return timedelta(minutes=_whole(self.get("SCREENING_SIGNIN_LOCK_MINUTES"), "SCREENING_SIGNIN_LOCK_MINUTES",
                                         15, 1, 24 * 60))
 
+    @cached_property
+    def oidc(self) -> IdentityProvider | None:
+        """Sign-in through the region's identity provider (OpenID Connect), or None where the region
+        has none (SCREENING_OIDC_DISCOVERY unset): the provider's discovery URL, this server's client id
+        and secret (SCREENING_OIDC_CLIENT_SECRET, or the file SCREENING_OIDC_CLIENT_SECRET_FILE names),
+        the `acr` values (SCREENING_OIDC_TWO_FACTOR_ACR) and/or `amr` methods (SCREENING_OIDC_TWO_FACTOR_AMR)
+        that show two factors, comma-separated; SCREENING_OIDC_CLAIM, a claim matched against the users'
+        HSA-id (else a person is found by the issuer and subject an admin linked); SCREENING_OIDC_SCOPE
+        (default `openid`). The callback is SCREENING_BASE_URL + /signin/oidc/callback."""
+        discovery = self.get("SCREENING_OIDC_DISCOVERY")
+        if discovery is None:
+            return None
+        if not discovery.startswith(("https://", "http://")) or any(ch.isspace() for ch in discovery):
+            raise BadInput("SCREENING_OIDC_DISCOVERY must be the provider's address (https://…), not '{value}'",
+                           value=discovery)
+        client_id = self.get("SCREENING_OIDC_CLIENT_ID")
+        secret, path = self.get("SCREENING_OIDC_CLIENT_SECRET"), self.get("SCREENING_OIDC_CLIENT_SECRET_FILE")
+        if secret and path:
+            raise BadInput("set SCREENING_OIDC_CLIENT_SECRET or SCREENING_OIDC_CLIENT_SECRET_FILE, not both")
+        secret = (_secret_file(Path(path)) if path else secret or "").strip()
+        acr, amr = _listed(self.get("SCREENING_OIDC_TWO_FACTOR_ACR")), _listed(self.get("SCREENING_OIDC_TWO_FACTOR_AMR"))
+        if not client_id or not secret:
+            raise BadInput("sign-in through the identity provider needs SCREENING_OIDC_CLIENT_ID and "
+                           "SCREENING_OIDC_CLIENT_SECRET (or SCREENING_OIDC_CLIENT_SECRET_FILE)")
+        if not acr and not amr:
+            raise BadInput("sign-in through the identity provider needs SCREENING_OIDC_TWO_FACTOR_ACR or "
+                           "SCREENING_OIDC_TWO_FACTOR_AMR: what shows that the person used two factors")
+        if self.case_link is None:
+            raise BadInput("sign-in through the identity provider needs SCREENING_BASE_URL, the server's address")
+        base = self.case_link.removesuffix("/cases/{case}")
+        return IdentityProvider(discovery, client_id.strip(), secret, base + "/signin/oidc/callback", acr, amr,
+                                (self.get("SCREENING_OIDC_CLAIM") or "").strip() or None,
+                                (self.get("SCREENING_OIDC_SCOPE") or "openid").strip())
+
     # --- where the database is --------------------------------------------------------------
 
     def default_url(self) -> str:
@@ -203,15 +259,14 @@ class Settings:
         return f"sqlite:///{Path(base) / 'screening' / 'screening.db'}"
 
 
-def _key_file(path: Path) -> str:
-    """The audit key's file: refused if every account may read it, or it cannot be read."""
+def _key_file(path: Path, name: str) -> str:
+    """A key's file (the setting `name` gives it): refused if every account may read it, or it cannot be read."""
     try:
         if path.stat().st_mode & 0o007:
-            raise BadInput("SCREENING_AUDIT_KEY_FILE: {path} may be read by every account (chmod o-rwx it)",
-                           path=str(path))
+            raise BadInput("{name}: {path} may be read by every account (chmod o-rwx it)", name=name, path=str(path))
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        raise BadInput("SCREENING_AUDIT_KEY_FILE: cannot read {path}", path=str(path)) from None
+        raise BadInput("{name}: cannot read {path}", name=name, path=str(path)) from None
 
 
 def _whole(text: str | None, name: str, default: int, low: int, high: int) -> int:
@@ -223,3 +278,32 @@ def _whole(text: str | None, name: str, default: int, low: int, high: int) -> in
         raise BadInput("{name} must be a whole number from {low} to {high}, not '{value}'", name=name, low=low,
                        high=high, value=text)
     return int(text)
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    """The identity provider's settings (`Settings.oidc`)."""
+
+    discovery: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    redirect_uri: str
+    two_factor_acr: frozenset[str]
+    two_factor_amr: frozenset[str]
+    claim: str | None  # matched against the users' HSA-id; None: issuer + subject linked by an admin
+    scope: str
+
+
+def _listed(text: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def _secret_file(path: Path) -> str:
+    """The client secret's file: refused if every account may read it, or it cannot be read."""
+    try:
+        if path.stat().st_mode & 0o007:
+            raise BadInput("SCREENING_OIDC_CLIENT_SECRET_FILE: {path} may be read by every account (chmod o-rwx it)",
+                           path=str(path))
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise BadInput("SCREENING_OIDC_CLIENT_SECRET_FILE: cannot read {path}", path=str(path)) from None

@@ -127,6 +127,11 @@ EVENTS = {  # what happened, as the history names it
         "outbox": "läste i utkorgen", "directory": "katalogen ändrad", "restore": "databasen återställd",
         "sample": "stickprov ur åtkomstloggen", "review": "stickprov granskat",
         "rules": "tidsfristernas regler inlästa",
+        "signin": "loggade in", "signin_failed": "misslyckad inloggning", "locked": "kontot låst",
+        "signout": "loggade ut", "password": "lösenord satt", "totp": "andra faktor registrerad",
+        "factor_reset": "andra faktor återställd", "oidc_link": "kopplad till identitetsleverantören",
+        "oidc_unlink": "koppling till identitetsleverantören borttagen", "token_created": "API-nyckel skapad",
+        "token_revoked": "API-nyckel återkallad",
     },
     "en": {
         "register": "notice registered", "attach_identity": "identity added",
@@ -149,6 +154,11 @@ EVENTS = {  # what happened, as the history names it
         "outbox": "read it in the outbox", "directory": "directory changed", "restore": "database restored",
         "sample": "access log sampled", "review": "sample reviewed",
         "rules": "deadline rules loaded",
+        "signin": "signed in", "signin_failed": "failed sign-in", "locked": "account locked",
+        "signout": "signed out", "password": "password set", "totp": "second factor enrolled",
+        "factor_reset": "second factor reset", "oidc_link": "linked to the identity provider",
+        "oidc_unlink": "link to the identity provider removed", "token_created": "API token made",
+        "token_revoked": "API token revoked",
     },
 }
 ORDERS = {  # an interpreter order's status

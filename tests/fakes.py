@@ -173,6 +173,9 @@ class FakeDirectory(abstract.DirectoryRepository):
     def disable_user(self, user_id: str, at) -> None:
         self.state["users"][user_id] = {**self.state["users"][user_id], "disabled_at": at}
 
+    def set_language(self, user_id: str, language: str | None) -> None:
+        self.state["users"][user_id] = {**self.state["users"][user_id], "language": language}
+
 
 class FakeAudit(abstract.AuditLog):
     """`AuditEntry`s in a list: a row's id is its place in it, counted from 1."""
@@ -408,6 +411,19 @@ class FakeSessions(abstract.SessionRepository):
         return len(open_)
 
 
+class FakeTokens:
+    """API tokens: only what the services of the directory ask (a person's tokens revoked)."""
+
+    def __init__(self, store: dict):
+        self.store = store
+
+    def revoke_user(self, user_id: str, now) -> int:
+        live = [t for t in self.store.values() if t["user_id"] == user_id and t["revoked_at"] is None]
+        for token in live:
+            token["revoked_at"] = now
+        return len(live)
+
+
 class FakeUnitOfWork(abstract.UnitOfWork):
     """The committed state lives in `self.committed`; each `with` works on a copy of it."""
 
@@ -415,7 +431,7 @@ class FakeUnitOfWork(abstract.UnitOfWork):
         self.committed = {"directory": directory or load_directory(None), "users": {}, "cases": {}, "deadlines": {},
                           "notes": [], "alerts": {}, "audit": [], "bookings": {}, "outbox": {}, "letters": {},
                           "rules": [{"rules": rule_table(), "loaded_by": None, "loaded_at": None}],
-                          "accounts": {}, "recovery_codes": {}, "sessions": {}}
+                          "accounts": {}, "recovery_codes": {}, "sessions": {}, "tokens": {}}
         self.alert_ids = itertools.count(1)
         self.commits = 0
         self._begin()
@@ -430,6 +446,7 @@ class FakeUnitOfWork(abstract.UnitOfWork):
         self.audit, self.bookings, self.outbox = FakeAudit(s["audit"], s), FakeBookings(s["bookings"], s["cases"]), FakeOutbox(s["outbox"])
         self.letters, self.rules = FakeLetters(s["letters"]), FakeRuleVersions(s["rules"])
         self.accounts, self.sessions = FakeAccounts(s["accounts"], s["recovery_codes"]), FakeSessions(s["sessions"])
+        self.tokens = FakeTokens(s["tokens"])
 
     def __enter__(self) -> "FakeUnitOfWork":
         self._begin()

@@ -13,6 +13,7 @@ from screening import clock
 from screening.model import Actor
 from screening.services import alerts, calendar, cases, events, follow_up, registration, tokens
 from web import people
+from web.documents import Document
 
 router = APIRouter(prefix="/api")
 
@@ -75,8 +76,10 @@ def case_list(app: App, actor: Caller, municipality: Optional[str] = None, healt
               overdue: bool = False, open: bool = False, limit: Annotated[Optional[int], Query(ge=1, le=100_000)] = None,
               after: Optional[str] = None):
     """`case list`: the cases the caller may see, oldest notice first."""
-    return list(cases.each(app, actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
-                           open_only=open, limit=limit, after=after))
+    # a Document, not the list: FastAPI would first copy every value through its jsonable_encoder (a
+    # third of a page's time), of a document that is JSON's types already
+    return Document(list(cases.each(app, actor, municipality=municipality, health_centre=health_centre,
+                                    overdue=overdue, open_only=open, limit=limit, after=after)))
 
 
 @router.post("/cases", status_code=201)
@@ -93,7 +96,7 @@ def case_register(app: App, actor: Caller, body: Register):
 @router.get("/cases/{case_id}")
 def case_show(app: App, actor: Caller, case_id: str):
     """`case show`: one case, as the caller may see it."""
-    return cases.show(app, actor, case_id)
+    return Document(cases.show(app, actor, case_id))
 
 
 @router.post("/cases/{case_id}/events")

@@ -16,10 +16,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from screening.errors import NotSignedIn, ScreeningError
+from screening.bootstrap import DOOR
+from screening.errors import ScreeningError
 from screening.sayings import said, say
+from web.answers import failure, language, status_of
 from web.documents import Document
-from web.people import Throttle, TooMany
+from web.people import Throttle, bearer
 from web.proxies import over_https, trusted_proxies
 
 log = logging.getLogger("screening.web")
@@ -28,7 +30,7 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
                                "object-src 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # not no-referrer: a browser then sends `Origin: null` with our own forms
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",  # a case, a note, a report: never kept by a browser or a proxy
 }
@@ -38,7 +40,7 @@ THROTTLE_FAILURES, THROTTLE_WINDOW = 20, timedelta(minutes=10)  # failed tokens 
 
 def create(app) -> FastAPI:
     """The server over `app` (database, settings, clock), as `screening serve` runs it and tests call it."""
-    from web import api
+    from web import api, oidc
 
     server = FastAPI(title="screening", version="1", openapi_url="/api/openapi.json", docs_url=None,
                      redoc_url=None, default_response_class=Document)
@@ -46,6 +48,9 @@ def create(app) -> FastAPI:
     server.state.trusted = trusted_proxies(app.settings.env.get("SCREENING_TRUSTED_PROXIES", ""))
     server.state.throttle = Throttle(THROTTLE_FAILURES, THROTTLE_WINDOW, app.clock.real)
     server.include_router(api.router)
+    server.include_router(oidc.router)  # sign-in through the region's identity provider
+    app.settings.oidc  # noqa: B018 - parsed now: a provider set up wrongly stops the server at start
+    install_pages(server)  # sign-in and the pages, their style sheet under /static
     server.add_exception_handler(ScreeningError, refused)
     server.add_exception_handler(RequestValidationError, invalid)
     server.add_exception_handler(HTTPException, http_error)
@@ -53,38 +58,20 @@ def create(app) -> FastAPI:
     return server
 
 
-def status_of(error: ScreeningError) -> int:
-    """The command's exit code as an HTTP status: 1 refused (403), 2 bad input (422); a case changed
-    meanwhile 409; an unknown case, or one out of scope (alike), 404; no person 401."""
-    if isinstance(error, NotSignedIn):
-        return 401
-    if isinstance(error, TooMany):
-        return 429
-    if error.code == "conflict":
-        return 409
-    if error.code == "not_found":
-        return 404
-    return 422 if error.exit_code == 2 else 403
+def install_pages(server: FastAPI) -> None:
+    """The pages (each module's router) and their style sheet on the server; `state.pages` the addresses
+    they serve (the header's navigation names only those)."""
+    from fastapi.staticfiles import StaticFiles
 
+    from web import case_page, demo_signin, municipality, pages, profile, region, signin, worklist
 
-def failure(request: Request, status: int, code: str, message: str) -> Document:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "600"} if status == 429 else None
-    return Document({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
-
-
-def language(request: Request) -> str:
-    """The caller's language: the first of sv and en that `Accept-Language` asks for, else the server's
-    setting (SCREENING_LANGUAGE: sv, or en)."""
-    asked = []
-    for position, part in enumerate(request.headers.get("accept-language", "").split(",")[:20]):
-        tag, _, weight = part.strip().partition(";q=")
-        try:
-            quality = float(weight) if weight else 1.0
-        except ValueError:
-            continue
-        asked.append((-quality, position, tag.split("-")[0].strip().lower()))
-    chosen = next((tag for quality, _, tag in sorted(asked) if tag in ("sv", "en") and quality < 0), None)
-    return chosen or request.app.state.screening.settings.language
+    routers = (signin.router, profile.router, worklist.router, case_page.router, municipality.router, region.router,
+               demo_signin.router)
+    for router in routers:
+        server.include_router(router)
+    server.state.pages = frozenset(route.path for router in routers for route in router.routes)
+    server.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    server.add_exception_handler(pages.Page, pages.shown)
 
 
 async def refused(request: Request, error: ScreeningError) -> Document:
@@ -111,7 +98,9 @@ async def http_error(request: Request, error: HTTPException) -> Document:
 
 async def guarded(request: Request, call_next):
     """Every response with the security headers; a failure that is not ours a 500 with a generic message
-    (the unit of work under way rolled back: nothing half-written), its traceback in the server's log only."""
+    (the unit of work under way rolled back: nothing half-written), its traceback in the server's log only.
+    The request's door (`api:<token id>` or `page`) goes on every audit row it makes."""
+    DOOR.set(door_of(request))
     try:
         response = await call_next(request)
     except Exception:
@@ -123,3 +112,15 @@ async def guarded(request: Request, call_next):
     if over_https(request):
         response.headers["Strict-Transport-Security"] = HSTS
     return response
+
+
+def door_of(request: Request) -> str:
+    """How the request comes in, for the audit trail: with a token (`api:` and the token's public id,
+    when it has the token's shape), or from a browser's session (`page`)."""
+    token = bearer(request) or (request.query_params.get("token") if request.url.path.startswith("/api/calendar/")
+                                else None)
+    if token is None:
+        return "page"
+    prefix, _, rest = token.partition("_")
+    token_id = rest.partition("_")[0]
+    return f"api:{token_id}" if prefix == "scr" and len(token_id) == 12 and token_id.isalnum() else "api"

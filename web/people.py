@@ -42,6 +42,13 @@ class BadCsrf(Refused):
     code = "csrf"
 
 
+class SetUpFirst(Refused):
+    """A session whose local account is not yet set up (no second factor, or a one-time password) asked
+    for anything but setting it up (HTTP 403)."""
+
+    code = "setup_required"
+
+
 def bearer(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
@@ -51,11 +58,12 @@ def session_id(request: Request) -> str | None:
     return request.cookies.get(COOKIE) or None
 
 
-def person(request: Request, token: str | None = None, *, csrf: str | None = None) -> Actor:
+def person(request: Request, token: str | None = None, *, csrf: str | None = None, setup: bool = False) -> Actor:
     """The person behind the request: its token's (a token given wins over a cookie), else its session's.
     A request from a session that changes something must carry the session's CSRF token: in the
     `X-CSRF-Token` header (the API), or `csrf` given here (a page's form field). Failed tokens from one
-    address are throttled (429 until the window passes)."""
+    address are throttled (429 until the window passes). A session that may only set its account up
+    is refused (403) unless `setup` (the pages that set it up)."""
     app = request.app.state.screening
     token = token or bearer(request)
     if token:
@@ -67,13 +75,22 @@ def person(request: Request, token: str | None = None, *, csrf: str | None = Non
         except NotSignedIn:
             throttle.failed(address)
             raise
+    return signed_in(request, csrf=csrf, setup=setup).actor
+
+
+def signed_in(request: Request, *, csrf: str | None = None, setup: bool = False) -> sessions.Current:
+    """The request's session (pages): its person, their name and organisation's, and the set-up step
+    their account still needs; as `person` checks it (401, the CSRF token, 403 while set-up-only)."""
     session = session_id(request)
-    actor = sessions.resume(app, session)
-    if actor is None:
+    found = sessions.current(request.app.state.screening, session)
+    if found is None:
         raise NotSignedIn("not signed in: sign in, or give a valid personal token (Authorization: Bearer)")
     if request.method not in SAFE and not sessions.check_csrf(session, csrf or request.headers.get(CSRF_HEADER)):
         raise BadCsrf("the request lacks this session's CSRF token: reload the page and try again")
-    return actor
+    if found.setup is not None and not setup:
+        raise SetUpFirst("this session may only set up its account: sign in on a page, then enrol the second "
+                         "factor and choose your own password")
+    return found
 
 
 def begin(request: Request, response: Response, started: dict) -> None:
@@ -98,12 +115,18 @@ def csrf_of(request: Request) -> str | None:
 
 
 def client_address(request: Request) -> str:
-    """The client's address: the connection's, or, from a trusted proxy, the last address it added to
-    `X-Forwarded-For` (the one the proxy saw)."""
+    """The client's address: the connection's; through trusted proxies, the address the outermost of
+    them saw: `X-Forwarded-For` read from the right, past the proxies the server trusts (an address a
+    client put there itself is further left, and never reached)."""
     host = request.client.host if request.client else "?"
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded and trusted(host, request.app.state.trusted):
-        return forwarded.split(",")[-1].strip() or host
+    networks = request.app.state.trusted
+    if not trusted(host, networks):
+        return host
+    for address in reversed(request.headers.get("x-forwarded-for", "").split(",")):
+        address = address.strip()
+        if address and not trusted(address, networks):
+            return address
+        host = address or host
     return host
 
 

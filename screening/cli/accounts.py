@@ -20,7 +20,8 @@ SAID = {
            "confirmed": "Den andra faktorn för {user} gäller nu. Engångskoder för återställning (visas bara nu; "
                         "varje kod fungerar en gång):",
            "reset": "Den andra faktorn för {user} är återställd; {sessions_ended} inloggning(ar) avslutade. "
-                    "Personen registrerar en ny: screening user totp {user}",
+                    "Nytt engångslösenord (visas bara nu; lämna det personligen): personen loggar in med det, "
+                    "registrerar en ny faktor och väljer ett eget lösenord:",
            "none_locked": "Inget konto är låst", "locked": "{user} är låst till {locked_until}"},
     "en": {"password_made": "One-time password for {user} (shown only now; its person changes it after signing in):",
            "password_set": "The password of {user} is set",
@@ -28,8 +29,9 @@ SAID = {
                     "screening user totp {user} --code CODE:",
            "confirmed": "The second factor of {user} is in force. One-time recovery codes (shown only now; each "
                         "works once):",
-           "reset": "The second factor of {user} is reset; {sessions_ended} session(s) ended. Its person enrols "
-                    "a new one: screening user totp {user}",
+           "reset": "The second factor of {user} is reset; {sessions_ended} session(s) ended. A new one-time "
+                    "password (shown only now; hand it over in person): its person signs in with it, enrols a "
+                    "new factor and chooses a password of their own:",
            "none_locked": "No account is locked", "locked": "{user} is locked until {locked_until}"},
 }
 
@@ -96,12 +98,18 @@ def user_totp(
 
 def user_reset_factor(ctx: typer.Context, user_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Reset a user's lost second factor (admin): the TOTP secret and recovery codes go, the lock is
-    lifted, every session of theirs ends; audited. They then enrol again (user totp)."""
+    lifted, every session of theirs ends, and a new one-time password is printed once; audited. They
+    sign in with it, enrol again (on the page, or user totp) and choose their own password."""
     from screening.services import accounts
 
     run = the(ctx)
     done = accounts.reset_factor(run.app, run.actor(), user_id)
-    run.out.result(done, lambda: run.out.line(SAID[run.lang]["reset"].format(**done)))
+
+    def human() -> None:
+        run.out.line(SAID[run.lang]["reset"].format(**done))
+        _print_whole(done["password"])
+
+    run.out.result(done, human)
 
 
 def user_locked(ctx: typer.Context) -> None:

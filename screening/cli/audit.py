@@ -74,10 +74,13 @@ def audit_review(
 def audit_history(
     ctx: typer.Context,
     kind: Optional[str] = typer.Option(None, "--kind", help="Only these rows: directory, restore, sample, "
-                                       "review or rules."),
+                                       "review, rules, accounts (sign-ins, failures, locks, passwords, second "
+                                       "factors, links to the identity provider), tokens, or one action of "
+                                       "those two (e.g. locked)."),
 ) -> None:
     """The administration's audit trail (coordinator, admin): each change of the directory with what
-    changed (old -> new), each restore, each access log sample and its review."""
+    changed (old -> new), each restore, each access log sample and its review, the sign-ins and their
+    failures and locks, and the API tokens made and revoked."""
     from screening.services import admin
 
     run = the(ctx)

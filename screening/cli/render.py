@@ -72,6 +72,11 @@ LABELS = {
         "users_disabled": "användare avstängda: {users}", "region": "regionen: {changes}",
         "restore_detail": "från {file} (konto {operator}): {cases} ärenden, {audit_rows} loggrader",
         "rules_detail": "version {version}",
+        "account_detail": {"user": "användare {value}", "failures": "{value} misslyckade i rad",
+                           "until": "låst till {value}", "temporary": "engångslösenord: {value}",
+                           "sessions_ended": "{value} sessioner avslutade", "token": "nyckel {value}",
+                           "expires_at": "gäller till {value}", "codes_left": "{value} reservkoder kvar",
+                           "reason": "skäl: {value}"},
         "sample_detail": "stickprov {sample}: {n} av {population} läsningar {start}–{end}",
         "sample_for": "{text}, {centre}s ärenden", "review_ok": "stickprov {sample}: utan anmärkning",
         "review_finding": "stickprov {sample}: fynd: {finding}", "more": "+{n} till",
@@ -116,6 +121,11 @@ LABELS = {
         "region": "the region: {changes}",
         "restore_detail": "from {file} (account {operator}): {cases} cases, {audit_rows} audit rows",
         "rules_detail": "version {version}",
+        "account_detail": {"user": "user {value}", "failures": "{value} failures in a row",
+                           "until": "locked until {value}", "temporary": "one-time password: {value}",
+                           "sessions_ended": "{value} sessions ended", "token": "token {value}",
+                           "expires_at": "valid until {value}", "codes_left": "{value} recovery codes left",
+                           "reason": "reason: {value}"},
         "sample_detail": "sample {sample}: {n} of {population} reads {start}–{end}",
         "sample_for": "{text}, {centre}'s cases", "review_ok": "sample {sample}: no remark",
         "review_finding": "sample {sample}: finding: {finding}", "more": "+{n} more",
@@ -435,12 +445,34 @@ def administration(rows: list[dict], w: Words) -> None:
     console().print(table)
 
 
+def _plain(value, w: Words) -> str:
+    """A fact of an account's row in words: yes/no, a stored time (ISO, UTC) as local time."""
+    if isinstance(value, bool):
+        return w.yes_no(value)
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        from datetime import datetime
+
+        try:
+            return w.time(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+ACCOUNT_ACTIONS = frozenset({"signin", "signin_failed", "locked", "signout", "password", "totp", "factor_reset",
+                             "oidc_link", "oidc_unlink", "token_created", "token_revoked"})
+
+
 def _change(action: str, detail: dict, w: Words) -> str:
     t = LABELS[w.lang]
     if action == "restore":
         return t["restore_detail"].format(**{k: detail.get(k, "") for k in ("file", "operator", "cases", "audit_rows")})
     if action == "rules":
         return t["rules_detail"].format(version=detail.get("version", ""))
+    if action in ACCOUNT_ACTIONS:
+        said = t["account_detail"]
+        return "; ".join(said[key].format(value=_plain(value, w)) for key, value in (detail or {}).items()
+                         if key in said)
     if action == "sample":
         text = t["sample_detail"].format(sample=detail["sample"], n=len(detail["reads"]),
                                          population=detail["population"], start=detail["from"], end=detail["to"])

@@ -8,6 +8,7 @@ from pathlib import Path
 from screening import access, clock
 from screening.errors import NotFound, Refused
 from screening.model import Actor, AuditEntry
+from screening.services.accounts import AUDITED
 
 
 def init(app, acting_user: str | None = None, *, directory_file: str | None = None, demo: bool = False,
@@ -146,20 +147,28 @@ def restore(app, acting_user: str | None, source: str, *, operator: str = "") ->
     return done
 
 
-ADMINISTRATION = ("directory", "restore", "sample", "review", "rules")
+# sign-ins (local or through the identity provider), failed ones, lock-outs, sign-outs, passwords, TOTP,
+# factor resets; an identity provider's subject linked to a user or unlinked
+# (`screening.services.identity_provider.AUDITED`, named here: that module loads the OIDC libraries)
+ACCOUNTS = AUDITED + ("oidc_link", "oidc_unlink")
+TOKENS = ("token_created", "token_revoked")  # screening.services.tokens
+ADMINISTRATION = ("directory", "restore", "sample", "review", "rules") + ACCOUNTS + TOKENS
+GROUPS = {"accounts": ACCOUNTS, "tokens": TOKENS}  # a `kind` that stands for several
+KINDS = ADMINISTRATION + tuple(GROUPS)
 
 
 def administration(app, actor: Actor, kind: str | None = None) -> list[dict]:
     """The administration's audit trail, oldest first: the directory's changes with what changed (old
-    -> new), restores, the access log's samples and their reviews (coordinator, admin); `kind`: one of
-    them only."""
+    -> new), restores, the access log's samples and their reviews, the local accounts' sign-ins,
+    failures, lock-outs and factor resets, and the API tokens made and revoked (coordinator, admin);
+    `kind`: one of them only, or `accounts` or `tokens` for all of theirs."""
     from screening.errors import BadInput
 
     access.require_command(actor, "audit_history")
-    if kind is not None and kind not in ADMINISTRATION:
-        raise BadInput("unknown kind '{value}'; one of: {values}", value=kind, values=ADMINISTRATION)
+    if kind is not None and kind not in KINDS:
+        raise BadInput("unknown kind '{value}'; one of: {values}", value=kind, values=KINDS)
     with app.uow() as uow:
-        rows = uow.audit.administration((kind,) if kind else ADMINISTRATION)
+        rows = uow.audit.administration(GROUPS.get(kind, (kind,)) if kind else ADMINISTRATION)
     return [{"id": row["id"], "action": row["action"], "at": clock.local_iso(row["at"]),
              "recorded_at": clock.local_iso(row["recorded_at"]), "user": row["user_id"], "name": row.get("user_name"),
              "org": row["org_id"], "door": row.get("door"), "detail": row["detail"]} for row in rows]

@@ -1,9 +1,14 @@
 """Sessions on the server: a browser holds 32 random bytes, the table their SHA-256. A session ends
 after an idle period, after its absolute lifetime (settings), at sign-out, and when its user is
-disabled or their factor reset. Every sign-in starts a new one (no fixation)."""
+disabled or their factor reset. Every sign-in starts a new one (no fixation).
+
+A session of a local account that is not yet set up (no confirmed second factor, or a one-time
+password) may only set it up: `current` says which step is missing, from the account as it is at
+each request (nothing about it is kept in the session)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from screening import accounts as rules
@@ -27,9 +32,30 @@ def start_in(uow, user_id: str, now) -> dict:
     return {"session": token, "csrf": rules.csrf_token(token)}
 
 
+@dataclass(frozen=True)
+class Current:
+    """A session still open: its person, the step their local account must take before anything else
+    ("totp", "password"; None: none), and how pages name them and their organisation."""
+
+    actor: Actor
+    setup: str | None
+    name: str | None
+    org_name: str | None
+    language: str | None = None  # the pages' language the person chose (None: the browser's)
+
+
 def resume(app, token: str | None) -> Actor | None:
     """The person of a session still open (its last use noted now), or None: unknown, signed out, idle
-    too long, past its lifetime, or its user disabled."""
+    too long, past its lifetime, or its user disabled. (Whether the session may only set its account
+    up: `current`.)"""
+    found = current(app, token)
+    return found.actor if found else None
+
+
+def current(app, token: str | None) -> Current | None:
+    """The session still open (its last use noted now) with its person and the set-up step their local
+    account still needs, or None: unknown, signed out, idle too long, past its lifetime, or its user
+    disabled."""
     if not token:
         return None
     now = app.clock.now()
@@ -43,10 +69,13 @@ def resume(app, token: str | None) -> Actor | None:
         person = uow.directory.actor(session["user_id"])
         if person is None or person.get("disabled_at") is not None:
             return None
+        setup = rules.setup_step(uow.accounts.get(session["user_id"]))
+        org = uow.directory.organisation(person["org_id"]) or {}
         if now - session["last_seen_at"] >= TOUCH_EVERY:  # not a write for every request
             uow.sessions.touch(session["id_hash"], now)
             uow.commit()
-    return Actor(person["id"], person["role"], person["org_id"], person["kind"], person["municipality"])
+    actor = Actor(person["id"], person["role"], person["org_id"], person["kind"], person["municipality"])
+    return Current(actor, setup, person.get("name"), org.get("name"), person.get("language"))
 
 
 def end(app, token: str | None) -> None:

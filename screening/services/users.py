@@ -9,6 +9,7 @@ from screening.directory import ROLE_FOR_KIND, ROLES, Directory, sound_email
 from screening.directory import changes as directory_changes
 from screening.errors import BadInput, NotFound, Refused
 from screening.model import Actor, AuditEntry
+from screening.services import sessions
 from screening.text import ID_LIMIT, NAME_LIMIT, check_line
 
 # An HSA-id: the issuing organisation's number with the country's prefix (SE + 10 digits), a hyphen and
@@ -114,8 +115,10 @@ def add_user(app, acting_user: str | None, user_id: str, role: str, org_id: str,
 
 
 def disable_user(app, actor: Actor, user_id: str) -> dict:
-    """Disable a user (admin): they can no longer act. Recorded as a change of the directory. An admin
-    cannot disable themselves (so that one admin always remains)."""
+    """Disable a user (admin): they can no longer act; their sessions end and their API tokens are revoked
+    (for good: enabled again, they make new ones). Recorded as a change of the directory, with how many
+    sessions ended and tokens were revoked. An admin cannot disable themselves (so that one admin always
+    remains)."""
     access.require_command(actor, "user_admin")
     with app.uow() as uow:
         access.require_command(actor_in(uow, actor.user_id), "user_admin")  # still an admin, still enabled
@@ -126,13 +129,29 @@ def disable_user(app, actor: Actor, user_id: str) -> dict:
             raise Refused("an admin cannot disable themselves: another admin does it")
         if user.get("disabled_at") is not None:
             raise Refused("the user '{user}' is disabled", user=user_id)
-        now = app.clock.now()
+        now, real = app.clock.now(), app.clock.real()
         uow.directory.disable_user(user_id, now)
+        ended = sessions.end_all(uow, user_id, now)
+        revoked = uow.tokens.revoke_user(user_id, real)  # tokens keep the system's time (tokens.py)
         record_directory(uow, actor.user_id, {"users_disabled": [{"id": user_id, "role": user["role"],
-                                                                  "org": user["org_id"]}]},
-                         now=now, recorded_at=app.clock.real())
+                                                                  "org": user["org_id"], "sessions_ended": ended,
+                                                                  "tokens_revoked": revoked}]},
+                         now=now, recorded_at=real)
         uow.commit()
     return {"id": user_id, "disabled": clock.local_iso(now)}
+
+
+def set_language(app, actor: Actor, language: str | None) -> dict:
+    """The language a person chooses for the pages (sv, en; None: the browser's). Their own only."""
+    from screening.sayings import LANGUAGES
+
+    if language is not None and language not in LANGUAGES:
+        raise BadInput("the language must be one of {values}, not '{value}'", values=LANGUAGES, value=language)
+    with app.uow() as uow:
+        actor_in(uow, actor.user_id)  # still a user, still enabled
+        uow.directory.set_language(actor.user_id, language)
+        uow.commit()
+    return {"id": actor.user_id, "language": language}
 
 
 def store_directory(uow, directory: Directory, *, demo_users: bool) -> list[dict]:

@@ -127,6 +127,10 @@ class DirectoryRepository(ABC):
     def disable_user(self, user_id: str, at) -> None:
         """The user can no longer act, from `at`."""
 
+    @abstractmethod
+    def set_language(self, user_id: str, language: str | None) -> None:
+        """The pages' language the person chose (sv, en), or none (the browser's)."""
+
 
 class AuditLog(ABC):
     @abstractmethod

@@ -119,3 +119,7 @@ class SqlDirectoryRepository(abstract.DirectoryRepository):
     def disable_user(self, user_id: str, at) -> None:
         self.conn.execute("UPDATE app_user SET disabled_at = :at WHERE id = :id",
                           {"at": self.conn.timestamp(at), "id": user_id})
+
+    def set_language(self, user_id: str, language: str | None) -> None:
+        self.conn.execute("UPDATE app_user SET language = :language WHERE id = :id",
+                          {"language": language, "id": user_id})

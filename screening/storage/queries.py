@@ -152,7 +152,8 @@ class ReadModel:
         if after is not None:
             mark = self.conn.one("SELECT * FROM screening_case WHERE id = :after", {"after": after})
             access.require_visible(actor, mark, after)
-            where.append("(notice_at > :after_notice OR (notice_at = :after_notice AND id > :after))")
+            # the first condition bounds the index's range; the second leaves the cases up to `after`
+            where.append("notice_at >= :after_notice AND (notice_at > :after_notice OR id > :after)")
             params.update(after=after, after_notice=mark["notice_at"])
         page = ""
         if limit is not None:

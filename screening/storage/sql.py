@@ -2,8 +2,8 @@
 
 # The user with what their organisation decides about their scope: the read model identifies the
 # person acting with it, and a unit of work the user that adds another.
-ACTOR = ("SELECT u.id, u.role, u.org_id, o.kind, o.municipality, u.name, u.disabled_at FROM app_user u "
-         "JOIN organisation o ON o.id = u.org_id WHERE u.id = :id")
+ACTOR = ("SELECT u.id, u.role, u.org_id, o.kind, o.municipality, u.name, u.disabled_at, u.language "
+         "FROM app_user u JOIN organisation o ON o.id = u.org_id WHERE u.id = :id")
 
 # An alert raised now, once per case, rule, kind and due: the sweep raises them from the deadlines
 # that came up (`RAISE_ALERTS.format(rows="SELECT …")`), a booking after its deadline one warning.

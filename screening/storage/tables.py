@@ -81,6 +81,7 @@ class UserRow(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     hsa_id: str | None = Field(default=None, max_length=64)  # the national catalogue's id, unique when given
     disabled_at: datetime | None = Field(default=None, sa_type=Instant)  # a disabled user can no longer act
+    language: str | None = Field(default=None, max_length=2)  # the pages' language they chose (sv, en)
 
 
 class CaseRow(SQLModel, table=True):
@@ -89,11 +90,14 @@ class CaseRow(SQLModel, table=True):
 
     __tablename__ = "screening_case"
     __table_args__ = tuple(UniqueConstraint(key, "municipality", name=f"uq_screening_case_{key}")
-                           for key in ("personnummer", "samordningsnummer", "dossier"))
+                           for key in ("personnummer", "samordningsnummer", "dossier")) + (
+        # a page of a centre's or a municipality's cases, in list order (ORDER BY notice_at, id)
+        Index("ix_screening_case_centre_notice", "health_centre_id", "notice_at"),
+        Index("ix_screening_case_municipality_notice", "municipality", "notice_at"))
 
     id: str = Field(primary_key=True, max_length=16)
     version: int = Field(default=1)
-    municipality: str = Field(max_length=64, index=True)
+    municipality: str = Field(max_length=64)
     birth_date: date
     name: str | None = Field(default=None, max_length=200)
     personnummer: str | None = Field(default=None, max_length=12)
@@ -106,7 +110,7 @@ class CaseRow(SQLModel, table=True):
     arrival: date | None = None
     notice_at: datetime = Field(sa_type=Instant)
     already_in_sweden: bool = Field(default=False)
-    health_centre_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64, index=True)
+    health_centre_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64)
     school_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64, index=True)
     preschool_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64, index=True)
     health_state: str = Field(max_length=32)
@@ -365,7 +369,7 @@ class LocalAccountRow(SQLModel, table=True):
     user_id: str = Field(foreign_key="app_user.id", primary_key=True, max_length=64)
     password_hash: str | None = Field(default=None, sa_column=Column(Text))
     password_temporary: bool = Field(default=False)  # set by an admin: to be changed by its person
-    totp_secret: str | None = Field(default=None, max_length=64)  # base32; never logged nor audited
+    totp_secret: str | None = Field(default=None, max_length=64)  # sealed: v1: + base85(nonce + AES-GCM), never logged nor audited
     totp_confirmed_at: datetime | None = Field(default=None, sa_type=Instant)  # none: enrolment not confirmed
     totp_last_step: int | None = Field(default=None, sa_type=BigInteger)  # a code of this step or before: a replay
     failures: int = Field(default=0)  # since the last success or lock
@@ -393,3 +397,28 @@ class WebSessionRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=Instant)
     last_seen_at: datetime = Field(sa_type=Instant)
     revoked_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
+class OidcFlowRow(SQLModel, table=True):
+    """A sign-in through the identity provider under way: the state's SHA-256 (the browser holds the
+    state), the nonce and the PKCE verifier; used once, worth nothing after ten minutes."""
+
+    __tablename__ = "oidc_flow"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(max_length=128)
+    code_verifier: str = Field(max_length=128)
+    created_at: datetime = Field(sa_type=Instant, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
+class OidcIdentityRow(SQLModel, table=True):
+    """A person at the identity provider (issuer + subject) linked by an admin to a user."""
+
+    __tablename__ = "oidc_identity"
+
+    issuer: str = Field(primary_key=True, max_length=255)
+    subject: str = Field(primary_key=True, max_length=255)
+    user_id: str = Field(foreign_key="app_user.id", max_length=64, index=True)
+    linked_at: datetime = Field(sa_type=Instant)
+    linked_by: str = Field(max_length=64)

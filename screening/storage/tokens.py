@@ -34,6 +34,12 @@ class SqlTokens:
         self.conn.execute("UPDATE api_token SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL",
                           {"id": token_id, "at": self.conn.timestamp(at)})
 
+    def revoke_user(self, user_id: str, at: datetime) -> int:
+        """Revoke every token of a person not revoked yet; how many."""
+        cursor = self.conn.execute("UPDATE api_token SET revoked_at = :at WHERE user_id = :user AND revoked_at IS NULL",
+                                   {"user": user_id, "at": self.conn.timestamp(at)})
+        return cursor.rowcount
+
     def used(self, token_id: str, at: datetime) -> None:
         self.conn.execute("UPDATE api_token SET last_used_at = :at WHERE id = :id", {"id": token_id,
                                                                                      "at": self.conn.timestamp(at)})

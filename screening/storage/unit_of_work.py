@@ -20,6 +20,7 @@ class SqlUnitOfWork(abstract.UnitOfWork):
     def __enter__(self) -> "SqlUnitOfWork":
         from screening.storage.accounts import SqlAccounts, SqlSessions
         from screening.storage.bookings import SqlBookingRepository
+        from screening.storage.identity_provider import SqlIdentityProvider
         from screening.storage.letters import SqlLetterRepository
         from screening.storage.organisations import SqlDirectoryRepository
         from screening.storage.outbox import SqlOutbox
@@ -47,6 +48,7 @@ class SqlUnitOfWork(abstract.UnitOfWork):
         self.accounts = SqlAccounts(self.conn)
         self.sessions = SqlSessions(self.conn)
         self.tokens = SqlTokens(self.conn)
+        self.oidc = SqlIdentityProvider(self.conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

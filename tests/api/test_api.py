@@ -134,6 +134,23 @@ def test_a_token_is_stored_as_a_hash_and_its_use_noted(api):
     assert [row for row in rows if row["id"] == token.split("_")[1] and row["last_used_at"] is not None]
 
 
+def test_every_audit_row_of_a_request_names_its_door_the_token(api, case):
+    from screening.storage import db
+
+    token = api.token(HC)
+    ok(api.get(f"/api/cases/{case}", HC, when=READ_AT))
+    ok(api.get(f"/api/calendar/hc-lugnvik.ics?token={token}", when=READ_AT))
+    conn = db.connect_raw(api.url)
+    try:
+        rows = conn.all("SELECT k.action, a.door FROM audit a JOIN audit_kind k ON k.no = a.kind "
+                        "WHERE a.case_id = :c ORDER BY a.id DESC", {"c": case})
+    finally:
+        conn.close()
+    show = next(row for row in rows if row["action"] == "show")
+    assert show["door"] == f"api:{token.split('_')[1]}"
+    assert rows[0]["action"] == "calendar" and rows[0]["door"] == show["door"]
+
+
 # --- the same documents as the command line ----------------------------------------------------
 
 
@@ -276,7 +293,7 @@ def test_every_response_carries_the_security_headers(api):
         csp = response.headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["Referrer-Policy"] in ("no-referrer", "strict-origin-when-cross-origin")
+        assert response.headers["Referrer-Policy"] == "same-origin"  # never to another site; our forms keep their Origin
         assert "Strict-Transport-Security" not in response.headers  # plain HTTP, no trusted proxy
 
 

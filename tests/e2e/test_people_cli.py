@@ -139,7 +139,7 @@ def test_a_disabled_user_can_no_longer_act_and_the_disabling_is_audited(run, cli
                          "ORDER BY id DESC LIMIT 1")
     assert (row["user_id"], row["org_id"]) == (ADMIN, "region-coordinator")
     assert json.loads(row["detail"]) == {"users_disabled": [{"id": "hc-lugnvik-2", "role": "health_centre",
-                                                             "org": HC}]}
+                                                             "org": HC, "sessions_ended": 0, "tokens_revoked": 0}]}
 
 
 def test_a_disabled_admin_adds_no_user_and_loads_no_directory(run, cli_db):

@@ -1,7 +1,9 @@
 """Sign-in drills on SQLite and PostgreSQL (issue 18): a password alone for a TOTP account, a replayed
 code, a recovery code twice, lock-out and its expiry, an unknown user told apart from a wrong password
 (by the answer or the work done), sessions past their idle or absolute timeout, fixation, sign-out,
-CSRF. Every name and password is invented; the clock is set (the database is a simulation)."""
+CSRF; the TOTP secret encrypted at rest (bound to its user, useless under another key, refused on a
+real database without one); the admin's reset handing out a one-time password. Every name and password
+is invented; the clock is set (the database is a simulation, except where a real one is the point)."""
 
 from __future__ import annotations
 
@@ -159,3 +161,67 @@ def test_a_disabled_user_neither_signs_in_nor_keeps_a_session(site):
     assert sessions.resume(site.app(NOW + timedelta(minutes=3)), session) is None
     with pytest.raises(SignInFailed):
         site.sign_in(NOW + timedelta(minutes=4))
+
+
+def test_the_totp_secret_is_kept_encrypted_and_opens_for_its_own_user_only(site):
+    import base64
+
+    with SqlUnitOfWork(site.url) as uow:
+        stored = uow.accounts.get(site.user)["totp_secret"]
+    raw = base64.b32decode(site.totp.secret)
+    assert stored.startswith("v1:") and len(stored) <= 64
+    assert site.totp.secret not in stored and site.totp.secret.lower() not in stored.lower()
+    assert raw.hex() not in stored and base64.b64encode(raw).decode() not in stored
+    assert rules.open_secret(accounts.DEMO_SECRETS_KEY, site.user, stored) == site.totp.secret
+    assert rules.open_secret(accounts.DEMO_SECRETS_KEY, site.admin.user_id, stored) is None
+    with pytest.raises(SignInFailed):  # the right code under another key: the secret does not open
+        accounts.sign_in(site.app(NOW + timedelta(minutes=1), SCREENING_SECRETS_KEY="k" * 40), site.user, PASSWORD,
+                         site.totp.at(NOW + timedelta(minutes=1)))
+    # the row copied to another person (who knows their own password) gives them nothing
+    other = site.admin.user_id
+    accounts.set_password(site.app(NOW), site.admin, other, "granskog-vinterväg-kaffe-9")
+    with SqlUnitOfWork(site.url) as uow:
+        account = uow.accounts.get(other)
+        account.update(totp_secret=stored, totp_confirmed_at=NOW, password_temporary=False)
+        uow.accounts.put(account)
+        uow.commit()
+    with pytest.raises(SignInFailed):
+        accounts.sign_in(site.app(NOW + timedelta(minutes=2)), other, "granskog-vinterväg-kaffe-9",
+                         site.totp.at(NOW + timedelta(minutes=2)))
+
+
+def test_a_real_database_enrols_a_factor_only_under_the_deployments_secrets_key(db_url):
+    from screening.directory import load_directory
+    from screening.errors import BadInput, Refused
+    from screening.services.users import store_directory
+    from screening.storage import migrate
+
+    migrate.upgrade(db_url)  # not a simulation: the system's clock, no demo key
+    with SqlUnitOfWork(db_url) as uow:
+        store_directory(uow, load_directory(None), demo_users=True)
+    real = App(db_url, Settings({}), Clock())
+    admin = users.identify(real, "admin")
+    with pytest.raises(Refused, match="SCREENING_SECRETS_KEY"):
+        accounts.enrol_totp(real, admin, "hc-lugnvik")
+    with pytest.raises(BadInput, match="at least 32"):
+        accounts.enrol_totp(App(db_url, Settings({"SCREENING_SECRETS_KEY": "kort"}), Clock()), admin, "hc-lugnvik")
+    keyed = App(db_url, Settings({"SCREENING_SECRETS_KEY": "en-nyckel-som-bara-servern-har-0123456789"}), Clock())
+    made = accounts.enrol_totp(keyed, admin, "hc-lugnvik")
+    with SqlUnitOfWork(db_url) as uow:
+        stored = uow.accounts.get("hc-lugnvik")["totp_secret"]
+    assert made["secret"] not in stored
+    assert rules.open_secret(accounts.DEMO_SECRETS_KEY, "hc-lugnvik", stored) is None  # not the demo key's
+
+
+def test_the_admins_reset_of_a_factor_hands_out_a_one_time_password_for_the_set_up_only(site):
+    when = NOW + timedelta(minutes=1)
+    reset = accounts.reset_factor(site.app(when), site.admin, site.user)
+    assert len(reset["password"]) == 20
+    with SqlUnitOfWork(site.url) as uow:
+        assert reset["password"] not in repr(uow.audit.administration(accounts.AUDITED))
+    with pytest.raises(SignInFailed):  # the old password, even with a code, opens nothing
+        site.sign_in(when + timedelta(minutes=1))
+    started = accounts.sign_in(site.app(when), site.user, reset["password"], "")
+    assert started["setup"] == "totp"
+    current = sessions.current(site.app(when), started["session"])
+    assert current.setup == "totp" and current.actor.user_id == site.user

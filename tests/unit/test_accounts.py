@@ -75,7 +75,7 @@ def test_nobody_but_an_admin_sets_another_persons_password(uow):
 
 def test_enrolment_gives_an_otpauth_uri_and_holds_only_after_a_right_first_code(uow):
     app = at(uow, NOW)
-    accounts.set_password(app, ADMIN, USER, PASSWORD)
+    accounts.set_password(app, HC, USER, PASSWORD)  # their own: a one-time password alone signs in to set up
     uri = accounts.enrol_totp(app, ADMIN, USER)["uri"]
     assert uri.startswith(f"otpauth://totp/Screening:{USER}?secret=")
     with pytest.raises(Refused):

@@ -196,3 +196,17 @@ def test_a_sample_is_reviewed_once_by_its_centre_or_a_coordinator(uow, logged):
     assert [row["detail"]["outcome"] for row in shown] == ["finding", "ok"]
     with pytest.raises(Refused):
         admin.administration(app, HC)
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("sv", "låst till mån 23 nov 2026 10:15; 5 misslyckade i rad"),
+    ("en", "locked until Mon 23 Nov 2026 10:15; 5 failures in a row")])
+def test_a_lock_in_the_history_says_until_when_in_local_time(lang, expected):
+    detail = {"until": "2026-11-23T09:15:00+00:00", "failures": 5}
+    assert render._change("locked", detail, Words(lang)) == expected
+
+
+def test_an_accounts_row_says_its_facts_and_never_what_it_does_not_know():
+    detail = {"user": "hc-lugnvik-2", "temporary": True, "secret": "never-shown"}
+    assert render._change("password", detail, Words("en")) == "user hc-lugnvik-2; one-time password: yes"
+    assert render._change("token_revoked", {"token": "ab12cd"}, Words("sv")) == "nyckel ab12cd"

@@ -93,7 +93,8 @@ def test_a_disabled_user_is_refused_as_the_acting_user_and_the_disabling_is_reco
     assert done == {"id": "hc-lugnvik-2", "disabled": "2026-11-23T10:00:00+01:00"}
     entry = uow.committed["audit"][before]
     assert (entry.case_id, entry.action, entry.user_id) == (None, "directory", "admin")
-    assert entry.detail == {"users_disabled": [{"id": "hc-lugnvik-2", "role": "health_centre", "org": "hc-lugnvik"}]}
+    assert entry.detail == {"users_disabled": [{"id": "hc-lugnvik-2", "role": "health_centre", "org": "hc-lugnvik",
+                                                "sessions_ended": 0, "tokens_revoked": 0}]}
     with uow:
         with pytest.raises(Refused, match="is disabled"):
             users.actor_in(uow, "hc-lugnvik-2")

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= sqlite:///demo.db
 
-.PHONY: install demo test bench letters clean
+.PHONY: install demo demo-run test bench letters clean
 
 $(BIN)/screening: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,11 @@ $(BIN)/screening: pyproject.toml
 
 install: $(BIN)/screening
 
-demo: install
-	$(BIN)/python -m screening.cli.demo --db $(DEMO_DB)
+demo: install  # the demo's run, then its region served until Ctrl-C (DEMO_SERVE=0: the run alone)
+	$(BIN)/python -m screening.cli.demo --db $(DEMO_DB) $(if $(filter 0 no,$(DEMO_SERVE)),--no-serve)
+
+demo-run: install  # the demo's run alone, ending when done (scripts, tests)
+	$(BIN)/python -m screening.cli.demo --db $(DEMO_DB) --no-serve
 
 test: install
 	$(BIN)/python -m pytest -q

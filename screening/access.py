@@ -22,6 +22,7 @@ SCOPE_COLUMN = {
 COMMANDS = {
     "register": ("reception",),
     "user_admin": ("admin",),
+    "user_list": ("coordinator", "admin"),  # who the users are, their roles and organisations (to read)
     "sweep": ("coordinator", "admin"),
     "outbox": ("coordinator", "admin"),  # follow and retry the messages (their texts are not shown)
     "report": ("coordinator", "admin"),  # § 10: the follow-up statistics (aggregates only)
@@ -69,7 +70,7 @@ def require_visible(actor: Actor, case, case_id: str) -> None:
 
 
 # how a refusal names what was asked for (otherwise the command's own name)
-COMMAND_WORDS = {"user_admin": "add or list users", "outbox": "follow the outbox", "report": "run the report",
+COMMAND_WORDS = {"user_admin": "add or list users", "user_list": "see the users", "outbox": "follow the outbox", "report": "run the report",
                  "overview": "see the overview", "backup": "back up the database",
                  "prune": "prune the outbox", "letter": "print the family's letter",
                  "directory": "load the region's directory", "restore": "restore the database",

@@ -131,6 +131,19 @@ class App:
                           "for a simulation database")
 
 
+def hand_down(database: str) -> None:
+    """The database for the processes this one starts (a server's workers): they inherit the
+    environment, and `handed_down()` reads it there."""
+    os.environ[HANDED_DOWN] = database
+
+
+def handed_down() -> App:
+    """The App of a process started by one that `hand_down` its database."""
+    return bootstrap(os.environ[HANDED_DOWN])
+
+
+HANDED_DOWN = "SCREENING_DB"  # as `--db`
+
 def bootstrap(database: str | None = None, now: datetime | None = None,
               env: Mapping[str, str] | None = None, door: str | None = None) -> App:
     """The App of this process: settings from `env` (default: the environment, read now, once); `door`

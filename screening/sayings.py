@@ -33,7 +33,8 @@ ROLE_PARTY = {"reception": "reception_unit"}  # a role named as its party where 
 TRACKS = {"sv": {"health": "hälsospåret", "school": "skolspåret", "vaccination": "vaccinationsspåret"}, "en": {}}
 NUMBERS = {"sv": {"dossier": "dossiernummer"}, "en": {"dossier": "dossier number"}}
 ACTIONS = {  # what a command does, as a refusal names it (access.COMMAND_WORDS, else the command's name)
-    "sv": {"add or list users": "lägga till eller visa användare", "follow the outbox": "följa utkorgen",
+    "sv": {"add or list users": "lägga till eller visa användare", "see the users": "se användarna",
+           "follow the outbox": "följa utkorgen",
            "run the report": "ta fram uppföljningsrapporten", "see the overview": "se översikten",
            "back up the database": "säkerhetskopiera databasen", "prune the outbox": "rensa utkorgen",
            "print the family's letter": "skriva ut familjens kallelse",

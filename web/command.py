@@ -4,8 +4,6 @@ Registered by `cli.py`; FastAPI and uvicorn are imported only when the server st
 
 from __future__ import annotations
 
-import os
-
 import typer
 
 from screening.cli.run import the
@@ -24,7 +22,7 @@ def serve(
 
     import uvicorn
 
-    from screening.bootstrap import bootstrap
+    from screening.bootstrap import bootstrap, hand_down
     from screening.errors import BadInput
     from web.app import create
 
@@ -46,18 +44,15 @@ def serve(
     # Several processes on one socket, each with its own App (`served`, below), started by uvicorn's
     # supervisor, which stops them on SIGTERM and exits 0. Each has its own throttle of failed tokens.
     create(app)  # its settings checked here, once: a setting wrong stops the start, not each worker
-    os.environ[DATABASE_VARIABLE] = app.url
+    hand_down(app.url)
     uvicorn.run("web.command:served", factory=True, workers=workers, **options)
-
-
-DATABASE_VARIABLE = "SCREENING_DB"  # the --db of cli.py: how a worker process learns the database
 
 
 def served():
     """The server of one worker process (`--workers`): its App, made on the system's clock."""
-    from screening.bootstrap import bootstrap
+    from screening.bootstrap import handed_down
     from web.app import create
 
-    app = bootstrap(os.environ[DATABASE_VARIABLE])
+    app = handed_down()
     app.url  # noqa: B018 - the database checked now, not at the first request
     return create(app)

@@ -1,7 +1,85 @@
-"""The municipality's pages: the reception unit's children (`/children`, status only) and the arrival notice (`/register`); the school's, preschool's, school health's and BVC's children and their steps (`/children`)."""
+"""The municipality's pages: the reception unit's children (`/children`, status only) and the arrival notice (`/register`); the school's, preschool's, school health's and BVC's children and their steps (`/children`).
+
+Each list is one page of at most 50 children from `children.page` (read as `case list`), the
+municipality's overdue steps first where the list shows every child; each child links to its case page
+(`/cases/{id}`), where its events are. The notice's form is checked field by field by the service
+(`children.register`): each mistake is shown at its field and in a summary at the top, what was typed is
+kept, and a notice registered leads (303) to its case page. `static/register.js` checks identity
+numbers and dates as they are typed; the server checks everything again.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from screening import clock
+from screening.errors import ScreeningError
+from screening.sayings import said
+from screening.services import children
+from screening.words import Words
+from web.answers import status_of
+from web.pages import form, lang, message, redirect, render, visitor
 
 router = APIRouter(include_in_schema=False)
+Form = Annotated[dict, Depends(form)]
+# the form's fields in the order the page shows them (the error summary follows it)
+NOTICE_FIELDS = ("birth_date", "municipality", "name", "personnummer", "samordningsnummer", "dossier", "language",
+                 "interpreter", "unaccompanied", "permit", "arrival", "notice_at", "already_in_sweden", "adult",
+                 "health_centre", "school", "preschool")
+
+
+def _refused(request: Request, current, error: ScreeningError):
+    return message(request, status_of(error), said(error, lang(request, current)), current)
+
+
+def _register_page(request: Request, current, typed: dict | None = None, errors: dict | None = None,
+                   status: int = 200):
+    try:
+        offered = children.choices(request.app.state.screening, current.actor)
+    except ScreeningError as error:
+        return _refused(request, current, error)
+    typed = {"municipality": offered["municipality"], **(typed or {})}
+    order = {name: i for i, name in enumerate(NOTICE_FIELDS)}
+    summary = sorted((errors or {}).items(), key=lambda item: order.get(item[0], -1))
+    return render(request, "register.html", "reg_title", current, status, offered=offered, typed=typed,
+                  errors={name: text for name, text in (errors or {}).items() if name}, summary=summary)
+
+
+@router.get("/register")
+def register_form(request: Request):
+    return _register_page(request, visitor(request))
+
+
+@router.post("/register")
+def register(request: Request, fields: Form):
+    """An arrival notice (`case register`): 303 to the case's page, or the form again (422) with what is
+    wrong at each field."""
+    current = visitor(request, fields.get("csrf"))
+    typed = {name: fields.get(name, "") for name in NOTICE_FIELDS}
+    try:
+        done = children.register(request.app.state.screening, current.actor, typed)
+    except children.NoticeErrors as wrong:
+        language = lang(request, current)
+        errors = {name: said(error, language) for name, error in wrong.errors.items()}
+        return _register_page(request, current, typed, errors, 422)
+    raise redirect(f"/cases/{done['id']}")
+
+
+@router.get("/children")
+def children_page(request: Request, show: str = "open", overdue: bool = False, after: str | None = None):
+    """The unit's children, a page of 50: `show` open (default) or all, `overdue` on the municipality's
+    side only, `after` the last child of the page before."""
+    current = visitor(request)
+    app, show = request.app.state.screening, ("all" if show == "all" else "open")
+    try:
+        late = None
+        if not overdue and after is None:  # the first page: what is overdue on the municipality's side first
+            late = children.page(app, current.actor, overdue=True, open_only=True)
+        listed = children.page(app, current.actor, overdue=overdue, open_only=show == "open", after=after)
+    except ScreeningError as error:
+        return _refused(request, current, error)
+    say = Words(lang(request, current), today=clock.local_date(app.clock.now()))
+    return render(request, "children.html", "mun_title", current, late=late, listed=listed, show=show,
+                  overdue=overdue, after=after, unit_role=current.actor.role, say=say)

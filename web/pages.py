@@ -118,6 +118,7 @@ def render(request: Request, template: str, title: str, current: Current | None 
         lang=language, w=said, title=said[title], current=current, role=role, csrf=people.csrf_of(request),
         nav=navigation(request, current), here=request.url.path,
         simulation=request.app.state.screening.simulation,
+        demo="/demo" in served(request),  # the demo's sign-in shortcut (web/demo_signin.py), a simulation only
         oidc=request.app.state.screening.settings.oidc is not None, **{"errors": {}, **context})
     return HTMLResponse(html, status_code=status)
 

@@ -3,7 +3,10 @@ the coordinator's follow-up report with its charts.
 
 Run with `make demo` (or `python -m screening.cli.demo --db sqlite:///demo.db`). Every step goes
 through the real command line, exactly as staff would type it, with `--at`/`--now` set to the
-simulated time.
+simulated time. Then the demo region is served (`screening serve`, on 127.0.0.1:8000 or a free port)
+until Ctrl-C, with the demo's sign-in shortcut at /demo (a simulation database only): `--no-serve`
+(`make demo-run`) ends after the run, for scripts and tests; `--serve-only` serves the database of a run
+before, without running it again.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import random
 import shlex
 import shutil
+import socket
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -162,10 +166,61 @@ def write_letters(opts: str, most: int = 4) -> list[str]:
     return written
 
 
+def free_port(host: str, wanted: int) -> int:
+    """`wanted` if nothing listens on it, else (or for 0) a port the system finds free."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, wanted))
+            if wanted:
+                return wanted
+        except OSError:
+            pass
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def greeters(url: str) -> list[dict]:
+    """One of the demo's people for each role, to sign in as: Östersund's where the role has one there."""
+    from screening.bootstrap import bootstrap
+    from screening.services import demo
+
+    chosen: dict[str, dict] = {}
+    for person in demo.people(bootstrap(url)):
+        if (person["municipality"] in (None, "Östersund") and person["id"] == person["org"]) or person["id"] == "admin":
+            chosen.setdefault(person["role"], person)
+    return list(chosen.values())
+
+
+def serve(url: str, host: str, port: int) -> int:
+    """The demo region served until Ctrl-C: its address and the people to sign in as, printed first."""
+    from screening.sayings import ROLE_PARTY
+    from screening.words import Words
+
+    port = free_port(host, port)
+    address = f"http://{host}:{port}"
+    words = Words("sv")
+    rows = [(words.party(ROLE_PARTY.get(p["role"], p["role"])), p["org_name"], p["id"]) for p in greeters(url)]
+    widths = [max(len(row[n]) for row in rows + [("Roll", "Organisation", "Användar-id")]) for n in range(2)]
+    print(f"\n\033[1mDemoregionen finns nu på {address}\033[0m (stoppa servern med Ctrl-C).")
+    print(f"Logga in med demogenvägen på {address}/demo: välj en påhittad person, inga lösenord behövs. Till exempel:")
+    for role, org, user in [("Roll", "Organisation", "Användar-id")] + rows:
+        print(f"  {role:<{widths[0]}}  {org:<{widths[1]}}  {user}")
+    sys.stdout.flush()
+    return cli.main(["--db", url, "serve", "--host", host, "--port", str(port)])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", default="sqlite:///demo.db")
-    url = parser.parse_args(argv).db
+    parser.add_argument("--no-serve", action="store_true", help="end after the run (scripts and tests)")
+    parser.add_argument("--serve-only", action="store_true", help="serve the database of a run before")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="the port to serve on (a free one if taken)")
+    args = parser.parse_args(argv)
+    url = args.db
+    if args.serve_only:
+        return serve(url, args.host, args.port)
     shutil.rmtree("demo-out", ignore_errors=True)
     if db.is_sqlite(url):
         for suffix in ("", "-wal", "-shm"):
@@ -197,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
           "demo-out/uppfoljning.png.")
     print(f"\nDemodatabasen är {url}; prova till exempel\n"
           f"  .venv/bin/screening --db {url} --as hc-lugnvik case show {first}")
-    return 0
+    return 0 if args.no_serve else serve(url, args.host, args.port)
 
 
 if __name__ == "__main__":

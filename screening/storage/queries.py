@@ -113,21 +113,23 @@ class ReadModel:
 
     def each_case(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
                   overdue: bool = False, open_only: bool = False, limit: int | None = None, after: str | None = None,
-                  at: datetime, recorded_at: datetime, rules: dict | None = None) -> Iterator[dict]:
+                  at: datetime, recorded_at: datetime, rules: dict | None = None,
+                  owners: tuple[str, ...] | None = None) -> Iterator[dict]:
         """The cases in the actor's scope, by notice and id. `overdue`: with a past-due step still
         owed (as the sweep counts: not on a case that ended, not a declined child's health step);
         `rules`: the rule table that says what is still owed; `open_only`: not closed or moved out;
-        `limit` and `after` (a case id): one page, the cases after that one. Every case listed is recorded as read before the first is given; then they
+        `limit` and `after` (a case id): one page, the cases after that one; `owners`: overdue only with a
+        step owed by one of these parties. Every case listed is recorded as read before the first is given; then they
         are read LIST_CHUNK at a time, so that a long list needs the memory of one chunk."""
         ids = self._case_ids(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
-                             open_only=open_only, limit=limit, after=after, at=at, rules=rules)
+                             open_only=open_only, limit=limit, after=after, at=at, rules=rules, owners=owners)
         self.record_reads(actor, ids, "list", at, recorded_at)
         for first in range(0, len(ids), LIST_CHUNK):
             yield from self._read_cases(actor, ids[first:first + LIST_CHUNK])
 
     def _case_ids(self, actor: Actor, *, municipality: str | None, health_centre: str | None, overdue: bool,
                   open_only: bool, limit: int | None, after: str | None, at: datetime,
-                  rules: dict | None) -> list[str]:
+                  rules: dict | None, owners: tuple[str, ...] | None = None) -> list[str]:
         where, params = [], {}
         scope = access.scope_filter(actor)
         if scope is not None:
@@ -143,6 +145,9 @@ class ReadModel:
             from workflows.deadlines import load_rules, still_owed_sql
 
             owed = still_owed_sql(rules or load_rules(), "d", "owner_case")
+            if owners:
+                owed += " AND d.owner IN (" + ", ".join(f":owner{i}" for i in range(len(owners))) + ")"
+                params.update({f"owner{i}": owner for i, owner in enumerate(owners)})
             where.append("id IN (SELECT d.case_id FROM deadline d JOIN screening_case owner_case "
                          "ON owner_case.id = d.case_id WHERE d.next_alert_at < :now AND d.due < :now "
                          f"AND {owed})")  # past due and still owed (next_alert_at: the index)

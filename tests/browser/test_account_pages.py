@@ -49,8 +49,8 @@ def test_a_first_sign_in_enrols_the_factor_from_the_qr_code_then_a_password_of_o
     page.locator("#current").fill(one_time)
     page.locator("#new").fill(OWN_PASSWORD)
     page.locator("#repeat").fill(OWN_PASSWORD)
-    enter(page, page.locator("#repeat"), "/")
-    assert page.locator("h1").inner_text() == "Start"
+    enter(page, page.locator("#repeat"), "/worklist")  # set up: on to the health centre's first page
+    assert page.locator("h1").inner_text() == "Arbetslista"
 
 
 def test_a_token_is_shown_once_works_and_can_be_revoked(tab, server, axe_source):

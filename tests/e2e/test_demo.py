@@ -14,8 +14,8 @@ import pytest
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
-    result = subprocess.run([sys.executable, "-m", "screening.cli.demo"], cwd=folder, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run([sys.executable, "-m", "screening.cli.demo", "--no-serve"], cwd=folder,
+                            capture_output=True, check=False, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     return folder, result.stdout
@@ -48,8 +48,8 @@ def test_the_demo_shows_each_command_as_it_can_be_typed_again(demo):
 
 def test_the_demo_says_nothing_on_stderr_a_user_could_take_for_a_fault(demo):
     folder, _ = demo
-    again = subprocess.run([sys.executable, "-m", "screening.cli.demo"], cwd=folder, capture_output=True, text=True,
-                           timeout=300)
+    again = subprocess.run([sys.executable, "-m", "screening.cli.demo", "--no-serve"], cwd=folder,
+                           capture_output=True, check=False, text=True, timeout=300)
     assert again.returncode == 0 and again.stderr == ""
 
 
@@ -76,3 +76,43 @@ def test_the_demo_prints_a_few_families_letters(demo):
     letters = sorted((folder / "demo-out" / "letters").glob("*.pdf"))
     assert len(letters) >= 3 and all(path.read_bytes().startswith(b"%PDF-") for path in letters)
     assert "demo-out/letters/" in stdout
+
+
+def test_the_demo_serves_its_region_with_the_shortcut_and_stops_on_ctrl_c(demo):
+    """`make demo` ends by serving (here `--serve-only`, over the run's database): the address and the
+    people to sign in as printed, the shortcut signs one in, Ctrl-C (SIGINT) stops it with exit 0."""
+    import re
+    import signal
+    import time
+
+    import httpx
+
+    folder, _ = demo
+    server = subprocess.Popen([sys.executable, "-m", "screening.cli.demo", "--serve-only", "--port", "0"], cwd=folder,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        printed = [server.stdout.readline() for _ in range(4)]
+        address = re.search(r"http://127\.0\.0\.1:[0-9]+", printed[1]).group(0)
+        assert f"{address}/demo" in printed[2] and printed[3].split() == ["Roll", "Organisation", "Användar-id"]
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                signin = httpx.get(f"{address}/signin", timeout=5)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.2)
+        assert 'href="/demo"' in signin.text
+        sent = httpx.post(f"{address}/demo", data={"user": "hc-lugnvik"}, headers={"origin": address})
+        assert sent.status_code == 303
+        me = httpx.get(f"{address}/api/me", cookies={"screening_session": sent.cookies["screening_session"]})
+        assert me.json()["id"] == "hc-lugnvik"
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            code = server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
+    rest = server.stdout.read()
+    assert code == 0 and "hc-lugnvik" in "".join(printed) + rest and "Traceback" not in server.stderr.read()

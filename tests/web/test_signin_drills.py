@@ -55,7 +55,7 @@ def test_every_post_without_the_sessions_csrf_token_is_refused_and_changes_nothi
         answer = browser.post(path, data=fields, headers={"X-CSRF-Token": token or ""}, follow_redirects=False)
         assert answer.status_code == 403, (path, fields)
     assert snapshot(site.url) == before  # no password, token, factor or sign-out: nothing written
-    assert full.get("/", follow_redirects=False).status_code == 200  # still signed in
+    assert full.get("/profile", follow_redirects=False).status_code == 200  # still signed in
     assert full.post("/signout", data={"csrf": csrf}, follow_redirects=False).status_code == 303  # the right one works
 
 

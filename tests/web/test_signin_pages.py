@@ -177,7 +177,9 @@ def test_no_template_has_inline_script_style_or_event_handlers_and_each_field_ha
 
     for template in TEMPLATES.glob("*.html"):
         text = template.read_text(encoding="utf-8")
-        assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", text, re.IGNORECASE), template.name
+        # a script only as a file the server serves, empty in the page: <script src="/static/…" defer></script>
+        outside = re.sub(r'<script src="/static/[a-z_]+\.js" defer></script>', "", text)
+        assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=|javascript:", outside, re.IGNORECASE), template.name
         assert "http://" not in text and "https://" not in text, template.name  # nothing from elsewhere
     fields = (TEMPLATES / "fields.html").read_text(encoding="utf-8")
     assert '<label for="{{ name }}">' in fields and 'aria-describedby=' in fields and 'aria-invalid="true"' in fields

@@ -1,0 +1,195 @@
+"""The municipality's children as its units' pages show them: the reception unit's status of each child
+(notified, booked, examined, obstacle yes or no — never results or notes), the school's and preschool's
+steps, school health's and BVC's vaccination steps; and the arrival notice typed into the reception
+unit's form, each field checked on its own before the notice is registered (`registration`).
+
+Every child listed is recorded as read (`case list`), as `cases.each` records them."""
+
+from __future__ import annotations
+
+from screening import clock, model, views
+from screening.errors import BadInput, Refused, ScreeningError
+from screening.identity import (
+    parse_dossier,
+    parse_personnummer,
+    parse_samordningsnummer,
+)
+from screening.model import Actor
+from screening.services import registration
+from screening.text import LANGUAGE_LIMIT, NAME_LIMIT, check_line
+
+ROLES = ("reception", "school", "preschool", "school_health", "bvc")
+MUNICIPAL = ("reception_unit", "school", "preschool", "school_health", "bvc")  # the municipality's side
+PAGE = 50
+# the steps each unit sees (the deadlines' rules) and the tracks they follow
+STEPS = {"reception": ("notify_parties", "renotify_arrival_change"),
+         "school": ("school_start",), "preschool": ("preschool_start",),
+         "school_health": ("vaccination_plan",), "bvc": ("vaccination_plan",)}
+
+
+def page(app, actor: Actor, *, overdue: bool = False, open_only: bool = True, after: str | None = None,
+         limit: int = PAGE) -> dict:
+    """One page (at most `limit`) of the children in the actor's scope, each as the unit's row:
+    `{"rows", "next"}` (`next`: the id to continue after when the page is full, or None). `overdue`: only those with a step
+    past due on the municipality's side (`owners_of`)."""
+    if actor.role not in ROLES:
+        raise Refused("the role '{role}' has no list of the municipality's children", role=actor.role)
+    now, policy = app.clock.now(), app.policy()
+    after = model.case_id(after) if after else None
+    with app.reads() as reads:
+        found = list(reads.each_case(actor, overdue=overdue, open_only=open_only, limit=limit, after=after,
+                                     at=now, recorded_at=app.clock.real(), owners=owners_of(actor) if overdue else None,
+                                     rules=policy.rules if overdue else None))
+    rows = [row_of(actor, views.case_view(row, actor, now, policy.upstream)) for row in found]
+    # a full page may have more after it (none are read ahead: a case read is a case shown)
+    return {"rows": rows, "next": rows[-1]["id"] if len(rows) == limit else None}
+
+
+def owners_of(actor: Actor) -> tuple[str, ...]:
+    """Whose overdue steps the unit's list puts first: the whole municipality's for the reception unit,
+    the unit's own for the others."""
+    return MUNICIPAL if actor.role == "reception" else (actor.role,)
+
+
+def row_of(actor: Actor, view: dict) -> dict:
+    """What the unit's list shows of a case: status and steps, nothing medical (the view holds no note
+    for these roles; the row takes none of the view's other fields either)."""
+    owners = owners_of(actor)
+    late = [d["rule"] for d in view["deadlines"] if d["status"] == "breached" and d["owner"] in owners]
+    row = {"id": view["id"], "name": view["name"], "birth_date": view["birth_date"], "age": view["age"],
+           "health": view["tracks"]["health"], "late": late}
+    if actor.role == "reception":
+        notified = next((d["met_at"] for d in view["deadlines"] if d["rule"] == "notify_parties"), None)
+        row.update(notified=view["tracks"]["health"] not in ("registered", "verifying_previous"),
+                   notified_at=notified,
+                   booked=view["bookings"]["health_conversation"], examination=view["bookings"]["examination"],
+                   examined=view["tracks"]["health"] == "examined" or (
+                       view["tracks"]["health"] == "closed" and view["bookings"]["examination"] is not None),
+                   obstacle=view["results"]["obstacle"], school=view["school"], preschool=view["preschool"])
+    elif actor.role in ("school", "preschool"):
+        row.update(track=view["tracks"]["school"], obstacle=view["results"]["obstacle"],
+                   arrival=view["arrival"], due=_due(view, STEPS[actor.role]))
+    else:
+        responsible = view["vaccination_unit"] == actor.role
+        row.update(responsible=responsible, unit=view["vaccination_unit"],
+                   track=view["tracks"]["vaccination"] if responsible else None,
+                   doses=view["doses_given"] if responsible else None,
+                   due=_due(view, STEPS[actor.role]) if responsible else None)
+    return row
+
+
+def _due(view: dict, rules: tuple[str, ...]) -> dict | None:
+    return next(({"rule": d["rule"], "due_date": d["due_date"], "status": d["status"]}
+                 for d in view["deadlines"] if d["rule"] in rules), None)
+
+
+def choices(app, actor: Actor) -> dict:
+    """What the reception unit's form offers: its municipality, and the health centres serving it and
+    its schools and preschools, each `(id, name)`."""
+    from screening import access
+    from screening.storage.children import organisations_of
+
+    access.require_command(actor, "register")
+    with app.reads() as reads:
+        found = organisations_of(reads.conn, actor.municipality)
+    return {"municipality": actor.municipality, **found}
+
+
+class NoticeErrors(Exception):
+    """An arrival notice with fields wrong or missing: `errors`, the field's name to its error (None:
+    the notice's, no one field's); each a ScreeningError, said by the edge."""
+
+    def __init__(self, errors: dict[str | None, ScreeningError]):
+        super().__init__(", ".join(error.message for error in errors.values()))
+        self.errors = errors
+
+
+FLAGS = ("interpreter", "unaccompanied", "already_in_sweden", "adult")
+TEXTS = ("name", "personnummer", "samordningsnummer", "dossier", "language", "permit", "arrival", "notice_at",
+         "health_centre", "school", "preschool")
+
+
+def register(app, actor: Actor, fields: dict[str, str]) -> dict:
+    """An arrival notice from the reception unit's form (its fields as typed): `{"id", "attached"}`, or
+    NoticeErrors naming each field wrong or missing. The fields are checked each on its own first, so
+    that every mistake is named at once; then `registration.register` checks them together."""
+    reg, errors = _notice(fields, clock.local_date(app.clock.now()))
+    if errors:
+        raise NoticeErrors(errors)
+    try:
+        return registration.register(app, actor, reg)
+    except ScreeningError as error:
+        raise NoticeErrors({_field_of(error, fields): error}) from None
+
+
+def _notice(fields: dict[str, str], today) -> tuple[registration.Registration | None, dict]:
+    given = {name: fields.get(name, "").strip() or None for name in ("birth_date", "municipality", *TEXTS)}
+    errors: dict[str | None, ScreeningError] = {}
+
+    def check(name, parse):
+        try:
+            return parse(given[name])
+        except ScreeningError as error:
+            errors[name] = error
+            return None
+
+    if given["birth_date"] is None:
+        errors["birth_date"] = BadInput("the birth date is missing")
+        born = None
+    else:
+        born = check("birth_date", lambda text: clock.parse_date(text, "birth_date"))
+        if born is not None and born > today:
+            errors["birth_date"] = BadInput("the birth date is in the future")
+    if given["municipality"] is None:
+        errors["municipality"] = BadInput("the municipality is missing")
+    known = born if "birth_date" not in errors else None
+    if given["personnummer"]:
+        check("personnummer", lambda text: parse_personnummer(text, birth_date=known, today=today))
+    if given["samordningsnummer"]:
+        check("samordningsnummer", lambda text: parse_samordningsnummer(text, birth_date=known, today=today))
+    if given["dossier"]:
+        check("dossier", parse_dossier)
+    for name, limit in (("name", NAME_LIMIT), ("language", LANGUAGE_LIMIT)):
+        if given[name] is not None:
+            check(name, lambda text, limit=limit: check_line(text, limit))
+    if given["permit"] not in (None, "asylum", "residence"):
+        errors["permit"] = BadInput("the permit must be asylum or residence, not '{value}'", value=given["permit"])
+    arrival = check("arrival", lambda text: clock.parse_date(text, "arrival")) if given["arrival"] else None
+    notice_at = check("notice_at", lambda text: clock.parse_datetime(text, "notice_at")) if given["notice_at"] else None
+    if errors:
+        return None, errors
+    flags = {name: fields.get(name, "") in ("on", "true", "1", "yes") for name in FLAGS}
+    return registration.Registration(
+        birth_date=born, municipality=given["municipality"], notice_at=notice_at, arrival=arrival,
+        **{name: given[name] for name in ("name", "personnummer", "samordningsnummer", "dossier", "language",
+                                          "permit", "health_centre", "school", "preschool")}, **flags), {}
+
+
+# the service's errors that name one field (by their template), for the page to show at that field
+TEMPLATE_FIELDS = {
+    "the birth date is in the future": "birth_date",
+    "the birth date is after the notice arrived": "birth_date",
+    "the notice's time is in the future": "notice_at",
+    "{org} registers the children of {municipality} only": "municipality",
+    "unknown municipality '{name}'; one of: {municipalities}": "municipality",
+    "the permit must be asylum or residence, not '{value}'": "permit",
+}
+
+
+def _field_of(error: ScreeningError, fields: dict[str, str]) -> str | None:
+    """The form's field an error of the registration names, or None (the notice's as a whole)."""
+    if error.template in TEMPLATE_FIELDS:
+        return TEMPLATE_FIELDS[error.template]
+    if error.template.startswith("the person was 18 or older"):
+        return "adult"
+    if "key" in error.facts and error.facts["key"] in ("name", "language"):
+        return error.facts["key"]
+    if error.facts.get("kind") in ("personnummer", "samordningsnummer"):
+        return error.facts["kind"]
+    if error.template.startswith("dossier number"):
+        return "dossier"
+    org = error.facts.get("org")
+    if org is not None:
+        return next((name for name in ("health_centre", "school", "preschool") if fields.get(name, "").strip() == org),
+                    None)
+    return None

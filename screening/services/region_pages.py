@@ -1,0 +1,94 @@
+"""The coordinator's and admin's pages' reads, a page at a time: the region's alerts (open or
+acknowledged), the users, and one sample of the access log with its reads."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from screening import access, clock, views
+from screening.errors import NotFound
+from screening.model import Actor
+from screening.services.users import user_view
+
+PAGE = 50
+OVERVIEW_FRESH = timedelta(seconds=30)  # the overview's figures shared between the screens watching it
+_overviews: dict[tuple, tuple[datetime, dict]] = {}
+_lock = threading.Lock()
+
+
+def overview(app, actor: Actor, *, oldest: int = 10, audited: set[str] | None = None) -> dict:
+    """`follow_up.overview` for screens that refresh themselves: its figures read at most once every
+    OVERVIEW_FRESH per database and shared between the people watching (over a country's cases the read
+    takes a second or two; the page says the time of its figures). Each person's reads of the cases
+    listed are recorded as `follow_up.overview` records them."""
+    from screening.storage.overview import read
+
+    access.require_command(actor, "overview")
+    now, key = app.clock.now(), (app.url, oldest)
+    with _lock:
+        kept = _overviews.get(key)
+    if kept is not None and timedelta(0) <= now - kept[0] < OVERVIEW_FRESH:
+        data = kept[1]
+    else:
+        with app.reads() as reads:
+            data = read(reads.conn, app.policy().rules, now, oldest)
+        with _lock:
+            _overviews[key] = (now, data)
+    listed = dict.fromkeys([row["case"] for row in data["oldest"]] + [b["case"] for b in data["bookings_today"]])
+    new = [case_id for case_id in listed if audited is None or case_id not in audited]
+    if new:
+        with app.reads() as reads:
+            reads.record_reads(actor, new, "list", now, app.clock.real())
+    if audited is not None:
+        audited.update(new)
+    return data
+
+
+def alerts(app, actor: Actor, *, acknowledged: bool = False, after: tuple[datetime, int] | None = None) -> dict:
+    """A page of the region's alerts (coordinator, admin), by due date: open ones, or those
+    acknowledged; `next` the (due, id) to go on from, or None. The cases named are recorded as read."""
+    from screening.storage import region_pages
+
+    access.require_command(actor, "overview")
+    with app.reads() as reads:
+        rows = region_pages.alerts(reads.conn, acknowledged=acknowledged, after=after, limit=PAGE + 1)
+        counts = region_pages.alert_counts(reads.conn)
+        shown = rows[:PAGE]
+        reads.record_reads(actor, list(dict.fromkeys(row["case_id"] for row in shown)), "alerts", app.clock.now(),
+                           app.clock.real())
+    more = len(rows) > PAGE
+    return {"alerts": [views.alert_view(row) for row in shown], "counts": counts,
+            "next": (shown[-1]["due"], shown[-1]["id"]) if more else None}
+
+
+def people(app, actor: Actor, *, after: str | None = None) -> dict:
+    """A page of the users, by id (coordinator: to read; admin: to change); `next` the id to go on from."""
+    from screening.storage import region_pages
+
+    access.require_command(actor, "user_list")
+    with app.reads() as reads:
+        rows = region_pages.users(reads.conn, after=after, limit=PAGE + 1)
+    return {"users": [user_view(row) for row in rows[:PAGE]], "next": rows[PAGE - 1]["id"] if len(rows) > PAGE else None}
+
+
+def sample(app, actor: Actor, sample_id: str) -> dict:
+    """A sample of the access log drawn before, with its reads and its review (None: not yet)."""
+    access.require_command(actor, "audit_sample")
+    with app.uow() as uow:
+        drawn = next((row for row in uow.audit.administration(("sample",))
+                      if row["detail"].get("sample") == sample_id), None)
+        if drawn is None or not access.may_review(actor, drawn["detail"].get("health_centre")):
+            raise NotFound("unknown sample '{sample}'", sample=sample_id)
+        review = next((row for row in uow.audit.administration(("review",))
+                       if row["detail"].get("sample") == sample_id), None)
+        shown = uow.audit.entries(list(drawn["detail"].get("reads", [])))
+    detail = drawn["detail"]
+    return {"sample": sample_id, "from": detail.get("from"), "to": detail.get("to"),
+            "health_centre": detail.get("health_centre"), "population": detail.get("population"),
+            "drawn_by": drawn["user_id"], "drawn_at": clock.local_iso(drawn["at"]),
+            "reads": [{"id": row["id"], "at": clock.local_iso(row["at"]), "user": row["user_id"],
+                       "name": row.get("user_name"), "org": row["org_id"], "case": row["case_id"],
+                       "kind": row["action"]} for row in shown],
+            "review": None if review is None else {**review["detail"], "user": review["user_id"],
+                                                   "at": clock.local_iso(review["at"])}}

@@ -41,7 +41,8 @@ def test_two_workers_answer_audit_their_reads_and_stop_on_sigterm_with_exit_0(cl
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCREENING_")}
     server = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "--db", cli_db, "serve", "--port", str(port),
-                               "--workers", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               "--workers", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True)  # its own process group: a failure kills the workers too
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -66,6 +67,9 @@ def test_two_workers_answer_audit_their_reads_and_stop_on_sigterm_with_exit_0(cl
         assert server.returncode == 0, err
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers)  # no worker left behind
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.communicate()
+        try:
+            os.killpg(server.pid, signal.SIGKILL)  # what is left of the group: the workers hold the pipes too
+        except ProcessLookupError:
+            pass
+        if server.returncode is None:
+            server.communicate(timeout=30)

@@ -21,7 +21,7 @@ from screening.services import demo
 from screening.words import Words
 from web import pages, people
 from web.pages import form, lang, render, words
-from web.signin import _same_origin
+from web.signin import same_origin
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[dict, Depends(form)]
@@ -47,7 +47,7 @@ def demo_page(request: Request):
 @router.post("/demo")
 def demo_signin(request: Request, fields: Form):
     app = _simulation(request)
-    if not _same_origin(request):
+    if not same_origin(request):
         return pages.message(request, 403, words()[lang(request)]["csrf"], back="/demo")
     try:
         started = demo.sign_in(app, fields.get("user", ""))

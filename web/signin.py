@@ -44,7 +44,7 @@ def _throttled(request: Request) -> str:
     return address
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """A sign-in form posted from this server's own page (a browser sends Origin with a POST): another
     site cannot sign a browser in to an account of its choosing. This server is the request's Host, the
     X-Forwarded-Host of a trusted proxy, or SCREENING_BASE_URL's host."""
@@ -76,7 +76,7 @@ def signin_page(request: Request):
 
 @router.post("/signin")
 def signin(request: Request, fields: Form):
-    if not _same_origin(request):
+    if not same_origin(request):
         return pages.message(request, 403, words()[lang(request)]["csrf"], back="/signin")
     address = _throttled(request)
     user = fields.get("user", "").strip()

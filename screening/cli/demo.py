@@ -28,8 +28,7 @@ import cli
 from screening.clock import STOCKHOLM
 from screening.storage import db
 
-START = datetime(2026, 8, 24, 8, 0, tzinfo=STOCKHOLM)
-TODAY = "2026-11-23T10:00"
+DAYS = 91  # the demo's three months, ending on the day it is run (or --today)
 PLACES = {  # municipality -> reception user, health centre, a school, a preschool
     "Östersund": ("ostersund-reception", "hc-lugnvik", "ostersund-school-norrby", "ostersund-preschool-solrosen"),
     "Krokom": ("krokom-reception", "hc-krokom", None, None),
@@ -38,6 +37,11 @@ PLACES = {  # municipality -> reception user, health centre, a school, a prescho
 }
 ROTATION = ["Östersund", "Krokom", "Östersund", "Åre", "Östersund", "Strömsund"]
 LANGUAGES = ["ar", "ti", "so", "fa", "uk", "dari", "ku"]
+# Invented names, combined by the child's number: no real person is meant.
+GIVEN = ["Amina", "Yonas", "Hodan", "Daryush", "Olena", "Sahar", "Rezan", "Bilal", "Selam", "Mariam", "Taras",
+         "Nasrin", "Idris", "Leyla", "Samir", "Filmon", "Zahra", "Bohdan", "Hawa", "Karwan", "Noor"]
+FAMILY = ["Tesfay-Alm", "Warsame-Ek", "Karimi Berg", "Kovalchuk-Nord", "Haidari Lund", "Osman Ståhl",
+          "Rahimi-Dal", "Abdi Vik", "Mehari-Sjö", "Barzani Holm", "Yusufi Fors", "Petrenko-Å", "Jama Ström"]
 
 
 def run(command: str, *, show: bool = False) -> dict | list | None:
@@ -65,15 +69,16 @@ def working_hours(moment: datetime, rng: random.Random) -> datetime:
     return moment.replace(hour=rng.randint(8, 15), minute=rng.choice([0, 15, 30, 45]))
 
 
-def plan_child(n: int, rng: random.Random) -> list[tuple[datetime, str, str]]:
-    """(when, user, command) for one child; some steps deliberately late."""
+def plan_child(n: int, rng: random.Random, start: datetime) -> list[tuple[datetime, str, str]]:
+    """(when, user, command) for one child, from `start`; some steps deliberately late."""
     municipality = ROTATION[n % len(ROTATION)]
     reception, hc, school, preschool = PLACES[municipality]
-    notice = working_hours(START + timedelta(days=rng.randint(0, 84)), rng)
+    notice = working_hours(start + timedelta(days=rng.randint(0, DAYS - 7)), rng)
     age = rng.randint(2, 16)
     born = (notice - timedelta(days=365 * age + rng.randint(0, 300))).date()
     place = f"--preschool {preschool}" if age < 6 and preschool else f"--school {school}" if school else ""
-    register = (f"case register --birth-date {born} --municipality {municipality} --dossier {40_000_000 + n} "
+    name = shlex.quote(f"{GIVEN[n % len(GIVEN)]} {FAMILY[n * 5 % len(FAMILY)]}")
+    register = (f"case register --name {name} --birth-date {born} --municipality {municipality} --dossier {40_000_000 + n} "
                 f"--language {rng.choice(LANGUAGES)} --interpreter --arrival {(notice + timedelta(days=2)).date()} "
                 f"--notice-at {notice.isoformat()} {place}")
     steps = [(notice, reception, register)]
@@ -114,18 +119,24 @@ def plan_child(n: int, rng: random.Random) -> list[tuple[datetime, str, str]]:
 HELD = {"hold_health_conversation": "conversation", "hold_examination": "examination"}
 
 
-def simulate(url: str, children: int = 60, seed: int = 17) -> None:
-    """Every child's steps in time order. An appointment is held once its booked time has come: where
-    the centre had no earlier time, the child's later steps wait as long (`delay`)."""
+def start_of(today: datetime) -> datetime:
+    """The demo's first morning: DAYS before `today`, at 08:00."""
+    return (today - timedelta(days=DAYS)).replace(hour=8, minute=0, second=0, microsecond=0)
+
+
+def simulate(url: str, today: datetime, children: int = 60, seed: int = 17) -> None:
+    """Every child's steps in time order up to `today`. An appointment is held once its booked time has
+    come: where the centre had no earlier time, the child's later steps wait as long (`delay`)."""
     rng = random.Random(seed)
-    plans = [plan_child(n, rng) for n in range(children)]
+    first = start_of(today)
+    plans = [plan_child(n, rng, first) for n in range(children)]
     ids: dict[int, str] = {}
     queue = [(when, n, i, user, cmd) for n, plan in enumerate(plans) for i, (when, user, cmd) in enumerate(plan)]
     heapq.heapify(queue)
     booked: dict[tuple[int, str], datetime] = {}
     delay: dict[int, timedelta] = {}
     applied: dict[tuple[int, int], timedelta] = {}
-    now_limit = datetime.fromisoformat(TODAY).replace(tzinfo=STOCKHOLM)
+    now_limit = today
     while queue:
         when, n, i, user, command = heapq.heappop(queue)
         pending = delay.get(n, timedelta(0)) - applied.get((n, i), timedelta(0))
@@ -147,7 +158,7 @@ def simulate(url: str, children: int = 60, seed: int = 17) -> None:
             booked[(n, done["booking"]["kind"])] = datetime.fromisoformat(done["booking"]["start"])
         else:
             run(f"--db {url} --as {user} --now {stamp} case event {ids[n]} {command} --at {stamp}")
-    print(f"Simulerade {len(ids)} anmälningar från {START.date()} till {TODAY[:10]}.")
+    print(f"Simulerade {len(ids)} anmälningar från {first.date()} till {today.date()}.")
 
 
 def write_letters(opts: str, most: int = 4) -> list[str]:
@@ -217,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve-only", action="store_true", help="serve the database of a run before")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="the port to serve on (a free one if taken)")
+    parser.add_argument("--today", default=None, help="the demo's last moment, YYYY-MM-DDTHH:MM in Swedish time "
+                        "(by default now: the served pages then show today's and tomorrow's appointments)")
     args = parser.parse_args(argv)
     url = args.db
     if args.serve_only:
@@ -227,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
             Path(db.sqlite_path(url) + suffix).unlink(missing_ok=True)
     run(f"--db {url} --as admin init --demo")  # a database kept from before (PostgreSQL): its admin reloads it
     print(f"Skapade {url} med demoregionen (Region Jämtland Härjedalen, påhittade kontaktuppgifter).")
-    simulate(url)
-    opts = f"--db {url} --now {TODAY}"
+    today = (datetime.fromisoformat(args.today).replace(tzinfo=STOCKHOLM) if args.today
+             else datetime.now(STOCKHOLM)).replace(second=0, microsecond=0)
+    simulate(url, today)
+    opts = f"--db {url} --now {today.replace(tzinfo=None).isoformat(timespec='minutes')}"
     run(f"{opts} --as ostersund-reception case list", show=True)
     run(f"{opts} --as hc-lugnvik case list --overdue", show=True)
     first = run(f"{opts} --as hc-lugnvik case list")[0]["id"]
@@ -242,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     letters = write_letters(opts)
     run(f"{opts} --as region-coordinator case history {first} --reads", show=True)
     run(f"{opts} --as region-coordinator overview", show=True)
-    report = f"{opts} --as region-coordinator report --from {START.date()}"
+    report = f"{opts} --as region-coordinator report --from {start_of(today).date()}"
     run(f"{report} --chart demo-out/uppfoljning.png", show=True)
     run(f"{report} --format csv --out demo-out/uppfoljning.csv", show=True)
     print("\nMeddelandena till parterna och larmen finns i demo-out/outbox/ (en .eml-fil vardera: öppna en "

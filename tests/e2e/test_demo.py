@@ -10,11 +10,13 @@ from email import policy as email_policy
 
 import pytest
 
+TODAY = "2026-11-23T10:00"  # the demo's last moment (by default it is the moment it is run)
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
-    result = subprocess.run([sys.executable, "-m", "screening.cli.demo", "--no-serve"], cwd=folder,
+    result = subprocess.run([sys.executable, "-m", "screening.cli.demo", "--no-serve", "--today", TODAY], cwd=folder,
                             capture_output=True, check=False, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr

@@ -39,9 +39,12 @@ def _simulation(request: Request):
 def demo_page(request: Request):
     app = _simulation(request)
     said_as = Words(lang(request))
+    persons = demo.people(app)
     roles = [(role, said_as.party(ROLE_PARTY.get(role, role)), list(group))
-             for role, group in groupby(demo.people(app), key=lambda person: person["role"])]
-    return render(request, "demo.html", "demo_title", roles=roles)
+             for role, group in groupby(persons, key=lambda person: person["role"])]
+    first = [(said_as.party(ROLE_PARTY.get(person["role"], person["role"])), person)
+             for person in demo.suggested(persons)]
+    return render(request, "demo.html", "demo_title", roles=roles, first=first)
 
 
 @router.post("/demo")

@@ -196,11 +196,7 @@ def greeters(url: str) -> list[dict]:
     from screening.bootstrap import bootstrap
     from screening.services import demo
 
-    chosen: dict[str, dict] = {}
-    for person in demo.people(bootstrap(url)):
-        if (person["municipality"] in (None, "Östersund") and person["id"] == person["org"]) or person["id"] == "admin":
-            chosen.setdefault(person["role"], person)
-    return list(chosen.values())
+    return demo.suggested(demo.people(bootstrap(url)))
 
 
 def serve(url: str, host: str, port: int) -> int:

@@ -37,6 +37,20 @@ def people(app) -> list[dict]:
     return sorted(found, key=lambda person: order.get(person["role"], len(ROLES)))  # stable: the directory's order
 
 
+def suggested(persons: list[dict], municipality: str = "Östersund") -> list[dict]:
+    """One person for each role to begin with, from `people`: an organisation's first user, in
+    `municipality` where the role has one there (so the reception unit, the health centre and the school
+    share their children), else the first of the role."""
+    chosen: dict[str, dict] = {}
+    for person in persons:
+        if person["id"] == person["org"] and person["municipality"] in (None, municipality):
+            chosen.setdefault(person["role"], person)
+    for person in persons:
+        chosen.setdefault(person["role"], person)
+    order = {role: n for n, role in enumerate(ROLES)}
+    return sorted(chosen.values(), key=lambda person: order.get(person["role"], len(ROLES)))
+
+
 def sign_in(app, user_id: str) -> dict:
     """A session for one of the demo's people, without a password (a simulation only): audited as a
     sign-in `{"via": "demo"}`. `{"user", "session", "csrf", "setup"}` like `accounts.sign_in`."""

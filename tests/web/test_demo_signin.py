@@ -31,12 +31,18 @@ def test_the_sign_in_page_links_to_the_shortcut_which_lists_the_demo_people_by_r
     assert 'href="/demo"' in signin.text
     page = browser.get("/demo")
     assert page.status_code == 200 and "<script" not in page.text
-    headings = re.findall(r"<h2 id=\"demo-([a-z_]+)\">", page.text)
+    assert re.findall(r"<h2 id=\"demo-([a-z_]+)\">", page.text) == ["first", "everyone"]
+    headings = re.findall(r"<h3 id=\"demo-([a-z_]+)\">", page.text)
     assert headings == ["health_centre", "reception", "school", "preschool", "school_health", "bvc", "coordinator",
                         "admin"]
-    users = re.findall(r'name="user" value="([^"]+)"', page.text)
+    first, everyone = page.text.split('id="demo-everyone"')
+    users = re.findall(r'name="user" value="([^"]+)"', everyone)
     assert {"hc-lugnvik", "ostersund-reception", "region-coordinator", "admin", "are-bvc-2"} <= set(users)
     assert len(users) == len(set(users)) == 160
+    # to begin with: one for each role, in one municipality (Östersund's units share their children)
+    assert re.findall(r'name="user" value="([^"]+)"', first) == [
+        "hc-lugnvik", "ostersund-reception", "ostersund-school-norrby", "ostersund-preschool-solrosen",
+        "ostersund-school-health", "ostersund-bvc", "region-coordinator", "admin"]
     assert "Hälsocentralen Lugnvik" in page.text and "csrf" not in page.text  # before sign-in: no session
 
 

@@ -102,6 +102,18 @@ def plan_child(n: int, rng: random.Random, start: datetime) -> list[tuple[dateti
     examination = later(booked_exam, rng.randint(7, 40))
     steps.append((booked_exam, hc, "case book {id} --examination --auto"))
     steps.append((examination, hc, "hold_examination --set 'note=Undersökning (påhittad): frisk'"))
+    vaccinating = "bvc" if age < 6 else "school-health" if age > 6 or (school and age == 6) else None
+    if vaccinating:  # the vaccination track (vacc 1-2): assessed from the records, a plan, catch-up doses
+        who = f"{reception.split('-')[0]}-{vaccinating}"
+        assessed = later(results, rng.randint(2, 10))
+        steps.append((assessed, who, "assess_vaccinations --set status=" + ("complete" if n % 5 == 0 else "missing")))
+        if n % 5:
+            planned = later(assessed, rng.randint(3, 12))
+            steps.append((planned, who, "make_vaccination_plan"))
+            dose = later(planned, rng.randint(5, 20))
+            steps.append((dose, who, "give_catch_up_dose --set 'vaccine=DTP-polio (påhittat)'"))
+            if n % 3 == 0:
+                steps.append((later(dose, rng.randint(20, 40)), who, "complete_vaccinations"))
     unit = preschool if age < 6 and preschool else school
     if unit:  # step 8: introduction meeting and plan, then start (preschool only once results are in)
         invited = later(notice, rng.randint(3, 10))

@@ -122,7 +122,8 @@ def _after(value: str | None) -> tuple[datetime, int] | None:
 
 
 @router.get("/alerts")
-def alert_page(request: Request, done: bool = False, after: str | None = None, acked: int | None = None):
+def alert_page(request: Request, done: bool = False, after: str | None = None, acked: int | None = None,
+               acked_many: int | None = None):
     current = staff(request)
     page = region_pages.alerts(request.app.state.screening, current.actor, acknowledged=done, after=_after(after))
     following = None
@@ -130,7 +131,19 @@ def alert_page(request: Request, done: bool = False, after: str | None = None, a
         due, alert_id = page["next"]
         following = f"{clock.local_iso(due)}~{alert_id}"
     return render(request, "alerts.html", "alerts_title", current, page=page, done=done, following=following,
-                  first=after is not None, acked=acked, said=said_words(request, current))
+                  first=after is not None, acked=acked, acked_many=acked_many, said=said_words(request, current))
+
+
+@router.post("/alerts/ack")
+def alerts_ack(request: Request, fields: Form):
+    """The alerts ticked on the page (`alert-<id>` fields), acknowledged together: all or none."""
+    current = staff(request, fields.get("csrf"))
+    ids = [int(name[6:]) for name in fields if name.startswith("alert-") and name[6:].isdigit() and len(name) < 26]
+    try:
+        done = alerts.acknowledge_all(request.app.state.screening, current.actor, ids)
+    except ScreeningError as error:
+        return refused(request, current, error, "/alerts")
+    return RedirectResponse(f"/alerts?acked_many={len(done['ids'])}", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/ack")

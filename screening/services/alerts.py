@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from screening import access, views
-from screening.errors import NotFound
-from screening.model import Actor
-from screening.model import AuditEntry
+from screening.errors import BadInput, NotFound
+from screening.model import Actor, AuditEntry
 
 
 def sweep(app, actor: Actor) -> list[dict]:
@@ -44,12 +43,35 @@ def acknowledge(app, actor: Actor, alert_id: int) -> dict:
     return {"id": alert_id, "acknowledged": True}
 
 
+ACKNOWLEDGE_MOST = 50  # one page of the alerts list
+
+
+def acknowledge_all(app, actor: Actor, alert_ids: list[int]) -> dict:
+    """Mark several alerts seen at once (the ones ticked on a page), in one unit of work: all of them, or
+    none where one is unknown to `actor`."""
+    ids = sorted(set(alert_ids))
+    if not ids:
+        raise BadInput("choose at least one alert to acknowledge")
+    if len(ids) > ACKNOWLEDGE_MOST:
+        raise BadInput("at most {most} alerts at a time", most=ACKNOWLEDGE_MOST)
+    now, recorded_at = app.clock.now(), app.clock.real()
+    with app.uow() as uow:
+        for alert_id in ids:
+            _acknowledge(uow, actor, alert_id, now=now, recorded_at=recorded_at)
+        uow.commit()
+    return {"ids": ids, "acknowledged": True}
+
+
 def acknowledge_in(uow, actor: Actor, alert_id: int, *, now, recorded_at) -> None:
     """The acknowledgement in this unit of work, committed with its audit row."""
+    _acknowledge(uow, actor, alert_id, now=now, recorded_at=recorded_at)
+    uow.commit()
+
+
+def _acknowledge(uow, actor: Actor, alert_id: int, *, now, recorded_at) -> None:
     alert = uow.alerts.get(alert_id) if 0 < alert_id < 2**63 else None  # ids are 64-bit: none beyond
     if alert is None or not access.may_see_alert(actor, alert, uow.cases.get(alert["case_id"])):
         raise NotFound("unknown alert '{alert}'", alert=alert_id)
     uow.alerts.acknowledge(alert_id, actor.user_id, now)
     uow.audit.record(AuditEntry(alert["case_id"], "event", "acknowledge_alert", now, recorded_at, actor.user_id,
                                 {"alert": alert_id}))
-    uow.commit()

@@ -18,6 +18,7 @@ from screening.services import (
     accounts,
     admin,
     alerts,
+    cases,
     events,
     follow_up,
     registration,
@@ -180,6 +181,39 @@ def test_an_acknowledgement_without_the_csrf_token_is_refused_and_changes_nothin
     for data in ({}, {"csrf": "not-the-token"}):
         assert browser.post(f"/alerts/{first}/ack", data=data).status_code == 403
     assert not any(a["acknowledged"] for a in alerts.listing(region.app, users.identify(region.app, ADMIN)))
+
+
+def test_the_alerts_ticked_on_the_page_are_acknowledged_together_with_their_audit(region):
+    browser = signed_in(region, COORDINATOR)
+    page = browser.get("/alerts")
+    ticks = re.findall(r'<input type="checkbox" name="(alert-\d+)" value="1" form="alerts-ack"', page.text)
+    assert len(ticks) >= 3 and '<form method="post" action="/alerts/ack" id="alerts-ack">' in page.text
+    chosen = ticks[:2]
+    done = browser.post("/alerts/ack", data={"csrf": csrf_of(page.text), **{name: "1" for name in chosen}},
+                        follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/alerts?acked_many=2"
+    assert "2 larm är kvitterade." in browser.get(done.headers["location"]).text
+    listed = {a["id"]: a["acknowledged"] for a in alerts.listing(region.app, users.identify(region.app, ADMIN))}
+    assert {alert_id for alert_id, acked in listed.items() if acked} == {int(name[6:]) for name in chosen}
+    admin = users.identify(region.app, ADMIN)
+    case_of = {a["id"]: a["case"] for a in alerts.listing(region.app, admin)}
+    chosen_cases = [case_of[int(name[6:])] for name in chosen]
+    for case_id in set(chosen_cases):
+        acks = [entry["user"] for entry in cases.history(region.app, admin, case_id)
+                if entry["event"] == "acknowledge_alert"]
+        assert acks == [COORDINATOR] * chosen_cases.count(case_id)
+
+
+def test_a_tick_for_an_unknown_alert_or_none_at_all_acknowledges_nothing(region):
+    browser = signed_in(region, COORDINATOR)
+    page = browser.get("/alerts")
+    known = re.findall(r'name="(alert-\d+)"', page.text)[0]
+    for ticked, words in (({known: "1", "alert-999999999": "1"}, "Okänt larm"),
+                          ({}, "välj minst ett larm att kvittera")):
+        answer = browser.post("/alerts/ack", data={"csrf": csrf_of(page.text), **ticked})
+        assert answer.status_code in (404, 422) and words.lower() in answer.text.lower()
+    assert not any(a["acknowledged"] for a in alerts.listing(region.app, users.identify(region.app, ADMIN)))
+    assert browser.post("/alerts/ack", data={known: "1"}).status_code == 403  # no CSRF token
 
 
 def test_the_alerts_come_a_page_of_fifty_at_a_time(region, monkeypatch):

@@ -62,8 +62,9 @@ def pg_url():
 
 
 def overdue_cases(url: str, n: int, notified: int) -> tuple[list[str], list[str]]:
-    """`n` arrival notices of a month ago, never handled, and `notified` more whose parties are told
-    now (their messages queued): (the overdue ones, the notified ones)."""
+    """`n` arrival notices of a month ago, never handled, and `notified` more of today whose parties are
+    told now (their messages queued): (the overdue ones, the notified ones). The notified ones arrive today,
+    so that a sweep between a registration's commit and its notification has nothing of theirs to raise."""
     from screening.services.events import record_event
     from screening.services.registration import Registration, register_in
     from screening.services.users import actor_in
@@ -74,8 +75,9 @@ def overdue_cases(url: str, n: int, notified: int) -> tuple[list[str], list[str]
     overdue, told = [], []
     with SqlUnitOfWork(url) as uow:
         for i in range(n + notified):
-            reg = Registration(birth_date=date(2019, 4, 2), municipality="Östersund", notice_at=month_ago,
-                                        school="ostersund-school-norrby", preschool="ostersund-preschool-solrosen")
+            reg = Registration(birth_date=date(2019, 4, 2), municipality="Östersund",
+                               notice_at=month_ago if i < n else now,
+                               school="ostersund-school-norrby", preschool="ostersund-preschool-solrosen")
             case_id, _ = register_in(uow, actor_in(uow, "ostersund-reception"), reg, now=now, recorded_at=now,
                                                 policy=POLICY)
             if i < n:

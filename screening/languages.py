@@ -36,3 +36,15 @@ def municipality_name(name: str, lang: str = "sv") -> str:
     if lang == "en":
         return f"{name} Municipality"
     return f"{name} kommun" if name[-1:].lower() in "aeiouyåäösxz" else f"{name}s kommun"
+
+
+SPELLINGS = {"dari": "prs", "fa-af": "prs", "sorani": "ckb", "kurmanji": "kmr"}  # as staff write them
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # å, ä, ö after z
+
+
+def choices(lang: str = "sv") -> list[tuple[str, str]]:
+    """Every language named here once, `(code, name)` by name in `lang` (Swedish order: å, ä, ö last); a
+    language written two ways (`dari`, `prs`) under the code the family's letters use (`prs`)."""
+    codes = {SPELLINGS.get(code, code) for code in NAMES}
+    named = [(code, language_name(code, lang)) for code in codes]
+    return sorted(named, key=lambda pair: pair[1].casefold().translate(_SWEDISH_ORDER))

@@ -6,6 +6,7 @@ command line) stay as they are; these are what a person reads on a screen, in a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -197,6 +198,13 @@ class Words:
 
     def rule(self, rule: str) -> str:
         return RULES[self.lang].get(rule, rule)
+
+    def clause(self, clause: str | None) -> str:
+        """Where the agreement says it, in this language: the rule table writes 'step 3', 'steps 6, 9',
+        'scope (0-17)'."""
+        if not clause or self.lang != "sv":
+            return clause or ""
+        return re.sub(r"\bsteps?\b", "steg", clause).replace("scope", "omfattning")
 
     def party(self, party: str | None) -> str:
         return PARTIES[self.lang].get(party, party) if party else ""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from screening import clock
 from screening.model import Actor
-from screening.services import alerts, calendar, cases, events, follow_up, registration, tokens
+from screening.services import alerts, calendar, cases, events, follow_up, registration, tokens, worklist
 from web import people
 from web.documents import Document
 
@@ -144,6 +144,20 @@ def report(app: App, actor: Caller, since: Annotated[Optional[str], Query(alias=
 
     return Response(csv_bytes(data), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="report.csv"'})
+
+
+@router.get("/worklist")
+def worklist_steps(app: App, actor: Caller, q: str | None = None, when: Literal["all", "overdue", "today"] = "all",
+                   kind: Literal["book", "results", "inform", "examination"] | None = None, after: str | None = None,
+                   limit: Annotated[int, Query(ge=1, le=worklist.PAGE)] = worklist.PAGE,
+                   municipality: str | None = None):
+    """The health centre's work list (`/worklist`'s): a page of its open steps, overdue first; with `q`,
+    the search for a case (`/cases`'): by case id, number or the beginnings of the name's words (a
+    coordinator's among the region's cases, a name within one `municipality`). Either a page at a time
+    (`after`: the document's `next`); every case named recorded as read."""
+    if q is not None:
+        return worklist.search(app, actor, q, after=after, limit=limit, municipality=municipality)
+    return worklist.steps(app, actor, when=when, kind=kind, after=after, limit=limit)
 
 
 @router.get("/calendar/free")

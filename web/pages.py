@@ -37,8 +37,9 @@ NAV = {
     "preschool": (("/children", "nav_children"),),
     "school_health": (("/children", "nav_children"),),
     "bvc": (("/children", "nav_children"),),
-    "coordinator": (("/region", "nav_region"), ("/alerts", "nav_alerts"), ("/report", "nav_report"),
-                    ("/audit", "nav_audit"), ("/users", "nav_users"), ("/directory", "nav_directory")),
+    "coordinator": (("/region", "nav_region"), ("/alerts", "nav_alerts"), ("/cases", "nav_cases"),
+                    ("/report", "nav_report"), ("/audit", "nav_audit"), ("/users", "nav_users"),
+                    ("/directory", "nav_directory")),
     "admin": (("/region", "nav_region"), ("/alerts", "nav_alerts"), ("/report", "nav_report"),
               ("/audit", "nav_audit"), ("/users", "nav_users"), ("/directory", "nav_directory")),
 }

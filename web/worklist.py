@@ -1,10 +1,10 @@
 """The health centre's work list (`/worklist`: its open steps by due date, overdue first; its
-appointments of today and tomorrow) and the search for a case (`/cases`: by case id, name or
-number, within the centre's cases). GET forms only; every case a page names is recorded as read."""
+appointments of today and tomorrow) and the search for a case (`/cases`: by case id, number or the
+beginnings of the name's words, within the centre's cases; `GET /api/worklist?q=` gives the same over
+the API). GET forms only; every case a page names is recorded as read."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -56,16 +56,9 @@ def worklist_page(request: Request):
                   appointments=_appointments(app, actor, words) if not after else None)
 
 
-def _clause(clause: str | None, language: str) -> str:
-    """Where the agreement says it, in the page's language: the rule table writes 'step 3', 'steps 6, 9'."""
-    if not clause or language != "sv":
-        return clause or ""
-    return re.sub(r"\bsteps?\b", "steg", clause).replace("scope", "omfattning")
-
-
 def _step(step: dict, words: Words) -> dict:
     return {**step, "step": words.rule(step["rule"]), "due_words": words.time(step["due"]),
-            "clause": _clause(step["clause"], words.lang),
+            "clause": words.clause(step["clause"]),
             "interpreter_words": words.language(step["interpreter"]) if step["interpreter"] else None}
 
 
@@ -84,21 +77,25 @@ def _link(path: str, **query) -> str:
 
 @router.get("/cases")
 def cases_page(request: Request):
-    current, refused = _nurse(request)
-    if refused:
-        return refused
+    current = visitor(request)
+    if current.actor.role not in worklist.SEARCHERS:
+        refusal = Refused("the search for a case is a health centre's or a coordinator's")
+        return message(request, 403, said(refusal, lang(request, current)), current)
     app, actor = request.app.state.screening, current.actor
     text, after = _arg(request, "q"), _arg(request, "after") or None
+    municipality = _arg(request, "municipality") or None
     language = lang(request, current)
     words = Words(language, today=clock.local_date(app.clock.now()))
     found, errors, status = None, {}, 200
     if text:
         try:
-            found = worklist.search(app, actor, text, after=after)
+            found = worklist.search(app, actor, text, after=after, municipality=municipality)
         except ScreeningError as refusal:
             errors, status = {"q": said(refusal, language)}, 422
     rows = [{**row, "born": words.day(row["birth_date"]), "health_words": words.state("health", row["health"])}
             for row in (found or {}).get("cases", [])]
+    place = {"municipality": municipality} if municipality else {}
     return render(request, "cases.html", "wl_cases_title", current, status, errors=errors, q=text, found=found,
-                  rows=rows, next=_link("/cases", q=text, after=found["next"]) if found and found["next"] else None,
-                  first=_link("/cases", q=text) if after else None)
+                  rows=rows, municipalities=[(m, m) for m in worklist.municipalities(app, actor)], municipality=municipality or "",
+                  next=_link("/cases", q=text, **place, after=found["next"]) if found and found["next"] else None,
+                  first=_link("/cases", q=text, **place) if after else None)

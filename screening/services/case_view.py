@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from screening import access, clock, model
 from screening.errors import BadInput, Refused
@@ -20,12 +20,14 @@ from workflows.events import EVENTS
 
 @dataclass(frozen=True)
 class Value:
-    """One value an event's form asks for: `kind` text, note (several lines), date, choice, slot."""
+    """One value an event's form asks for: `kind` text, note (several lines), date, choice, slot, unit (an
+    organisation picked from the directory); `clearable`: the form may empty it (an empty value clears it)."""
 
     key: str
     kind: str
     required: bool = False
     choices: tuple[str, ...] = ()
+    clearable: bool = False
 
 
 YES_NO = ("yes", "no")
@@ -40,10 +42,12 @@ VALUES: dict[str, tuple[Value, ...]] = {
     "record_consent": (Value("given_by", "choice", True, ("guardian", "god_man")),
                        Value("scope", "choice", True, ("school_health",))),
     "hold_examination": (Value("note", "note"),),
-    "update_details": (Value("name", "text"), Value("language", "text"), Value("interpreter", "choice", False, YES_NO),
-                       Value("unaccompanied", "choice", False, YES_NO), Value("personnummer", "text"),
-                       Value("samordningsnummer", "text"), Value("dossier", "text"), Value("school", "text"),
-                       Value("preschool", "text"), Value("health_centre", "text")),
+    # a health centre is changed to another, never removed (`workflows.details`): not clearable
+    "update_details": (Value("name", "text", clearable=True), Value("language", "text", clearable=True),
+                       Value("interpreter", "choice", False, YES_NO), Value("unaccompanied", "choice", False, YES_NO),
+                       Value("personnummer", "text", clearable=True), Value("samordningsnummer", "text", clearable=True),
+                       Value("dossier", "text", clearable=True), Value("school", "unit", clearable=True),
+                       Value("preschool", "unit", clearable=True), Value("health_centre", "unit")),
     "decline": REASON,
     "move_out": REASON,
     "close": REASON,
@@ -60,12 +64,18 @@ BOOKING_RULE = {"conversation": "book_health_conversation", "examination": "book
 EVENT_NAMES = frozenset(EVENTS)
 SLOT_DAYS = 21  # the free times offered: up to the deadline, at most this many days ahead
 SLOTS_SHOWN = 50  # the first free times offered
+LOG_PAGE = 50  # the access log's entries on a page
 
 
 def values_of(event: str, role: str) -> tuple[Value, ...]:
     """The values the role gives the event (a health centre corrects only language and interpreter)."""
     only = EVENTS[event].only.get(role)
     return tuple(v for v in VALUES.get(event, ()) if only is None or v.key in only)
+
+
+# Steps the agreement asks for once, which the rules still allow after (information given again, say after
+# a result was corrected): the page shows them apart once done.
+ONCE = ("inform_family", "inform_reception", "share_with_school_health")
 
 
 def allowed(app, actor: Actor, case_id: str) -> list[str]:
@@ -120,6 +130,37 @@ def names(app, org_ids) -> dict[str, str]:
     return found
 
 
+def trail(app, actor: Actor, case_id: str, *, reads: bool = False, before: int | None = None) -> dict:
+    """The case's events (all, oldest first, as `case history` gives them) and, with `reads`, a page of its
+    access log (as `case history` shows it with the reads): LOG_PAGE entries at most, newest first, those recorded before
+    the entry `before`; `earlier`: where the next page starts, or None. One read of the history recorded."""
+    from screening.storage.case_page import trail as read_trail
+
+    case_id, now = model.case_id(case_id), app.clock.now()
+    with app.reads() as stored:
+        found = read_trail(stored, actor, case_id, include_reads=reads, before=before, limit=LOG_PAGE, at=now,
+                           recorded_at=app.clock.real())
+
+    def entry(e: dict) -> dict:
+        return {"id": e["id"], "event": e["event"] or e["action"], "action": e["action"],
+                "at": clock.local_iso(e["at"]), "recorded_at": clock.local_iso(e["recorded_at"]),
+                "user": e["user_id"], "name": e.get("user_name"), "org": e["org_id"]}
+
+    log = found["log"]
+    return {"events": [entry(e) for e in found["events"]], "log": None if log is None else [entry(e) for e in log],
+            "earlier": found["earlier"]}
+
+
+def units(app, case: dict) -> dict:
+    """The organisations a correction of the case offers, each `(id, name)`: its municipality's schools
+    and preschools, the region's health centres (those serving the municipality first; `serving`: how
+    many). What is offered is what `update_details` accepts; the service checks what is sent all the same."""
+    from screening.storage.case_page import units as read_units
+
+    with app.reads() as reads:
+        return read_units(reads.conn, case["municipality"])
+
+
 def timeline(case: dict, history: list[dict], rules: dict[str, dict]) -> dict[str, dict]:
     """The three tracks: each its state, the steps done (when, which event, by whom) and its deadlines
     (done, due, late; with their clause). A deadline of the whole case counts as the health track's."""
@@ -165,9 +206,10 @@ def slots(app, actor: Actor, case: dict, kind: str, *, interpreter: bool | None 
 
 
 def book(app, actor: Actor, case_id: str, event: str, start: str, *, interpreter: bool | None,
-         if_version: int | None) -> dict:
+         if_version: int | None, at: datetime | None = None) -> dict:
     """Book the conversation or examination at `start`; the case's interpreter flag set first where the
-    booking changes it, both in one unit of work (together or not at all). The case after it."""
+    booking changes it, both in one unit of work (together or not at all), both at `at` (when it happened,
+    as a `case event` may say; default now). The case after it."""
     from screening.services import cases
     from screening.services.events import apply, apply_in
 
@@ -179,11 +221,11 @@ def book(app, actor: Actor, case_id: str, event: str, start: str, *, interpreter
         access.require_visible(actor, current, case_id)
         changes = interpreter is not None and bool(current.interpreter) != interpreter
     if not changes:
-        return apply(app, actor, case_id, event, {"start": start}, if_version=if_version)
+        return apply(app, actor, case_id, event, {"start": start}, at=at, if_version=if_version)
     with app.uow() as uow:
         recorded_at = app.clock.real()
         apply_in(uow, actor, case_id, "update_details", {"interpreter": "yes" if interpreter else "no"},
-                 policy=policy, now=now, recorded_at=recorded_at, expected_version=if_version)
-        apply_in(uow, actor, case_id, event, {"start": start}, policy=policy, now=now, recorded_at=recorded_at)
+                 policy=policy, now=now, recorded_at=recorded_at, at=at, expected_version=if_version)
+        apply_in(uow, actor, case_id, event, {"start": start}, policy=policy, now=now, recorded_at=recorded_at, at=at)
         uow.commit()
     return {**cases.show(app, actor, case_id), "warnings": []}

@@ -3,11 +3,16 @@
 steps, school health's and BVC's vaccination steps; and the arrival notice typed into the reception
 unit's form, each field checked on its own before the notice is registered (`registration`).
 
-Every child listed is recorded as read (`case list`), as `cases.each` records them."""
+The reception unit (and each unit of the municipality, in its own scope) searches its children by case id,
+number or name (`search`), as the health centre searches its cases. Every child listed is recorded as read
+(`case list`), as `cases.each` records them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from screening import clock, model, views
+from screening import languages as language_names
 from screening.errors import BadInput, Refused, ScreeningError
 from screening.identity import (
     parse_dossier,
@@ -43,6 +48,25 @@ def page(app, actor: Actor, *, overdue: bool = False, open_only: bool = True, af
     rows = [row_of(actor, views.case_view(row, actor, now, policy.upstream)) for row in found]
     # a full page may have more after it (none are read ahead: a case read is a case shown)
     return {"rows": rows, "next": rows[-1]["id"] if len(rows) == limit else None}
+
+
+def search(app, actor: Actor, text: str, *, after: str | None = None, limit: int = PAGE) -> dict:
+    """The children in the actor's scope (the reception unit's: its municipality) found by case id, identity
+    number, dossier number or the beginnings of their names' words, as the health centre's search finds
+    them (`worklist.find`), each as the unit's row (status only): `{"rows", "by", "next"}` (`next`: the
+    id to continue after). Every child shown is recorded as read (`case list`)."""
+    if actor.role not in ROLES:
+        raise Refused("the role '{role}' has no list of the municipality's children", role=actor.role)
+    from screening.services import worklist
+
+    now, policy = app.clock.now(), app.policy()
+    with app.reads() as reads:
+        by, found, more = worklist.find(reads.conn, actor, text, after=after, limit=min(limit, PAGE),
+                                        today=clock.local_date(now))
+        ids = [row["id"] for row in found]
+        listed = reads.listed(actor, ids, at=now, recorded_at=app.clock.real())
+    rows = [row_of(actor, views.case_view(row, actor, now, policy.upstream)) for row in listed]
+    return {"rows": rows, "by": by, "next": ids[-1] if more else None}
 
 
 def owners_of(actor: Actor) -> tuple[str, ...]:
@@ -95,6 +119,17 @@ def choices(app, actor: Actor) -> dict:
     return {"municipality": actor.municipality, **found}
 
 
+def language_choices(lang: str = "sv") -> dict[str, list[tuple[str, str]]]:
+    """The languages the form offers, `(code, name)`: those the family's letter is written in first, then
+    the others."""
+    from notifications.letters import languages
+
+    lettered = set(languages()) - {"sv"}
+    offered = language_names.choices(lang)
+    return {"lettered": [pair for pair in offered if pair[0] in lettered],
+            "others": [pair for pair in offered if pair[0] not in lettered]}
+
+
 class NoticeErrors(Exception):
     """An arrival notice with fields wrong or missing: `errors`, the field's name to its error (None:
     the notice's, no one field's); each a ScreeningError, said by the edge."""
@@ -122,6 +157,18 @@ def register(app, actor: Actor, fields: dict[str, str]) -> dict:
         raise NoticeErrors({_field_of(error, fields): error}) from None
 
 
+def _born_of(given: dict, today) -> date | None:
+    """The birth date a personnummer or samordningsnummer holds (None when neither is given or valid: the
+    number's own mistake is named at its field)."""
+    for name, parse in (("personnummer", parse_personnummer), ("samordningsnummer", parse_samordningsnummer)):
+        if given[name]:
+            try:
+                return parse(given[name], today=today).birth_date
+            except ScreeningError:
+                return None
+    return None
+
+
 def _notice(fields: dict[str, str], today) -> tuple[registration.Registration | None, dict]:
     given = {name: fields.get(name, "").strip() or None for name in ("birth_date", "municipality", *TEXTS)}
     errors: dict[str | None, ScreeningError] = {}
@@ -133,9 +180,10 @@ def _notice(fields: dict[str, str], today) -> tuple[registration.Registration | 
             errors[name] = error
             return None
 
-    if given["birth_date"] is None:
-        errors["birth_date"] = BadInput("the birth date is missing")
-        born = None
+    if given["birth_date"] is None:  # an identity number that holds it gives it; else it is missing
+        born = _born_of(given, today)
+        if born is None:
+            errors["birth_date"] = BadInput("the birth date is missing")
     else:
         born = check("birth_date", lambda text: clock.parse_date(text, "birth_date"))
         if born is not None and born > today:

@@ -1,6 +1,7 @@
 """The health centre's work list (its open steps by due date, its appointments of today and
-tomorrow) and the search for a case by id, name or number. A page at a time (PAGE); every case a
-page names is recorded as read (action `list`, as `case list` records) before it is given."""
+tomorrow) and the search for a case by id, name or number (`find`, which the municipality's children
+page searches with too). A page at a time (PAGE); every case a page names is recorded as read
+(action `list`, as `case list` records) before it is given."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from screening import clock, identity
 from screening.access import scope_filter
 from screening.errors import BadInput, Refused
 from screening.model import Actor
+from screening.storage import name_words
 from screening.storage import worklist as queries
 
 PAGE = 50
@@ -25,6 +27,7 @@ RULES = tuple(rule for rules in KINDS.values() for rule in rules)
 WHEN = ("all", "overdue", "today")  # every open step; those past due; those due later today
 _CASE_ID = re.compile(r"SC-[0-9A-Z]{8}")
 _NUMBER = re.compile(r"[0-9]{6}([0-9]{2})?[-+]?[0-9]{4}")
+MAX_WORDS = 5  # the words of a name a search matches (all of them; more are not read)
 
 
 def _centre(actor: Actor) -> str:
@@ -124,38 +127,68 @@ def appointments(app, actor: Actor, *, limit: int = PAGE) -> dict:
             "more": more}
 
 
-def search(app, actor: Actor, text: str, *, after: str | None = None, limit: int = PAGE) -> dict:
+SEARCHERS = ("health_centre", "coordinator")
+
+
+def search(app, actor: Actor, text: str, *, after: str | None = None, limit: int = PAGE,
+           municipality: str | None = None) -> dict:
     """The cases in the actor's scope with this case id, identity number (personnummer or
-    samordningsnummer, 10 or 12 digits), dossier number, or a name holding the text; by id, a page
-    at a time (`after`: a case id). A case outside the scope is not found, as if it did not exist."""
-    _centre(actor)
+    samordningsnummer, 10 or 12 digits), dossier number, or a name with a word beginning with each
+    word of the text (case and accents aside: `name_words`); by id, a page at a time (`after`: a case
+    id). A case outside the scope is not found, as if it did not exist. A health centre searches its own
+    cases; a coordinator the region's, a name within one `municipality` (the names are kept per scope)."""
+    if actor.role not in SEARCHERS:
+        raise Refused("the search for a case is a health centre's or a coordinator's")
+    now = app.clock.now()
+    with app.reads() as reads:
+        scope = None
+        if scope_filter(actor) is None and municipality:
+            scope = ("municipality", reads.municipality(municipality))
+        found, rows, more = find(reads.conn, actor, text, after=after, limit=min(limit, PAGE),
+                                 today=clock.local_date(now), scope=scope)
+        reads.record_reads(actor, [row["id"] for row in rows], "list", now, app.clock.real())
+    return {"cases": [{"id": row["id"], "name": row["name"], "birth_date": str(row["birth_date"])[:10],
+                       "municipality": row["municipality"], "health": row["health_state"],
+                       "ended": row["ended_at"] is not None} for row in rows],
+            "by": found,
+            "next": rows[-1]["id"] if more else None}
+
+
+def municipalities(app, actor: Actor) -> list[str]:
+    """The municipalities a coordinator chooses among to search a name in (the region's order); for
+    anyone searching within their own scope, none."""
+    if actor.role not in SEARCHERS or scope_filter(actor) is not None:
+        return []
+    with app.reads() as reads:
+        return reads.report_groups("municipality")[1]
+
+
+def find(conn, actor: Actor, text: str, *, after: str | None, limit: int, today,
+         scope: tuple[str, str] | None = None) -> tuple[str, list[dict], bool]:
+    """What the text is (`case_id`, `number`, `dossier` or `name`), a page of the cases in the actor's
+    scope it finds (at most `limit`), and whether there are more: for every search (the health centre's,
+    the municipality's). The caller records the cases it shows as read."""
+    found = what(text, today)
+    after = after.strip().upper() if after else None
+    scope = scope_filter(actor) or scope  # within the actor's own scope; a coordinator's chosen one
+    if scope is None and "words" in found:
+        raise BadInput("choose the municipality to search a name in")
+    rows = queries.find_cases(conn, scope, **found, after=after, limit=limit + 1)
+    return "name" if "words" in found else next(iter(found)), rows[:limit], len(rows) > limit
+
+
+def what(text: str, today) -> dict:
+    """What the text is: a case id, an identity number, a dossier number, else the words of a name
+    (folded; each a word's beginning). BadInput if there is too little or too much of it."""
     text = " ".join(text.split())
     if len(text) < 2:
         raise BadInput("give at least two characters to search for")
     if len(text) > 100:
         raise BadInput("the text to search for is too long")
-    now = app.clock.now()
-    found = _what(text.upper(), clock.local_date(now))
-    after = after.strip().upper() if after else None
-    with app.reads() as reads:
-        rows = queries.find_cases(reads.conn, scope_filter(actor), **found, after=after, limit=min(limit, PAGE) + 1)
-        more, rows = len(rows) > min(limit, PAGE), rows[:min(limit, PAGE)]
-        last = rows[-1]["id"] if rows else None
-        if "name" in found:  # the names that hold the text, whatever the case of their letters
-            rows = [row for row in rows if found["name"].casefold() in " ".join((row["name"] or "").split()).casefold()]
-        reads.record_reads(actor, [row["id"] for row in rows], "list", now, app.clock.real())
-    return {"cases": [{"id": row["id"], "name": row["name"], "birth_date": str(row["birth_date"])[:10],
-                       "municipality": row["municipality"], "health": row["health_state"],
-                       "ended": row["ended_at"] is not None} for row in rows],
-            "by": next(iter(found)),
-            "next": last if more else None}
-
-
-def _what(text: str, today) -> dict:
-    """What the text is: a case id, an identity number, a dossier number, else a part of a name."""
-    if _CASE_ID.fullmatch(text):
-        return {"case_id": text}
-    compact = text.replace(" ", "")
+    upper = text.upper()
+    if _CASE_ID.fullmatch(upper):
+        return {"case_id": upper}
+    compact = upper.replace(" ", "")
     if _NUMBER.fullmatch(compact):
         digits = re.sub(r"[-+]", "", compact)[-10:]
         coordination = int(digits[4:6]) > 60  # a samordningsnummer's day is the day + 60
@@ -163,4 +196,7 @@ def _what(text: str, today) -> dict:
         return {"number": parse(compact, today=today).digits}
     if re.fullmatch(r"[0-9]{2}-?[0-9]{6}", compact):
         return {"dossier": identity.parse_dossier(compact)}
-    return {"name": text}
+    words = name_words.words(text)
+    if not words or max(len(word) for word in words) < 2:  # one letter alone would read a twentieth of the names
+        raise BadInput("give at least two characters to search for")
+    return {"words": words[:MAX_WORDS]}

@@ -168,6 +168,14 @@ class ReadModel:
         cursor = self.conn.execute(f"SELECT id FROM screening_case WHERE {condition} ORDER BY notice_at, id{page}", params)
         return [case_id for (case_id,) in cursor]  # ids only, as they come: a country's list holds a million
 
+    def listed(self, actor: Actor, ids: list[str], *, at: datetime, recorded_at: datetime) -> list[dict]:
+        """These cases, found in the actor's scope by the caller (a search), in this order: recorded as
+        read (`list`) before they are read."""
+        if not ids:
+            return []
+        self.record_reads(actor, ids, "list", at, recorded_at)
+        return self._read_cases(actor, ids)
+
     def _read_cases(self, actor: Actor, ids: list[str]) -> list[dict]:
         """These cases, in this order, with their deadlines and the notes the actor may read."""
         params = {f"c{i}": case_id for i, case_id in enumerate(ids)}

@@ -12,7 +12,7 @@ from datetime import datetime
 from screening import clock
 from screening.errors import StaleWrite
 from screening.model import IDENTIFIERS, AuditEntry, Case
-from screening.storage import abstract, chain, sql
+from screening.storage import abstract, chain, name_words, sql
 from screening.storage.codec import CASE_FIELDS, audit_kind, case_from_db, case_to_db, user_number
 
 INSERT_CASE = (f"INSERT INTO screening_case ({', '.join(CASE_FIELDS)}) "
@@ -53,6 +53,7 @@ class SqlCaseRepository(abstract.CaseRepository):
     def add(self, case: Case) -> None:
         values = case_to_db(self.conn, case)
         self.conn.execute(INSERT_CASE, values)
+        name_words.write(self.conn, case.id, None, values)  # the search by name's index
         self._as_read[case.id] = values
 
     def contacts(self, case_id: str) -> dict | None:
@@ -66,6 +67,10 @@ class SqlCaseRepository(abstract.CaseRepository):
         changed = {name: value for name, value in values.items()
                    if name != "version" and (name not in before or before[name] != value)}
         sets = "".join(f", {name} = :{name}" for name in changed)
+        if any(name in changed for name in name_words.COLUMNS):  # the search by name's index: its rows moved
+            old = before if all(name in before for name in name_words.COLUMNS) else self.conn.one(
+                f"SELECT {', '.join(name_words.COLUMNS)} FROM screening_case WHERE id = :id", {"id": case.id})
+            name_words.write(self.conn, case.id, old, values)
         result = self.conn.execute(
             f"UPDATE screening_case SET version = :new_version{sets} WHERE id = :id AND version = :version",
             {**changed, "id": case.id, "version": case.version, "new_version": case.version + 1})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 from sqlmodel import Field, SQLModel
 
@@ -180,6 +180,22 @@ class DeadlineRow(SQLModel, table=True):
     attributed_to: str | None = Field(default=None, max_length=16)
     next_alert_at: datetime | None = Field(default=None, sa_type=Instant)  # the reminder time, then the due
     rules_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # the rule table's it was computed under
+
+
+class CaseNameWordRow(SQLModel, table=True):
+    """A word of a child's name, folded, under a scope that sees the child ('m:' its municipality, 'c:'
+    its health centre, 's:' its school, 'p:' its preschool): `screening.storage.name_words`. The search
+    by name reads a range of words (a prefix) within one scope from the key. On SQLite without a rowid
+    (the key is the table); byte order on both databases (COLLATE "C" on PostgreSQL)."""
+
+    __tablename__ = "case_name_word"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    scope: str = Field(sa_column=Column(String(66).with_variant(String(66, collation="C"), "postgresql"),
+                                        primary_key=True))
+    word: str = Field(sa_column=Column(String(200).with_variant(String(200, collation="C"), "postgresql"),
+                                       primary_key=True))
+    case_id: str = Field(foreign_key="screening_case.id", max_length=16, primary_key=True)
 
 
 class NoteRow(SQLModel, table=True):

@@ -132,7 +132,9 @@ def test_the_demo_shortcut_is_linked_from_the_sign_in_accessible_and_signs_in_wi
     assert urlsplit(page.url).path == "/demo" and page.locator("h1").count() == 1
     assert_accessible(page, axe_source)
     screenshot(page, "demo")
-    button = page.locator('form:has(input[name=user][value="ostersund-reception"]) button')
+    first = page.locator('table:has(caption:text-is("En påhittad person för varje roll"))')
+    assert first.locator("input[name=user]").count() == 8  # one person for each role, to begin with
+    button = first.locator('form:has(input[name=user][value="ostersund-reception"]) button')
     button.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -68,7 +68,7 @@ def test_notice_booking_results_obstacle_school_start_and_the_breach_attributed(
     page.goto("/register")
     page.locator("#birth_date").fill(born)
     page.locator("#name").fill("Flödesbarn Påhittadsson")
-    page.locator("#language").fill("ti")
+    page.locator("#language").select_option("ti")
     page.locator("#interpreter").check()
     page.locator("#notice_at").fill(notice_at)
     page.locator("#health_centre").select_option(HC)

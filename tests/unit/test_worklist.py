@@ -1,5 +1,5 @@
-"""What the health centre's search takes a text for (`screening.services.worklist._what`): a case id,
-an identity number (the century from today's date), a dossier number, else a part of a name. Every
+"""What the health centre's search takes a text for (`screening.services.worklist.what`): a case id,
+an identity number (the century from today's date), a dossier number, else the words of a name. Every
 number is invented."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from screening.errors import BadInput
-from screening.services.worklist import _what
+from screening.services.worklist import what as _what
 from tests.e2e.support import pnr
 
 TODAY = date(2026, 11, 23)
@@ -40,4 +40,4 @@ def test_a_wrong_check_digit_is_said_not_searched_for():
 
 def test_a_dossier_number_and_a_name():
     assert _what("12-345678", TODAY) == {"dossier": "12345678"}
-    assert _what("AMINA T", TODAY) == {"name": "AMINA T"}
+    assert _what("AMINA T", TODAY) == {"words": ["amina", "t"]}  # each word folded, a beginning of a word

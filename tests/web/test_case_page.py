@@ -2,7 +2,11 @@
 gives it and no more (planted markers in the confidential notes), only the steps the rules allow it
 now are offered, an event the rules refuse changes nothing and is said in words, the CSRF token and
 the version read are checked, booking through the slot picker books the time picked, and the family's
-letter is printed for the health centre only. Every child, note and time is invented."""
+letter is printed for the health centre only. A correction empties the values ticked "Töm" (never a
+required one), picks units from the directory by name (the server checks the id sent), an event may say
+when it happened (the service's checks, in words), the times follow the interpreter tick (without
+script: "Visa tiderna"; with it: the slot list alone), and the access log is read a page at a time,
+newest first. Every child, note and time is invented."""
 
 from __future__ import annotations
 
@@ -159,6 +163,38 @@ def test_only_the_steps_the_rules_allow_now_are_offered(site, steps, user, prese
     found = offered(browser_as(site, user).get(f"/cases/{case_id}").text)
     assert present <= found, (user, steps, found)
     assert not found & absent, (user, steps, found & absent)
+
+
+def test_a_booking_made_is_offered_closed_to_book_again_naming_the_time_booked(site):
+    case_id = new_case(site)
+    event(site, RECEPTION, case_id, "notify_parties")
+    before = browser_as(site, HC).get(f"/cases/{case_id}").text
+    assert '<details class="step" id="step-book_health_conversation" open>' in before
+    event(site, HC, case_id, "book_health_conversation", start="2026-11-24T09:00")
+    after = browser_as(site, HC).get(f"/cases/{case_id}").text
+    assert '<details class="step" id="step-book_health_conversation">' in after  # closed: nothing owed
+    assert re.search(r"<summary>Boka hälsosamtal: boka om \(bokad tis 24 nov 09:00\)</summary>", after)
+    # the free times (a read of the centre's calendar) only when asked for
+    assert 'name="start"' not in after.split('id="step-book_health_conversation"')[1].split("</details>")[0]
+    asked = re.search(r'<a href="(/cases/[^"]+\?interpreter=yes)#step-book_health_conversation">Visa de lediga '
+                      r'tiderna för att boka om</a>', after).group(1)
+    times = browser_as(site, HC).get(asked).text
+    assert '<details class="step" id="step-book_health_conversation" open>' in times
+    assert 'name="start"' in times.split('id="step-book_health_conversation"')[1].split("</details>")[0]
+
+
+def test_a_step_done_once_is_no_longer_offered_as_owed_but_apart_to_record_again(site, examined):
+    a, _ = examined
+    page = browser_as(site, HC).get(f"/cases/{a}").text
+    owed, _, apart = page.partition('<details class="steps-again"')
+    assert {"inform_family", "inform_reception"} <= offered(owed) and not apart.strip().startswith(">")
+    event(site, HC, a, "inform_family")
+    page = browser_as(site, HC).get(f"/cases/{a}").text
+    owed, _, apart = page.partition('<details class="steps-again"')
+    assert "inform_family" not in offered(owed) and "inform_reception" in offered(owed)
+    apart = apart.split("</details>")[0]
+    assert offered(apart) == {"inform_family"} and "Redan gjort: registrera igen" in apart
+    assert re.search(r"Familjen informerad: senast [a-zåäö]{3} \d+ nov \d\d:\d\d\.", apart)
 
 
 def test_a_school_start_with_an_open_obstacle_is_not_offered_but_the_adapted_one_is(site, examined):
@@ -321,7 +357,9 @@ def test_the_deadlines_name_their_clause_and_the_timeline_who_did_what(site):
     case_id = new_case(site)
     event(site, RECEPTION, case_id, "notify_parties")
     page = browser_as(site, HC).get(f"/cases/{case_id}")
-    assert re.search(r"<th scope=\"row\">underrätta parterna</th>\s*<td>step 2</td>", page.text)
+    assert re.search(r"<th scope=\"row\">underrätta parterna</th>\s*<td>steg 2</td>", page.text)
+    assert re.search(r"<th scope=\"row\">fyller 18</th>\s*<td>omfattning \(0-17\)</td>", page.text)
+    assert not re.search(r"<td>(step|steps|scope) ", page.text)  # the rule table's English, in Swedish words
     assert "parterna underrättade, av" in page.text and "Integrationsservice Östersund" in page.text
     assert "<caption>" in page.text
 
@@ -410,3 +448,286 @@ def test_the_times_for_a_visit_without_an_interpreter_are_a_link_away(site):
     assert " checked" not in re.search(tick, without.text).group(0)
     assert f'href="/cases/{case_id}?interpreter=yes#step-book_health_conversation"' in without.text
     assert len(re.findall(r'name="start"', without.text)) >= len(re.findall(r'name="start"', page.text))
+
+
+# --- a correction that empties a value -------------------------------------------------------------
+
+def post(browser, case_id: str, page_html: str, event_name: str, site, **values):
+    """The step's form sent as the page sends it (the case's version as now)."""
+    return browser.post(f"/cases/{case_id}/events", follow_redirects=False, data={
+        "csrf": csrf_of(page_html), "event": event_name, "if_version": str(version(site, case_id)), **values})
+
+
+def test_a_correction_empties_the_values_ticked_and_keeps_the_others(site):
+    case_id = new_case(site, dossier="12345678")
+    browser = browser_as(site, RECEPTION)
+    page = browser.get(f"/cases/{case_id}").text
+    for key in ("name", "language", "personnummer", "samordningsnummer", "dossier"):
+        assert f'name="clear_{key}"' in page, key
+    assert 'name="clear_health_centre"' not in page and 'name="clear_school"' not in page
+    site.later(minutes=5)
+    done = post(browser, case_id, page, "update_details", site, name="", clear_name="yes", dossier="",
+                clear_dossier="yes", language="", school="-", preschool="", health_centre="")
+    assert done.status_code == 303, done.text[:500]
+    seen = shown(site, RECEPTION, case_id)
+    assert seen["name"] is None and seen["dossier"] is None and seen["school"] is None
+    assert seen["language"] == "ti" and seen["preschool"] == PRESCHOOL and seen["health_centre"] == HC
+
+
+def test_a_value_that_cannot_be_emptied_is_refused_in_words_and_nothing_changes(site):
+    case_id = new_case(site)
+    browser = browser_as(site, RECEPTION)
+    page = browser.get(f"/cases/{case_id}").text
+    before = version(site, case_id)
+    centre = post(browser, case_id, page, "update_details", site, health_centre="-")
+    assert centre.status_code == 422 and "en hälsocentral byts mot en annan, den tas inte bort" in centre.text
+    arrival = post(browser, case_id, page, "change_arrival", site, arrival="2026-11-27", clear_arrival="yes")
+    assert arrival.status_code == 422 and "”Nytt ankomstdatum” kan inte tömmas" in arrival.text
+    both = post(browser, case_id, page, "update_details", site, name="Nytt Påhittat Namn", clear_name="yes")
+    assert both.status_code == 422 and "välj det ena" in both.text and 'name="clear_name" value="yes" checked' in both.text
+    assert version(site, case_id) == before
+    seen = shown(site, RECEPTION, case_id)
+    assert seen["health_centre"] == HC and seen["arrival"] == "2026-11-25" and seen["name"] == "Testbarn Påhittadsson"
+
+
+def test_the_health_centre_corrects_only_language_and_interpreter_and_may_empty_the_language(site):
+    case_id = new_case(site)
+    event(site, RECEPTION, case_id, "notify_parties")
+    browser = browser_as(site, HC)
+    page = browser.get(f"/cases/{case_id}").text
+    form = page[page.index('id="step-update_details"'):]
+    form = form[:form.index("</details>")]
+    assert set(re.findall(r' name="([a-z_]+)"', form)) == {"csrf", "event", "if_version", "language", "clear_language",
+                                                           "interpreter", "at"}
+    beyond = post(browser, case_id, page, "update_details", site, clear_name="yes")
+    assert beyond.status_code == 403 and shown(site, RECEPTION, case_id)["name"] == "Testbarn Påhittadsson"
+    site.later(minutes=5)
+    assert post(browser, case_id, page, "update_details", site, clear_language="yes").status_code == 303
+    assert shown(site, HC, case_id)["language"] is None
+
+
+# --- units picked from the directory by name ---------------------------------------------------------
+
+def options_of(html: str, field: str) -> list[tuple[str, str]]:
+    select = re.search(rf'<select id="step-update_details-{field}" name="{field}"[^>]*>(.*?)</select>', html, re.DOTALL)
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+
+
+def test_the_units_are_lists_of_names_of_what_makes_sense_for_the_child(site):
+    case_id = new_case(site)
+    page = browser_as(site, RECEPTION).get(f"/cases/{case_id}").text
+    assert not re.search(r'<input[^>]* name="(school|preschool|health_centre)"', page)
+    schools = dict(options_of(page, "school"))
+    assert schools == {"": "Oförändrat", "-": "Ingen skola (ta bort uppgiften)", SCHOOL: "Norrbyskolan",
+                       "ostersund-school-solbacka": "Solbackaskolan", "ostersund-school-ekbacke": "Ekbackeskolan"}
+    preschools = dict(options_of(page, "preschool"))
+    assert set(preschools) == {"", "-", PRESCHOOL, "ostersund-preschool-blaklockan"}
+    assert preschools[PRESCHOOL] == "Solrosens förskola"
+    centres = [org for org, _ in options_of(page, "health_centre")]
+    assert centres[:3] == ["", HC, OTHER_HC] and "hc-sveg" in centres and "-" not in centres  # serving Östersund first
+    assert len(centres) == 1 + 9  # the region's health centres
+    assert "Nu: Norrbyskolan" in page
+
+
+@pytest.mark.parametrize("field, sent, said_as", [
+    ("school", "krokom-school-granbacka", "ligger i Krokom, inte i Östersund"),
+    ("school", PRESCHOOL, "är inte en skola utan en förskola"),
+    ("preschool", "ostersund-preschool-finns-inte", "okänd organisation"),
+    ("health_centre", SCHOOL, "är inte en hälsocentral utan en skola"),
+])
+def test_a_unit_is_sent_by_id_and_the_server_checks_it(site, field, sent, said_as):
+    case_id = new_case(site)
+    browser = browser_as(site, RECEPTION)
+    page = browser.get(f"/cases/{case_id}").text
+    refused = post(browser, case_id, page, "update_details", site, **{field: sent})
+    assert refused.status_code in (404, 422) and said_as in refused.text and 'role="alert"' in refused.text
+    assert version(site, case_id) == 1 and shown(site, RECEPTION, case_id)[field] == {
+        "school": SCHOOL, "preschool": PRESCHOOL, "health_centre": HC}[field]
+    site.later(minutes=5)
+    chosen = post(browser, case_id, page, "update_details", site, school="ostersund-school-solbacka",
+                  health_centre=OTHER_HC)
+    assert chosen.status_code == 303
+    seen = shown(site, RECEPTION, case_id)
+    assert seen["school"] == "ostersund-school-solbacka" and seen["health_centre"] == OTHER_HC
+
+
+# --- when it happened ---------------------------------------------------------------------------------
+
+def test_an_event_said_to_have_happened_earlier_is_recorded_then_local_time_in_utc(site):
+    from datetime import UTC
+
+    case_id = new_case(site)  # registered at 10:00, Monday 23 November (UTC+1)
+    site.later(hours=3)
+    browser = browser_as(site, RECEPTION)
+    page = browser.get(f"/cases/{case_id}").text
+    assert 'id="step-notify_parties-at" name="at" type="datetime-local"' in page
+    done = post(browser, case_id, page, "notify_parties", site, at="2026-11-23T11:30")
+    assert done.status_code == 303, done.text[:500]
+    assert shown(site, RECEPTION, case_id)["tracks"]["health"] == "parties_notified"
+    with site.app.reads() as reads:
+        stored = reads.conn.one("SELECT at FROM audit_trail WHERE case_id = :id AND event = 'notify_parties'",
+                                {"id": case_id})["at"]
+    from screening.clock import from_db
+
+    assert from_db(stored) == datetime(2026, 11, 23, 10, 30, tzinfo=UTC)  # stored in UTC
+    assert "mån 23 nov 11:30: parterna underrättade" in browser.get(f"/cases/{case_id}").text  # said in Stockholm's
+
+
+@pytest.mark.parametrize("at, said_as", [
+    ("2026-11-23T12:01", "tidpunkten för händelsen ligger i framtiden"),
+    ("2026-11-23T09:59", "tidpunkten för händelsen ligger före registreringen av anmälan"),
+    ("2026-11-23T10:20", "ligger före det senaste steget"),
+    ("23/11 kl 11", "är inte ett datum med klockslag"),
+])
+def test_a_time_it_cannot_have_happened_at_is_refused_in_words_and_nothing_changes(site, at, said_as):
+    case_id = new_case(site)
+    site.later(minutes=30)
+    event(site, RECEPTION, case_id, "change_arrival", arrival="2026-11-26")  # the health track's step at 10:35
+    site.at(datetime(2026, 11, 23, 12, 0, tzinfo=STOCKHOLM))
+    browser = browser_as(site, RECEPTION)
+    page = browser.get(f"/cases/{case_id}").text
+    refused = post(browser, case_id, page, "notify_parties", site, at=at)
+    assert refused.status_code == 422 and said_as in refused.text and "Inget ändrades." in refused.text
+    assert f'value="{at}"' in refused.text  # kept in its form
+    assert version(site, case_id) == 2 and shown(site, RECEPTION, case_id)["tracks"]["health"] == "registered"
+
+
+def test_a_booking_said_made_earlier_is_recorded_then_with_its_interpreter_change(site):
+    case_id = new_case(site)
+    event(site, RECEPTION, case_id, "notify_parties")  # 10:05
+    site.later(hours=2)
+    browser = browser_as(site, HC)
+    page = browser.get(f"/cases/{case_id}?interpreter=no").text
+    picked = re.findall(r'name="start" value="([^"]+)"', page)[0]
+    done = post(browser, case_id, page, "book_health_conversation", site, start=picked, interpreter_shown="1",
+                at="2026-11-23T11:15")
+    assert done.status_code == 303, done.text[:500]
+    trail = cases.history(site.app, users.identify(site.app, HC), case_id)
+    assert [(e["event"], e["at"]) for e in trail[-2:]] == [("update_details", "2026-11-23T11:15:00+01:00"),
+                                                          ("book_health_conversation", "2026-11-23T11:15:00+01:00")]
+    assert shown(site, HC, case_id)["interpreter"] is False
+
+
+# --- the free times follow the interpreter tick --------------------------------------------------------
+
+def starts(html: str) -> list[str]:
+    return re.findall(r'name="start" value="([^"]+)"', html)
+
+
+def test_the_times_follow_the_tick_without_script_and_nothing_is_recorded(site):
+    case_id = new_case(site)
+    event(site, RECEPTION, case_id, "notify_parties")
+    browser = browser_as(site, HC)
+    page = browser.get(f"/cases/{case_id}").text
+    assert 'name="show" value="times"' in page and " formnovalidate" in page
+    untick = post(browser, case_id, page, "book_health_conversation", site, show="times", interpreter_shown="1",
+                  at="2026-11-23T10:02")
+    assert untick.status_code == 200 and 'role="alert"' not in untick.text
+    tick = r'<input type="checkbox" id="step-book_health_conversation-start-interpreter"[^>]*>'
+    assert " checked" not in re.search(tick, untick.text).group(0)
+    assert starts(untick.text) == starts(browser.get(f"/cases/{case_id}?interpreter=no").text)
+    assert starts(untick.text) != starts(page)  # a visit without an interpreter is shorter: other times
+    assert 'value="2026-11-23T10:02"' in untick.text  # what was typed is kept
+    again = post(browser, case_id, untick.text, "book_health_conversation", site, show="times",
+                 interpreter_shown="1", interpreter="yes")
+    assert " checked" in re.search(tick, again.text).group(0) and starts(again.text) == starts(page)
+    seen = shown(site, HC, case_id)
+    assert seen["version"] == 2 and seen["interpreter"] is True and seen["bookings"]["health_conversation"] is None
+
+
+def test_the_times_for_the_tick_are_served_alone_for_the_script_to_the_one_who_books(site):
+    case_id = new_case(site)
+    event(site, RECEPTION, case_id, "notify_parties")
+    browser = browser_as(site, HC)
+    for need in ("yes", "no"):
+        alone = browser.get(f"/cases/{case_id}/slots?event=book_health_conversation&interpreter={need}")
+        assert alone.status_code == 200 and "<html" not in alone.text and '<fieldset class="slots">' in alone.text
+        assert starts(alone.text) == starts(browser.get(f"/cases/{case_id}?interpreter={need}").text)
+        assert f"?interpreter={'no' if need == 'yes' else 'yes'}#step-book_health_conversation" in alone.text
+    assert browser.get(f"/cases/{case_id}/slots?event=book_examination&interpreter=no").status_code == 404
+    assert browser.get(f"/cases/{case_id}/slots?event=close&interpreter=no").status_code == 404
+    for user in (RECEPTION, OTHER_HC):
+        refused = browser_as(site, user).get(f"/cases/{case_id}/slots?event=book_health_conversation")
+        assert refused.status_code == 404 and 'name="start"' not in refused.text
+
+
+# --- the access log a page at a time -----------------------------------------------------------------
+
+def read_often(site, case_id: str, times: int) -> None:
+    """`times` reads of the case by the school, a minute apart, before the site's now."""
+    from datetime import timedelta
+
+    actor = users.identify(site.app, SCHOOL)
+    with site.app.reads() as reads:
+        for n in range(times):
+            when = site.now + timedelta(minutes=n + 1)
+            reads.record_reads(actor, [case_id], "show", when, when)
+    site.later(minutes=times + 1)
+
+
+def log_rows(html: str) -> list[str]:
+    table = html[html.index('<table class="case-log">'):]
+    table = table[:table.index("</table>")]
+    return re.findall(r"<tr><td>([^<]*)</td>", table)
+
+
+def test_the_access_log_is_shown_newest_first_fifty_at_a_time(site):
+    case_id = new_case(site)
+    read_often(site, case_id, 120)
+    browser = browser_as(site, HC)
+    first = browser.get(f"/cases/{case_id}?reads=1")
+    rows = log_rows(first.text)
+    assert len(rows) == 50 and rows[0] == "mån 23 nov 12:01" and rows[2] == "mån 23 nov 12:00"  # the HC's own reads first
+    earlier = re.search(rf'href="/cases/{case_id}\?reads=1&amp;before=(\d+)#history-heading">Tidigare', first.text)
+    second = browser.get(f"/cases/{case_id}?reads=1&before={earlier.group(1)}")
+    assert log_rows(second.text)[0] == "mån 23 nov 11:12" and len(log_rows(second.text)) == 50
+    assert "Till de senaste" in second.text
+    last = re.search(r'before=(\d+)#history-heading">Tidigare', second.text).group(1)
+    third = log_rows(browser.get(f"/cases/{case_id}?reads=1&before={last}").text)
+    assert third[-1] == "mån 23 nov 10:00" and len(third) == 120 + 1 + 2 - 100  # down to the registration
+    assert "Tidigare i åtkomstloggen" not in browser.get(f"/cases/{case_id}?reads=1&before={last}").text
+    assert len(log_rows(browser.get(f"/cases/{case_id}?reads=1&before=x").text)) == 50  # not a page: the newest
+    school = browser_as(site, SCHOOL).get(f"/cases/{case_id}?reads=1&before={last}")
+    assert school.status_code == 200 and 'class="case-log"' not in school.text and "läste ärendet" not in school.text
+
+
+def test_a_case_read_many_times_reads_a_page_of_its_log_not_the_whole(site, monkeypatch):
+    from screening.storage.db import RawConnection
+
+    case_id = new_case(site)
+    read_often(site, case_id, 300)
+    largest = []
+    real = RawConnection.all
+
+    def counted(self, sql, params=None):
+        rows = real(self, sql, params)
+        if "audit_trail" in sql:
+            largest.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(RawConnection, "all", counted)
+    page = browser_as(site, HC).get(f"/cases/{case_id}?reads=1")
+    assert page.status_code == 200 and len(log_rows(page.text)) == 50
+    assert largest and max(largest) <= 51, largest
+
+
+def test_the_whole_correction_form_as_a_browser_sends_it_fits_the_forms_limit(site):
+    """A browser sends every field of the form (the empty ones too) and each tick ticked: all of them
+    within the pages' limit of fields (`web.pages.FORM_FIELDS`), and every tick clears its value."""
+    from web.pages import FORM_FIELDS
+
+    case_id = new_case(site, dossier="12345678")
+    browser = browser_as(site, RECEPTION)
+    page = browser.get(f"/cases/{case_id}").text
+    form = page[page.index('id="step-update_details"'):]
+    form = form[:form.index("</form>")]
+    names = list(dict.fromkeys(re.findall(r' name="([a-z_]+)"', form)))
+    assert len(names) <= FORM_FIELDS, names
+    sent = {name: "" for name in names} | {name: "yes" for name in names if name.startswith("clear_")}
+    sent |= {"csrf": csrf_of(page), "event": "update_details", "if_version": "1", "preschool": "-"}
+    site.later(minutes=5)
+    done = browser.post(f"/cases/{case_id}/events", data=sent, follow_redirects=False)
+    assert done.status_code == 303, done.text[:800]
+    seen = shown(site, RECEPTION, case_id)
+    assert [seen[key] for key in ("name", "language", "dossier", "preschool")] == [None, None, None, None]
+    assert seen["school"] == SCHOOL and seen["health_centre"] == HC and seen["interpreter"] is True

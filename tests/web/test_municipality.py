@@ -84,6 +84,37 @@ def test_a_notice_registered_on_the_form_is_a_case_with_its_values_and_leads_to_
         "hc-odensala", SCHOOL, "ostersund-preschool-solrosen")
 
 
+def test_the_language_is_chosen_by_name_those_with_a_letter_first_or_written_when_not_listed(site):
+    browser = browser_of(site, RECEPTION)
+    page = browser.get("/register").text
+    lettered = page.split('<optgroup label="Kallelsen finns på språket">')[1].split("</optgroup>")[0]
+    others = page.split('<optgroup label="Övriga språk (kallelse på svenska och engelska)">')[1].split("</optgroup>")[0]
+    assert '<option value="ti">tigrinja</option>' in lettered and '<option value="prs">dari</option>' in lettered
+    assert '<option value="sw">swahili</option>' in others and 'value="sv"' not in lettered
+    assert 'value="dari"' not in page  # one language, once: under the code its letter uses
+    names = re.findall(r'<option value="[a-z]+">([^<]+)</option>', lettered)
+    assert names == sorted(names, key=lambda name: name.translate(str.maketrans("åäö", "{|}")))
+    csrf = csrf_of(page)
+    missing = browser.post("/register", data=notice(csrf, language="other", name="Språklös Påhittad"))
+    assert missing.status_code == 422 and 'id="language_other-error"' in missing.text
+    assert "skriv vilket språk, eller välj ett i listan" in missing.text and case_count(site) == 0
+    assert '<option value="other" selected>' in missing.text  # the choice is kept
+    written = browser.post("/register", data=notice(csrf, language="other", language_other="ln"),
+                           follow_redirects=False)
+    assert written.status_code == 303 and [case["language"] for case in cases_of(site)] == ["ln"]
+
+
+def test_the_birth_date_left_empty_is_taken_from_the_identity_number_or_else_named_missing(site):
+    browser = browser_of(site, RECEPTION)
+    csrf = csrf_of(browser.get("/register").text)
+    number = pnr(BORN, "246")
+    done = browser.post("/register", data=notice(csrf, birth_date="", personnummer=number), follow_redirects=False)
+    assert done.status_code == 303
+    assert [str(case["birth_date"])[:10] for case in cases_of(site)] == [BORN.isoformat()]
+    missing = browser.post("/register", data=notice(csrf, birth_date="", dossier="12-345679"))
+    assert missing.status_code == 422 and "födelsedatum saknas" in missing.text and case_count(site) == 1
+
+
 def test_missing_and_wrong_fields_are_each_named_and_nothing_is_registered(site):
     browser = browser_of(site, RECEPTION)
     csrf = csrf_of(browser.get("/register").text)
@@ -198,6 +229,14 @@ def test_what_is_overdue_on_the_municipalitys_side_comes_first(site, scenario):
     assert "underrätta parterna" in late
     only = browser_of(site, RECEPTION).get("/children?overdue=true").text
     assert set(rows_of(only)) == {scenario["c"]} and 'id="late-heading"' not in only
+    assert "Försenat hos kommunen</h2>" in page and "Försenat hos er" not in page
+
+
+def test_a_unit_other_than_the_reception_unit_reads_of_what_is_overdue_at_its_own(site, scenario):
+    for user in (SCHOOL, "ostersund-bvc"):
+        page = browser_of(site, user).get("/children").text
+        assert "Försenat hos er</h2>" in page and "Bara försenade hos er" in page
+        assert "hos kommunen" not in page  # its list puts its own overdue steps first, not the municipality's
 
 
 def test_the_list_is_read_as_case_list_in_the_audit_trail(site, scenario):

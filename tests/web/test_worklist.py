@@ -64,9 +64,9 @@ def rows(html: str, table: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in found]
 
 
-def listed_reads(site, case_ids) -> set[str]:
+def listed_reads(site, case_ids, user: str = HC) -> set[str]:
     with site.app.reads() as reads:
-        found = reads.conn.all("SELECT case_id FROM audit_trail WHERE action = 'list' AND user_id = :user", {"user": HC})
+        found = reads.conn.all("SELECT case_id FROM audit_trail WHERE action = 'list' AND user_id = :user", {"user": user})
     return {row["case_id"] for row in found} & set(case_ids)
 
 
@@ -171,12 +171,14 @@ def test_a_case_is_found_by_its_id_its_name_or_its_number(site, cases):
 
 def test_the_search_is_paged(site, cases, monkeypatch):
     monkeypatch.setattr(worklist, "PAGE", 2)
+    more_of_them = [_case(site.url, name, serial, None) for name, serial in (("Fia Testsson", "296"),
+                                                                           ("Gus Testsson", "304"))]
     browser = signed_in(site)
-    first = browser.get("/cases", params={"q": "ss"})  # Testsson, Provsson, Exempelsson
+    first = browser.get("/cases", params={"q": "tests"})  # Amina, Fia and Gus Testsson: a name's word begun
     found = rows(first.text, "wl-found")
     more = re.search(r'<a href="([^"]+)" rel="next">', first.text).group(1).replace("&amp;", "&")
     found += rows(browser.get(more).text, "wl-found")
-    assert sorted(row.split()[0] for row in found) == sorted(cases[k] for k in ("late", "today", "fresh"))
+    assert sorted(row.split()[0] for row in found) == sorted([cases["late"], *more_of_them])
     assert "rel=\"next\"" not in browser.get(more).text
 
 
@@ -208,6 +210,24 @@ def test_the_pages_are_the_health_centres(site, cases):
         page = browser.get(address)
         assert page.status_code == 403 and "Testsson" not in page.text and cases["late"] not in page.text
     assert site.browser().get("/worklist", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_a_coordinator_searches_the_region_by_number_anywhere_and_by_name_within_a_municipality(site, cases):
+    browser = signed_in(site, "region-coordinator")
+    start = browser.get("/region").text
+    assert '<a href="/cases"' in start  # in the coordinator's navigation
+    assert browser.get("/worklist").status_code == 403  # the work list stays the centres'
+    by_id = browser.get("/cases", params={"q": cases["other"]})
+    assert [row.split()[0] for row in rows(by_id.text, "wl-found")] == [cases["other"]]  # another centre's too
+    unplaced = browser.get("/cases", params={"q": "Testsson"})
+    assert unplaced.status_code == 422 and "välj kommunen att söka namnet i" in unplaced.text
+    assert cases["late"] not in unplaced.text
+    form = browser.get("/cases").text
+    assert '<select id="municipality" name="municipality"' in form and '<option value="Östersund">' in form
+    found = browser.get("/cases", params={"q": "Testsson", "municipality": "Östersund"})
+    assert [row.split()[0] for row in rows(found.text, "wl-found")] == [cases["late"]]
+    assert rows(browser.get("/cases", params={"q": "Testsson", "municipality": "Krokom"}).text, "wl-found") == []
+    assert listed_reads(site, [cases["late"], cases["other"]], "region-coordinator") == {cases["late"], cases["other"]}
 
 
 def test_the_work_list_speaks_english_when_asked(site, cases):

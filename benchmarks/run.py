@@ -4,7 +4,8 @@
                                                         # then events_bench.py --small (SQLite),
                                                         # sweep_bench.py --small, report_bench.py --small,
                                                         # suite.py --small, population.py --small,
-                                                        # prune_bench.py --small, api_load.py --small
+                                                        # prune_bench.py --small, api_load.py --small,
+                                                        # pages.py --small
     .venv/bin/python benchmarks/run.py [ARGS…]          # = cli_latency.py ARGS…
     .venv/bin/python benchmarks/run.py events [ARGS…]   # = events_bench.py ARGS…
 
@@ -21,13 +22,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import api_load
-import cli_latency  # noqa: E402
-import events_bench  # noqa: E402
-import population  # noqa: E402
-import prune_bench  # noqa: E402
-import report_bench  # noqa: E402
-import suite  # noqa: E402
-import sweep_bench  # noqa: E402
+import cli_latency
+import events_bench
+import pages
+import population
+import prune_bench
+import report_bench
+import suite
+import sweep_bench
 
 SMALL = ["--cases", "2000", "--runs", "3"]
 
@@ -41,7 +43,7 @@ def main(args: list[str]) -> int:
     runs = [(cli_latency, SMALL + [a for a in args if a != "--small"]), (events_bench, ["--small"]),
             (sweep_bench, ["--small"]), (report_bench, ["--small"]), (suite, ["--small"]),
             (population, [f"sqlite:///{country}", "--small", "--reset"]), (prune_bench, ["--small"]),
-            (api_load, ["--small"])]
+            (api_load, ["--small"]), (pages, ["--small"])]
     code = 0
     for n, (bench, bench_args) in enumerate(runs):
         if n:

@@ -3,6 +3,7 @@ acknowledged), the users, and one sample of the access log with its reads."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta
 
@@ -11,30 +12,38 @@ from screening.errors import NotFound
 from screening.model import Actor
 from screening.services.users import user_view
 
+log = logging.getLogger(__name__)
 PAGE = 50
 OVERVIEW_FRESH = timedelta(seconds=30)  # the overview's figures shared between the screens watching it
+OVERVIEW_KEPT = timedelta(minutes=5)  # figures up to this old are shown while newer ones are read meanwhile
 _overviews: dict[tuple, tuple[datetime, dict]] = {}
+_reading: set[tuple] = set()  # the overviews being read again in the background
 _lock = threading.Lock()
 
 
 def overview(app, actor: Actor, *, oldest: int = 10, audited: set[str] | None = None) -> dict:
     """`follow_up.overview` for screens that refresh themselves: its figures read at most once every
-    OVERVIEW_FRESH per database and shared between the people watching (over a country's cases the read
-    takes a second or two; the page says the time of its figures). Each person's reads of the cases
-    listed are recorded as `follow_up.overview` records them."""
-    from screening.storage.overview import read
-
+    OVERVIEW_FRESH per database and shared between the people watching (the page says the time of its
+    figures). Over a country's cases the read takes seconds (every open step of the region): figures
+    older than OVERVIEW_FRESH but younger than OVERVIEW_KEPT are shown at once while newer ones are
+    read in a thread of their own, for the next to ask; only older ones (none kept, or a screen left
+    unwatched) are read while the person waits. Each person's reads of the cases listed are recorded as
+    `follow_up.overview` records them."""
     access.require_command(actor, "overview")
     now, key = app.clock.now(), (app.url, oldest)
     with _lock:
         kept = _overviews.get(key)
-    if kept is not None and timedelta(0) <= now - kept[0] < OVERVIEW_FRESH:
+        age = now - kept[0] if kept is not None else None
+        usable = age is not None and timedelta(0) <= age < OVERVIEW_KEPT
+        again = usable and age >= OVERVIEW_FRESH and key not in _reading
+        if again:
+            _reading.add(key)
+    if usable:
         data = kept[1]
+        if again:
+            threading.Thread(target=_read_again, args=(app, key, oldest, now), name="overview", daemon=True).start()
     else:
-        with app.reads() as reads:
-            data = read(reads.conn, app.policy().rules, now, oldest)
-        with _lock:
-            _overviews[key] = (now, data)
+        data = _read(app, key, oldest, now)
     listed = dict.fromkeys([row["case"] for row in data["oldest"]] + [b["case"] for b in data["bookings_today"]])
     new = [case_id for case_id in listed if audited is None or case_id not in audited]
     if new:
@@ -43,6 +52,27 @@ def overview(app, actor: Actor, *, oldest: int = 10, audited: set[str] | None = 
     if audited is not None:
         audited.update(new)
     return data
+
+
+def _read(app, key: tuple, oldest: int, now: datetime) -> dict:
+    from screening.storage.overview import read
+
+    with app.reads() as reads:
+        data = read(reads.conn, app.policy().rules, now, oldest)
+    with _lock:
+        if key not in _overviews or _overviews[key][0] <= now:
+            _overviews[key] = (now, data)
+    return data
+
+
+def _read_again(app, key: tuple, oldest: int, now: datetime) -> None:
+    try:
+        _read(app, key, oldest, now)
+    except Exception:  # the figures kept are shown until they are too old; then read while one waits
+        log.exception("the overview could not be read again")
+    finally:
+        with _lock:
+            _reading.discard(key)
 
 
 def alerts(app, actor: Actor, *, acknowledged: bool = False, after: tuple[datetime, int] | None = None) -> dict:

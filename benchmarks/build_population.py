@@ -293,6 +293,7 @@ class _Collector:
         self.sqlite = conn.sqlite
         self.timestamp = conn.timestamp
         self.swept_to = None
+        self.centre = None  # the case's health centre (the deadlines hold it: the work list's index)
         self.sent: dict[str, list[dict]] = {}
 
     def all(self, sql: str, params=None) -> list[dict]:
@@ -300,6 +301,8 @@ class _Collector:
         return []
 
     def scalar(self, sql: str, params=None):
+        if "FROM screening_case" in sql:  # the case's health centre, read as it was saved just before
+            return self.centre
         assert "sweep_mark" in sql, sql
         return self.swept_to
 
@@ -402,6 +405,7 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
                 )
                 last = applier.apply(case, steps, place, now)
                 collector.swept_to = conn.timestamp(last - LAST_SWEEP)  # the scheduler's mark at that event
+                collector.centre = case.health_centre_id
                 deadlines = evaluate(case, rules, calendar, last)  # as the last event's unit of work did
                 repository.save(case.id, deadlines)
                 cases.append(case_to_db(conn, case))

@@ -167,6 +167,9 @@ class DeadlineRow(SQLModel, table=True):
         # time, then the due), covering what it reads (SQLite wants `status` in it for that).
         Index("ix_deadline_open_next_alert", "next_alert_at", "due", "case_id", "rule", "owner", "status",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        # The work list's: a health centre's open steps by owner and due (0028).
+        Index("ix_deadline_centre_open", "health_centre_id", "owner", "due", "case_id", "rule",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         {"sqlite_with_rowid": False},
     )
 
@@ -180,6 +183,7 @@ class DeadlineRow(SQLModel, table=True):
     attributed_to: str | None = Field(default=None, max_length=16)
     next_alert_at: datetime | None = Field(default=None, sa_type=Instant)  # the reminder time, then the due
     rules_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # the rule table's it was computed under
+    health_centre_id: str | None = Field(default=None, max_length=64)  # its case's, as the case was last saved
 
 
 class CaseNameWordRow(SQLModel, table=True):

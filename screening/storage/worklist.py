@@ -1,9 +1,9 @@
 """The health centre's work list and case search: plain SQL over the read model's connection
 (`screening.storage.queries.ReadModel`), one page at a time.
 
-Every read goes through the centre's cases (`ix_screening_case_centre_notice`), then each case's
-deadlines by their key or the centre's bookings by `ix_booking_centre_starts`: bounded by one
-centre's open cases, never the region's. The search by name reads the scope's entries of the index of
+The steps are read from the open deadlines' index by centre, owner and due (`ix_deadline_centre_open`,
+0028), each case by its key; the appointments from the centre's bookings (`ix_booking_centre_starts`):
+a page stops at its end, the counts read the centre's own open steps, never the region's. The search by name reads the scope's entries of the index of
 the names' words (`case_name_word`) that begin with what was typed, never the cases in scope one by
 one. The caller records the reads of the cases it shows."""
 
@@ -142,7 +142,11 @@ def _found(rows: list[dict]) -> list[dict]:
 
 
 def _centre_steps(centre: str, owed: str, rules: tuple[str, ...] | None) -> tuple[list[str], dict]:
-    where = ["c.health_centre_id = :centre", "d.owner = :owner", owed]
+    """The centre's open steps, read from the deadlines' own index (`ix_deadline_centre_open`: centre,
+    owner, due), each joined to its case by key; the case's centre checked too (a row the index names is
+    the centre's as its case says)."""
+    where = ["d.health_centre_id = :centre", "d.owner = :owner", "d.status = 'open'", "c.health_centre_id = :centre",
+             owed]
     params: dict = {"centre": centre, "owner": OWNER}
     if rules:
         names = {f"r{i}": rule for i, rule in enumerate(rules)}

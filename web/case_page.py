@@ -49,22 +49,22 @@ def _page(request: Request, current, case_id: str, *, error: str | None = None, 
     orgs = [case["health_centre"], case["school"], case["preschool"]] + [e["org"] for e in history]
     orgs += [e["org"] for e in trail["log"] or ()]
     today = clock.local(app.clock.now()).date()
+    booked = {event: case["bookings"].get(BOOKED[kind]) for event, kind in case_view.BOOKS.items()}
     booking = {}
     for event in steps:  # a booking to make gets its free times; one to move, when asked (they cost a read
-        if event in case_view.BOOKS and (interpreter is not None or failed == event  # of the calendar)
-                                         or not case["bookings"].get(BOOKED[case_view.BOOKS[event]])):
+        if event in case_view.BOOKS and (interpreter is not None or failed == event or not booked[event]):
             booking[event] = case_view.slots(app, actor, case, case_view.BOOKS[event], interpreter=interpreter)
     last_done = {entry["event"]: entry["at"] for entry in history}
-    forms = [(event, case_view.values_of(event, actor.role)) for event in steps if event not in _done_once(last_done)]
-    again = [(event, case_view.values_of(event, actor.role), last_done[event])
-             for event in steps if event in _done_once(last_done)]
+    once = _done_once(last_done)
+    forms = [(event, case_view.values_of(event, actor.role)) for event in steps if event not in once]
+    again = [(event, case_view.values_of(event, actor.role), last_done[event]) for event in steps if event in once]
     units = None
     if any(v.kind == "unit" for _, values_ in forms for v in values_):
         units = case_view.units(app, case)  # by name already: only the case's own are looked up
     said_as = Words(language, names=case_view.names(app, orgs), today=today)
     letter = actor.role in access.COMMANDS["letter"] and any(case["bookings"].values())
     return render(request, "case_page.html", "case_title", current, status, case=case, trail=history[-HISTORY_SHOWN:],
-                  asked_times=interpreter is not None,
+                  booked=booked,
                   trail_more=len(history) > HISTORY_SHOWN, reads=reads, log=trail["log"], earlier=trail["earlier"],
                   paged=before is not None and reads, log_reader=actor.role in access.READ_LOG_READERS,
                   tracks=case_view.timeline(case, history, rules), forms=forms, again=again, booking=booking,

@@ -485,7 +485,6 @@ class Bench:
 
 
 def measure(url: str, runs: int, cases: dict, only: list[str] | None = None) -> Bench:
-    from screening.services import region_pages
     from web.app import create
 
     hand = Hand(NOW)
@@ -555,28 +554,8 @@ def measure(url: str, runs: int, cases: dict, only: list[str] | None = None) -> 
     say("  the coordinator")
     coordinator = Browser(server, app, COORDINATOR)
 
-    def forget_overview() -> None:
-        region_pages._overviews.clear()
-
-    def half_a_minute_later() -> None:  # the figures older than OVERVIEW_FRESH: shown, read again meanwhile
-        settled()
-        hand.at += region_pages.OVERVIEW_FRESH + timedelta(seconds=1)
-
-    def settled() -> None:  # no reading of the overview left under way (it would weigh on the next page)
-        for _ in range(6000):
-            if not region_pages._reading:
-                return
-            time.sleep(0.1)
-
-    bench.page(coordinator, "coordinator", "/region", name="/region (figures read while one waits)",
-               before=forget_overview)
-    bench.page(coordinator, "coordinator", "/region", name="/region (figures shared, < 30 s old)")
-    bench.page(coordinator, "coordinator", "/region", name="/region (figures kept, read again meanwhile)",
-               before=half_a_minute_later)
-    settled()
-    hand.at = NOW
-    forget_overview()
-    bench.page(coordinator, "coordinator", "/region/now")
+    if bench.wants("coordinator /region"):
+        overview_pages(bench, coordinator, hand)
     first = bench.page(coordinator, "coordinator", "/alerts")
     following = link(first, "/alerts")
     if following:
@@ -606,6 +585,44 @@ def measure(url: str, runs: int, cases: dict, only: list[str] | None = None) -> 
     bench.page(anyone, "anyone", "/signin")
     bench.page(anyone, "anyone", "/demo", name="/demo (a simulation's sign-in)")
     return bench
+
+
+def overview_pages(bench: Bench, coordinator: Browser, hand) -> None:
+    """The overview with no figures yet (the page saying they are being counted, after OVERVIEW_WAIT, or
+    the figures if they are read by then), the time until they are read in the background, then the
+    figures shared (< 30 s old), and kept (older: shown, read again meanwhile), and `/region/now`."""
+    from screening.services import region_pages
+
+    region_pages.overview_settled(600)
+    region_pages._overviews.clear()
+    answer, took = coordinator.get("/region")
+    started = time.perf_counter() - took
+    working = 'id="overview-working"' in answer.text
+    bench.rows.append({"role": "coordinator", "page": "/region (no figures yet)", "first": took, "median": took,
+                       "runs": 1, "goal": 3.0, "status": answer.status_code, "load": load(),
+                       "progress_page": working})
+    if answer.status_code != 200:
+        bench.broken.append(f"coordinator /region: {answer.status_code}")
+    say(f"    {'coordinator':14} {'/region (no figures yet)':60} {took:7.3f}  "
+        f"{'counting page' if working else 'the figures'}")
+    region_pages.overview_settled(600)
+    counted = time.perf_counter() - started
+    bench.rows.append({"role": "coordinator", "page": "/region (figures counted, in the background)",
+                       "first": counted, "median": counted, "runs": 1, "goal": None, "status": 200, "load": load()})
+    say(f"    {'coordinator':14} {'/region (figures counted, in the background)':60} {counted:7.3f}")
+    shown = bench.page(coordinator, "coordinator", "/region", name="/region (figures shared, < 30 s old)")
+    if 'id="overview-working"' in shown:
+        bench.broken.append("coordinator /region: still counting once the figures were read")
+
+    def half_a_minute_later() -> None:  # the figures older than OVERVIEW_FRESH: shown, read again meanwhile
+        region_pages.overview_settled(600)
+        hand.at += region_pages.OVERVIEW_FRESH + timedelta(seconds=1)
+
+    bench.page(coordinator, "coordinator", "/region", name="/region (figures kept, read again meanwhile)",
+               before=half_a_minute_later)
+    region_pages.overview_settled(600)
+    hand.at = NOW
+    bench.page(coordinator, "coordinator", "/region/now", name="/region/now (figures shared)")
 
 
 def report_pages(bench: Bench, coordinator: Browser) -> None:

@@ -3,7 +3,8 @@
 Each page reads through the services (`region_pages`, `report_cache`, `alerts`, `audit_sample`, `admin`,
 `users`, `accounts`), which check the person's role again; another role gets a 403 page, never the data.
 The overview refreshes itself with `static/region.js` (a fragment at `/region/now` every minute), and
-without script offers a link that refreshes it; its figures are shared between the screens for 30 s.
+without script offers a link that refreshes it; its figures are read in the background and shared
+between the screens for 30 s (while there are none yet, the page says they are being counted).
 The report is computed in the background and kept per period (`screening.services.report_cache`): the
 page shows its progress until it is ready.
 """
@@ -75,9 +76,10 @@ def _state(request: Request, name: str, make):
 
 # --- the overview -----------------------------------------------------------------------------------
 
-def _overview(request: Request, current: Current) -> dict:
-    """The overview; a case listed is recorded as read the first time this person's screen shows it
-    on a day (as `overview --watch` does over its run)."""
+def _overview(request: Request, current: Current) -> dict | None:
+    """The overview (None while its figures are being counted, none to show meanwhile); a case listed
+    is recorded as read the first time this person's screen shows it on a day (as `overview --watch`
+    does over its run)."""
     app = request.app.state.screening
     seen = _state(request, "region_seen", OrderedDict)
     key = (current.actor.user_id, clock.local_date(app.clock.now()))
@@ -87,6 +89,8 @@ def _overview(request: Request, current: Current) -> dict:
         while len(seen) > SEEN_KEEP:
             seen.popitem(last=False)
     data = region_pages.overview(app, current.actor, oldest=OLDEST, audited=audited)
+    if data is None:
+        return None  # being counted: the page says so and asks again
     parties: dict[str, int] = {}
     for row in data["oldest"]:
         parties[row["owner"]] = parties.get(row["owner"], 0) + 1

@@ -140,22 +140,72 @@ def test_the_overviews_figures_are_shared_for_thirty_seconds_then_read_again(reg
     region.later(seconds=11)
     fewer = f'<td class="number">{total["unacknowledged_alerts"] - 1}</td></tr>\n  </tfoot>'
     assert unacknowledged in browser.get("/region/now").text  # shown at once, newer ones read meanwhile
-    for _ in range(200):
-        if not region_pages._reading:
-            break
-        time.sleep(0.05)
+    assert region_pages.overview_settled(10)
     assert fewer in browser.get("/region/now").text
 
 
-def test_the_overviews_figures_kept_too_long_are_read_while_one_waits(region):
+def test_figures_a_few_minutes_old_are_shown_with_a_word_that_newer_ones_are_counted(region):
+    from screening.services import region_pages
+
+    browser = signed_in(region, COORDINATOR)
+    total = follow_up.overview(region.app, users.identify(region.app, ADMIN), audited=set(region.cases))["total"]
+    unacknowledged = f'<td class="number">{total["unacknowledged_alerts"]}</td></tr>\n  </tfoot>'
+    first = browser.get("/region").text
+    assert unacknowledged in first and 'id="overview-stale"' not in first
+    alert_id = alerts.listing(region.app, users.identify(region.app, ADMIN), open_only=True)[0]["id"]
+    alerts.acknowledge(region.app, users.identify(region.app, ADMIN), alert_id)
+    region.later(minutes=5)  # a screen left unwatched: its figures shown, said to be old, read again meanwhile
+    stale = browser.get("/region/now").text
+    assert unacknowledged in stale and "nya räknas fram" in stale
+    assert region_pages.overview_settled(10)
+    fewer = f'<td class="number">{total["unacknowledged_alerts"] - 1}</td></tr>\n  </tfoot>'
+    now = browser.get("/region/now").text
+    assert fewer in now and 'id="overview-stale"' not in now
+
+
+def test_figures_an_hour_old_are_not_shown_but_read_while_one_waits_a_moment(region, monkeypatch):
+    from screening.services import region_pages
+
+    monkeypatch.setattr(region_pages, "OVERVIEW_WAIT", 30)  # a moment here: however loaded the machine is
     browser = signed_in(region, COORDINATOR)
     total = follow_up.overview(region.app, users.identify(region.app, ADMIN), audited=set(region.cases))["total"]
     assert f'<td class="number">{total["unacknowledged_alerts"]}</td></tr>\n  </tfoot>' in browser.get("/region").text
     alert_id = alerts.listing(region.app, users.identify(region.app, ADMIN), open_only=True)[0]["id"]
     alerts.acknowledge(region.app, users.identify(region.app, ADMIN), alert_id)
-    region.later(minutes=5)  # a screen left unwatched: its figures too old to show
+    region.later(hours=1)
+    browser = signed_in(region, COORDINATOR)  # the session of an hour ago has timed out
     fewer = f'<td class="number">{total["unacknowledged_alerts"] - 1}</td></tr>\n  </tfoot>'
-    assert fewer in browser.get("/region/now").text
+    page = browser.get("/region/now").text
+    assert fewer in page and 'id="overview-stale"' not in page
+
+
+def test_while_the_figures_are_counted_the_page_says_so_and_shows_them_once_counted(region, monkeypatch):
+    import threading
+
+    from screening.services import region_pages
+    from screening.storage import overview
+
+    released, read = threading.Event(), overview.read
+
+    def slow(*args, **kwargs):
+        assert released.wait(30)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(overview, "read", slow)
+    monkeypatch.setattr(region_pages, "OVERVIEW_WAIT", 0.05)
+    browser = signed_in(region, COORDINATOR)
+    for path in ("/region", "/region/now"):
+        page = browser.get(path)
+        assert page.status_code == 200
+        assert 'id="overview-working"' in page.text and "Läget räknas fram" in page.text
+        assert not any(case_id in page.text for case_id in region.cases)
+    assert list_reads(region, COORDINATOR) == []  # nothing shown, nothing recorded
+    released.set()
+    assert region_pages.overview_settled(10)
+    total = follow_up.overview(region.app, users.identify(region.app, ADMIN), audited=set(region.cases))["total"]
+    page = browser.get("/region/now").text
+    assert 'id="overview-working"' not in page
+    assert f'<td class="number">{total["breaches"]}</td>' in page
 
 
 @pytest.mark.parametrize("user", [HC, RECEPTION])

@@ -1,6 +1,7 @@
 // The region's overview refreshing itself: every minute the content of #overview is fetched again
 // (/region/now) and put in place; a polite status says when; a button pauses and resumes it.
-// Without this script the page has a link that refreshes it.
+// While the figures are being counted it asks every three seconds. Without this script the page has a
+// link that refreshes it.
 (function () {
   "use strict";
   var box = document.getElementById("overview");
@@ -10,6 +11,7 @@
     return;
   }
   var EVERY = 60000;
+  var SOON = 3000;  // while the figures are being counted (#overview-working): asked for again this soon
   var paused = false;
   var button = document.createElement("button");
   button.type = "button";
@@ -39,9 +41,20 @@
         if (html !== null && !paused) {
           box.innerHTML = html;
           status.textContent = controls.dataset.updated + " " + clock();
+          counting();
         }
       })
       .catch(function () { /* the network: try again at the next minute */ });
+  }
+
+  function counting() {
+    if (document.getElementById("overview-working")) {
+      window.setTimeout(function () {
+        if (!paused) {
+          load();
+        }
+      }, SOON);
+    }
   }
 
   button.addEventListener("click", function () {
@@ -54,6 +67,7 @@
       load();
     }
   }, EVERY);
+  counting();
 }());
 
 // The § 10 report being computed: the page asks again every three seconds until the figures are there.

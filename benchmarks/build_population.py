@@ -294,15 +294,18 @@ class _Collector:
         self.timestamp = conn.timestamp
         self.swept_to = None
         self.centre = None  # the case's health centre (the deadlines hold it: the work list's index)
+        self.municipality = None  # and its municipality (the municipality's overdue steps)
         self.sent: dict[str, list[dict]] = {}
 
     def all(self, sql: str, params=None) -> list[dict]:
         assert sql.lstrip().upper().startswith("SELECT RULE"), sql  # for_case: a new case has no deadlines
         return []
 
+    def one(self, sql: str, params=None) -> dict:
+        assert "FROM screening_case" in sql, sql  # the case's centre and municipality, as it was saved just before
+        return {"health_centre_id": self.centre, "municipality": self.municipality}
+
     def scalar(self, sql: str, params=None):
-        if "FROM screening_case" in sql:  # the case's health centre, read as it was saved just before
-            return self.centre
         assert "sweep_mark" in sql, sql
         return self.swept_to
 
@@ -405,7 +408,7 @@ def build(url: str, n_cases: int, seed: int = 1, now: datetime = NOW, progress=N
                 )
                 last = applier.apply(case, steps, place, now)
                 collector.swept_to = conn.timestamp(last - LAST_SWEEP)  # the scheduler's mark at that event
-                collector.centre = case.health_centre_id
+                collector.centre, collector.municipality = case.health_centre_id, case.municipality
                 deadlines = evaluate(case, rules, calendar, last)  # as the last event's unit of work did
                 repository.save(case.id, deadlines)
                 cases.append(case_to_db(conn, case))

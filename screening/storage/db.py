@@ -19,7 +19,7 @@ from screening import clock
 from screening.errors import BadInput, ScreeningError
 
 # The newest migration; `init` upgrades to it and every other command checks for it.
-SCHEMA_REVISION = "0028"
+SCHEMA_REVISION = "0029"
 commits = 0  # transactions this process committed: an error after one must not say "nothing was changed"
 
 

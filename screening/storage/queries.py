@@ -148,9 +148,15 @@ class ReadModel:
             if owners:
                 owed += " AND d.owner IN (" + ", ".join(f":owner{i}" for i in range(len(owners))) + ")"
                 params.update({f"owner{i}": owner for i, owner in enumerate(owners)})
+            home = municipality if municipality is not None else (
+                scope[1] if scope is not None and scope[0] == "municipality" else None)
+            if home is not None:  # a range of the municipality's open steps (ix_deadline_municipality_open)
+                bound = "d.municipality = :home AND d.due < :now"
+                params["home"] = home
+            else:  # the region's: the sweep's index (ix_deadline_open_next_alert)
+                bound = "d.next_alert_at < :now AND d.due < :now"
             where.append("id IN (SELECT d.case_id FROM deadline d JOIN screening_case owner_case "
-                         "ON owner_case.id = d.case_id WHERE d.next_alert_at < :now AND d.due < :now "
-                         f"AND {owed})")  # past due and still owed (next_alert_at: the index)
+                         f"ON owner_case.id = d.case_id WHERE {bound} AND {owed})")  # past due and still owed
             params["now"] = self.conn.timestamp(at)
         if open_only:
             where.append("ended_at IS NULL")

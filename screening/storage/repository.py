@@ -89,8 +89,9 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
     not done is stored `open` and shown `breached`."""
 
     FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to", "rules_version")
-    # Each row also holds its case's health centre (`health_centre_id`, the work list's index, 0028), read
-    # from the case as it was saved just before its deadlines (a change of centre moves them all).
+    # Each row also holds its case's health centre (`health_centre_id`, the work list's index, 0028) and
+    # municipality (the municipality's overdue steps, 0029), read from the case as it was saved just before
+    # its deadlines (a change of centre moves them all).
     TIMES = ("starts", "due", "met_at", "next_alert_at")
 
     def __init__(self, conn):
@@ -98,7 +99,7 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
 
     def for_case(self, case_id: str) -> dict[str, dict]:
         rows = self.conn.all("SELECT rule, owner, starts, due, status, met_at, attributed_to, next_alert_at, "
-                             "rules_version, health_centre_id FROM deadline WHERE case_id = :case_id",
+                             "rules_version, health_centre_id, municipality FROM deadline WHERE case_id = :case_id",
                              {"case_id": case_id})
         return {row["rule"]: row for row in rows}
 
@@ -123,10 +124,12 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
                 for name in self.TIMES:
                     row[name] = self.conn.timestamp(row[name])
         swept_to = self._swept_to()
-        centre = self.conn.scalar("SELECT health_centre_id FROM screening_case WHERE id = :id", {"id": case_id})
+        home = self.conn.one("SELECT health_centre_id, municipality FROM screening_case WHERE id = :id",
+                             {"id": case_id}) or {}
+        place = {"health_centre_id": home.get("health_centre_id"), "municipality": home.get("municipality")}
         inserts, updates = [], []
         for deadline in deadlines:
-            values = {**self._stored(deadline), "health_centre_id": centre}
+            values = {**self._stored(deadline), **place}
             current = stored.pop(deadline.rule, None)
             if values["status"] == "breached":
                 values["status"] = "open"  # past due and not done: stored open, shown breached
@@ -140,15 +143,16 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
                 updates.append({**values, "case_id": case_id, "rule": deadline.rule})
         for rule, row in stored.items():  # a clock that no longer runs (e.g. no school any more)
             if row["status"] not in ("met", "late", "cancelled"):
-                updates.append({**row, "status": "cancelled", "case_id": case_id, "rule": rule,
-                                "health_centre_id": centre})
+                updates.append({**row, "status": "cancelled", "case_id": case_id, "rule": rule, **place})
         self.conn.many("INSERT INTO deadline (case_id, rule, owner, starts, due, status, met_at, attributed_to, "
-                       "next_alert_at, rules_version, health_centre_id) VALUES (:case_id, :rule, :owner, :starts, "
-                       ":due, :status, :met_at, :attributed_to, :next_alert_at, :rules_version, :health_centre_id)",
+                       "next_alert_at, rules_version, health_centre_id, municipality) VALUES (:case_id, :rule, :owner, "
+                       ":starts, :due, :status, :met_at, :attributed_to, :next_alert_at, :rules_version, "
+                       ":health_centre_id, :municipality)",
                        inserts)
         self.conn.many("UPDATE deadline SET owner = :owner, starts = :starts, due = :due, status = :status, "
                        "met_at = :met_at, attributed_to = :attributed_to, next_alert_at = :next_alert_at, "
-                       "rules_version = :rules_version, health_centre_id = :health_centre_id "
+                       "rules_version = :rules_version, health_centre_id = :health_centre_id, "
+                       "municipality = :municipality "
                        "WHERE case_id = :case_id AND rule = :rule", updates)
 
 

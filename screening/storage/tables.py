@@ -93,7 +93,12 @@ class CaseRow(SQLModel, table=True):
                            for key in ("personnummer", "samordningsnummer", "dossier")) + (
         # a page of a centre's or a municipality's cases, in list order (ORDER BY notice_at, id)
         Index("ix_screening_case_centre_notice", "health_centre_id", "notice_at"),
-        Index("ix_screening_case_municipality_notice", "municipality", "notice_at"))
+        Index("ix_screening_case_municipality_notice", "municipality", "notice_at"),
+        # a school's and a preschool's (0029), of the cases that have one
+        Index("ix_screening_case_school_notice", "school_id", "notice_at",
+              postgresql_where=text("school_id IS NOT NULL"), sqlite_where=text("school_id IS NOT NULL")),
+        Index("ix_screening_case_preschool_notice", "preschool_id", "notice_at",
+              postgresql_where=text("preschool_id IS NOT NULL"), sqlite_where=text("preschool_id IS NOT NULL")))
 
     id: str = Field(primary_key=True, max_length=16)
     version: int = Field(default=1)
@@ -170,6 +175,9 @@ class DeadlineRow(SQLModel, table=True):
         # The work list's: a health centre's open steps by owner and due (0028).
         Index("ix_deadline_centre_open", "health_centre_id", "owner", "due", "case_id", "rule",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        # The municipality's overdue steps (`/children`): its open steps by owner and due (0029).
+        Index("ix_deadline_municipality_open", "municipality", "owner", "due", "case_id",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         {"sqlite_with_rowid": False},
     )
 
@@ -184,6 +192,7 @@ class DeadlineRow(SQLModel, table=True):
     next_alert_at: datetime | None = Field(default=None, sa_type=Instant)  # the reminder time, then the due
     rules_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # the rule table's it was computed under
     health_centre_id: str | None = Field(default=None, max_length=64)  # its case's, as the case was last saved
+    municipality: str | None = Field(default=None, max_length=64)  # its case's (0029)
 
 
 class CaseNameWordRow(SQLModel, table=True):

@@ -546,6 +546,8 @@ def measure(url: str, runs: int, cases: dict, only: list[str] | None = None) -> 
         say(f"  {role}")
         unit = Browser(server, app, user)
         first = bench.page(unit, role, "/children")
+        if role in ("school_health", "bvc"):  # their first list is their own children's; then the municipality's
+            bench.page(unit, role, "/children?show=open")
         bench.page(unit, role, "/children?show=all")
         following = link(first, "/children")
         if following:
@@ -621,8 +623,8 @@ def overview_pages(bench: Bench, coordinator: Browser, hand) -> None:
     bench.page(coordinator, "coordinator", "/region", name="/region (figures kept, read again meanwhile)",
                before=half_a_minute_later)
     region_pages.overview_settled(600)
-    hand.at = NOW
     bench.page(coordinator, "coordinator", "/region/now", name="/region/now (figures shared)")
+    hand.at = NOW
 
 
 def report_pages(bench: Bench, coordinator: Browser) -> None:

@@ -84,26 +84,34 @@ def register(request: Request, fields: Form):
     raise redirect(f"/cases/{done['id']}")
 
 
+SHOWS = ("open", "all")  # the list's choices, the default first
+SHOWS_VACCINATING = ("ours", "open", "all")  # BVC's and school health's: their own children first
+
+
 @router.get("/children")
-def children_page(request: Request, show: str = "open", overdue: bool = False, after: str | None = None,
+def children_page(request: Request, show: str = "", overdue: bool = False, after: str | None = None,
                   q: str = ""):
-    """The unit's children, a page of 50: `show` open (default) or all, `overdue` on the municipality's
-    side only, `after` the last child of the page before; `q` a search (case id, number or name, the
-    unit's own children only), its results a page of 50 in the same columns."""
+    """The unit's children, a page of 50: `show` open (the default) or all; for BVC and school health also
+    `ours` (their default: the open cases whose catch-up vaccinations they are responsible for now);
+    `overdue` on the municipality's side only, `after` the last child of the page before; `q` a search
+    (case id, number or name, the unit's own children only), its results a page of 50 in the same columns."""
     current = visitor(request)
-    app, show, q = request.app.state.screening, ("all" if show == "all" else "open"), q.strip()[:200]
+    app, q = request.app.state.screening, q.strip()[:200]
+    shows = SHOWS_VACCINATING if current.actor.role in children.VACCINATING else SHOWS
+    show = show if show in shows else shows[0]
     if q:
         return _search_page(request, current, q, after)
     try:
         late = None
         if not overdue and after is None:  # the first page: what is overdue on the municipality's side first
             late = children.page(app, current.actor, overdue=True, open_only=True)
-        listed = children.page(app, current.actor, overdue=overdue, open_only=show == "open", after=after)
+        listed = children.page(app, current.actor, overdue=overdue, open_only=show != "all", ours=show == "ours",
+                               after=after)
     except ScreeningError as error:
         return _refused(request, current, error)
     say = Words(lang(request, current), today=clock.local_date(app.clock.now()))
     return render(request, "children.html", "mun_title", current, late=late, listed=listed, show=show,
-                  overdue=overdue, after=after, unit_role=current.actor.role, say=say, q="", errors={},
+                  shows=shows, overdue=overdue, after=after, unit_role=current.actor.role, say=say, q="", errors={},
                   found=None)
 
 
@@ -119,6 +127,6 @@ def _search_page(request: Request, current, q: str, after: str | None):
         errors, status = {"q": said(error, language)}, 422
     say = Words(language, today=clock.local_date(app.clock.now()))
     return render(request, "children.html", "mun_title", current, status, late=None, listed=None, show="open",
-                  overdue=False, after=after, unit_role=current.actor.role, say=say, q=q, errors=errors,
+                  shows=SHOWS, overdue=False, after=after, unit_role=current.actor.role, say=say, q=q, errors=errors,
                   found=found, first="/children?" + urlencode({"q": q}) if after else None,
                   next="/children?" + urlencode({"q": q, "after": found["next"]}) if found and found["next"] else None)

@@ -226,9 +226,13 @@ def still_owed_sql(rules: dict[str, Rule], deadline: str = "d", case: str = "c")
     """SQL: the open deadline `deadline` is still owed on its case `case` (joined by the caller):
     the case has not ended and, for a health step, the child has not declined. The sweep, the
     digest, the overview and the list of overdue cases all count with it, as `_cancelled` decides."""
-    health = ", ".join(f"'{name}'" for name, rule in rules.items() if rule.track == "health") or "''"
     return (f"{deadline}.status = 'open' AND {case}.ended_at IS NULL "
-            f"AND ({case}.declined_at IS NULL OR {deadline}.rule NOT IN ({health}))")
+            f"AND ({case}.declined_at IS NULL OR {deadline}.rule NOT IN ({health_steps_sql(rules)}))")
+
+
+def health_steps_sql(rules: dict[str, Rule]) -> str:
+    """SQL: the health track's rules, as a list for `IN (…)` (a child who declined owes none of them)."""
+    return ", ".join(f"'{name}'" for name, rule in rules.items() if rule.track == "health") or "''"
 
 
 def evaluate(case: Case, rules: dict[str, Rule], calendar: WorkingDays, now: datetime) -> list[Deadline]:

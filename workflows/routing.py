@@ -29,5 +29,29 @@ def vaccination_unit(case, today: date) -> str | None:
 
 def responsible_unit(case, today: date) -> str | None:
     """The unit that acts now: the routing rule, which hands a child over at school start; where
-    it cannot decide (age 6, school unknown), the unit that made the plan keeps it."""
-    return vaccination_unit(case, today) or case.vaccination_plan_unit
+    it cannot decide (age 6, school unknown), the unit that made the plan keeps it. Works on a Case or
+    on a row mapping."""
+    plan = case.get("vaccination_plan_unit") if isinstance(case, dict) else case.vaccination_plan_unit
+    return vaccination_unit(case, today) or plan
+
+
+def responsible_unit_sql(case: str = "c") -> str:
+    """SQL: `responsible_unit` of the case row `case`, as 'bvc', 'school_health' or NULL, with the
+    parameters `age_bounds` gives for the day (SQL and Python are checked against each other by a test)."""
+    return (f"(CASE WHEN {case}.school_started_at IS NOT NULL THEN 'school_health' "
+            f"WHEN {case}.preschool_id IS NOT NULL AND {case}.school_id IS NULL THEN 'bvc' "
+            f"WHEN {case}.birth_date > :born_six_years_ago THEN 'bvc' "
+            f"WHEN {case}.birth_date > :born_seven_years_ago AND {case}.school_id IS NULL "
+            f"THEN {case}.vaccination_plan_unit ELSE 'school_health' END)")
+
+
+def age_bounds(today: date) -> dict[str, date]:
+    """The last birth dates of a child 6 and of a child 7 years old today (`age_on`), for `responsible_unit_sql`."""
+    return {"born_six_years_ago": _years_before(today, 6), "born_seven_years_ago": _years_before(today, 7)}
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February, in a year without one: a child born on the 28th has had the birthday
+        return day.replace(year=day.year - years, day=28)

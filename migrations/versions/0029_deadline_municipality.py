@@ -26,7 +26,7 @@ branch_labels = None
 depends_on = None
 
 INDEX = "ix_deadline_municipality_open"
-COLUMNS = ["municipality", "owner", "due", "case_id"]
+COLUMNS = ["municipality", "owner", "due", "case_id", "status"]  # status: covering on SQLite
 OPEN = sa.text("status = 'open'")
 UNITS = ("school", "preschool")
 

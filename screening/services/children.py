@@ -25,6 +25,7 @@ from screening.text import LANGUAGE_LIMIT, NAME_LIMIT, check_line
 
 ROLES = ("reception", "school", "preschool", "school_health", "bvc")
 MUNICIPAL = ("reception_unit", "school", "preschool", "school_health", "bvc")  # the municipality's side
+VACCINATING = ("school_health", "bvc")  # the units of catch-up vaccinations (vacc 2)
 PAGE = 50
 # the steps each unit sees (the deadlines' rules) and the tracks they follow
 STEPS = {"reception": ("notify_parties", "renotify_arrival_change"),
@@ -33,18 +34,20 @@ STEPS = {"reception": ("notify_parties", "renotify_arrival_change"),
 
 
 def page(app, actor: Actor, *, overdue: bool = False, open_only: bool = True, after: str | None = None,
-         limit: int = PAGE) -> dict:
+         limit: int = PAGE, ours: bool = False) -> dict:
     """One page (at most `limit`) of the children in the actor's scope, each as the unit's row:
     `{"rows", "next"}` (`next`: the id to continue after when the page is full, or None). `overdue`: only those with a step
-    past due on the municipality's side (`owners_of`)."""
+    past due on the municipality's side (`owners_of`); `ours` (BVC, school health): only the open cases whose
+    catch-up vaccinations the unit is responsible for now (vacc 2)."""
     if actor.role not in ROLES:
         raise Refused("the role '{role}' has no list of the municipality's children", role=actor.role)
     now, policy = app.clock.now(), app.policy()
     after = model.case_id(after) if after else None
     with app.reads() as reads:
-        found = list(reads.each_case(actor, overdue=overdue, open_only=open_only, limit=limit, after=after,
+        found = list(reads.each_case(actor, overdue=overdue, open_only=open_only or ours, limit=limit, after=after,
                                      at=now, recorded_at=app.clock.real(), owners=owners_of(actor) if overdue else None,
-                                     rules=policy.rules if overdue else None))
+                                     rules=policy.rules if overdue else None,
+                                     unit=actor.role if ours and actor.role in VACCINATING else None))
     rows = [row_of(actor, views.case_view(row, actor, now, policy.upstream)) for row in found]
     # a full page may have more after it (none are read ahead: a case read is a case shown)
     return {"rows": rows, "next": rows[-1]["id"] if len(rows) == limit else None}

@@ -114,22 +114,24 @@ class ReadModel:
     def each_case(self, actor: Actor, *, municipality: str | None = None, health_centre: str | None = None,
                   overdue: bool = False, open_only: bool = False, limit: int | None = None, after: str | None = None,
                   at: datetime, recorded_at: datetime, rules: dict | None = None,
-                  owners: tuple[str, ...] | None = None) -> Iterator[dict]:
+                  owners: tuple[str, ...] | None = None, unit: str | None = None) -> Iterator[dict]:
         """The cases in the actor's scope, by notice and id. `overdue`: with a past-due step still
         owed (as the sweep counts: not on a case that ended, not a declined child's health step);
         `rules`: the rule table that says what is still owed; `open_only`: not closed or moved out;
         `limit` and `after` (a case id): one page, the cases after that one; `owners`: overdue only with a
-        step owed by one of these parties. Every case listed is recorded as read before the first is given; then they
+        step owed by one of these parties; `unit`: only those whose catch-up vaccinations this unit (BVC or
+        school health) is responsible for now (vacc 2, `workflows.routing.responsible_unit`). Every case listed is recorded as read before the first is given; then they
         are read LIST_CHUNK at a time, so that a long list needs the memory of one chunk."""
         ids = self._case_ids(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
-                             open_only=open_only, limit=limit, after=after, at=at, rules=rules, owners=owners)
+                             open_only=open_only, limit=limit, after=after, at=at, rules=rules, owners=owners,
+                             unit=unit)
         self.record_reads(actor, ids, "list", at, recorded_at)
         for first in range(0, len(ids), LIST_CHUNK):
             yield from self._read_cases(actor, ids[first:first + LIST_CHUNK])
 
     def _case_ids(self, actor: Actor, *, municipality: str | None, health_centre: str | None, overdue: bool,
                   open_only: bool, limit: int | None, after: str | None, at: datetime,
-                  rules: dict | None, owners: tuple[str, ...] | None = None) -> list[str]:
+                  rules: dict | None, owners: tuple[str, ...] | None = None, unit: str | None = None) -> list[str]:
         where, params = [], {}
         scope = access.scope_filter(actor)
         if scope is not None:
@@ -141,12 +143,12 @@ class ReadModel:
         if health_centre is not None:
             where.append("health_centre_id = :health_centre")
             params["health_centre"] = health_centre
-        if overdue:
-            from workflows.deadlines import load_rules, still_owed_sql
+        if overdue:  # a step past due and still owed (`still_owed_sql`, checked in two parts: see below)
+            from workflows.deadlines import health_steps_sql, load_rules
 
-            owed = still_owed_sql(rules or load_rules(), "d", "owner_case")
+            owned = ""
             if owners:
-                owed += " AND d.owner IN (" + ", ".join(f":owner{i}" for i in range(len(owners))) + ")"
+                owned = " AND {d}.owner IN (" + ", ".join(f":owner{i}" for i in range(len(owners))) + ")"
                 params.update({f"owner{i}": owner for i, owner in enumerate(owners)})
             home = municipality if municipality is not None else (
                 scope[1] if scope is not None and scope[0] == "municipality" else None)
@@ -155,11 +157,23 @@ class ReadModel:
                 params["home"] = home
             else:  # the region's: the sweep's index (ix_deadline_open_next_alert)
                 bound = "d.next_alert_at < :now AND d.due < :now"
-            where.append("id IN (SELECT d.case_id FROM deadline d JOIN screening_case owner_case "
-                         f"ON owner_case.id = d.case_id WHERE {bound} AND {owed})")  # past due and still owed
+            # The past-due steps are read from the index alone (no case read for each: over a municipality
+            # they are tens of thousands); the case's part of "still owed" is checked on the cases listed:
+            # not ended, and a declined child owes only steps outside the health track.
+            where.append(f"ended_at IS NULL AND id IN (SELECT d.case_id FROM deadline d WHERE {bound} "
+                         f"AND d.status = 'open'{owned.format(d='d')}) AND (declined_at IS NULL OR EXISTS ("
+                         "SELECT 1 FROM deadline h WHERE h.case_id = screening_case.id AND h.status = 'open' "
+                         f"AND h.due < :now{owned.format(d='h')} AND h.rule NOT IN "
+                         f"({health_steps_sql(rules or load_rules())})))")
             params["now"] = self.conn.timestamp(at)
         if open_only:
             where.append("ended_at IS NULL")
+        if unit is not None:
+            from workflows.routing import age_bounds, responsible_unit_sql
+
+            where.append(f"{responsible_unit_sql('screening_case')} = :unit")
+            params.update({name: self.conn.day(bound) for name, bound in age_bounds(clock.local_date(at)).items()},
+                          unit=unit)
         if after is not None:
             mark = self.conn.one("SELECT * FROM screening_case WHERE id = :after", {"after": after})
             access.require_visible(actor, mark, after)

@@ -175,8 +175,9 @@ class DeadlineRow(SQLModel, table=True):
         # The work list's: a health centre's open steps by owner and due (0028).
         Index("ix_deadline_centre_open", "health_centre_id", "owner", "due", "case_id", "rule",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
-        # The municipality's overdue steps (`/children`): its open steps by owner and due (0029).
-        Index("ix_deadline_municipality_open", "municipality", "owner", "due", "case_id",
+        # The municipality's overdue steps (`/children`): its open steps by owner and due (0029),
+        # covering (with `status`) what the list reads of them.
+        Index("ix_deadline_municipality_open", "municipality", "owner", "due", "case_id", "status",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         {"sqlite_with_rowid": False},
     )

@@ -293,6 +293,32 @@ def test_the_vaccinating_unit_sees_the_vaccination_steps_of_its_children_only(si
     assert re.search(r"<td>ja</td>\s*<td>ej påbörjad</td>", health[scenario["a"]])
 
 
+def test_bvc_and_school_health_list_first_the_children_whose_vaccinations_they_give(site, scenario):
+    from workflows.routing import responsible_unit
+
+    young = register(site, name="Småbarn Påhittad", birth_date=date(2023, 5, 10), notice_at=at("2026-12-01T09:00"))
+    six = register(site, name="Sexåring Påhittad", birth_date=date(2020, 6, 1), notice_at=at("2026-12-01T09:05"))
+    everyone = {scenario["a"], scenario["b"], scenario["c"], young, six}
+    today = date(2026, 12, 2)
+    unit_of = {case_id: responsible_unit(_row(site, case_id), today) for case_id in everyone}
+    assert unit_of[young] == "bvc" and unit_of[six] is None and unit_of[scenario["a"]] == "school_health"
+    for user, unit in ((BVC, "bvc"), (SCHOOL_HEALTH, "school_health")):
+        browser = browser_of(site, user)
+        page = browser.get("/children").text
+        assert 'id="show-ours" name="show" value="ours" checked' in page
+        assert set(rows_of(page)) == {case_id for case_id, its in unit_of.items() if its == unit}
+        assert set(rows_of(browser.get("/children?show=open").text)) == everyone  # the municipality's, open
+        assert set(rows_of(browser.get("/children?show=all").text)) == everyone
+    reception = browser_of(site, RECEPTION).get("/children?show=ours").text  # not a choice of the reception unit
+    assert 'value="ours"' not in reception and set(rows_of(reception)) == {scenario["a"], scenario["b"], scenario["c"],
+                                                                          young, six}
+
+
+def _row(site, case_id: str) -> dict:
+    row = next(row for row in cases_of(site) if row["id"] == case_id)
+    return {**row, "birth_date": date.fromisoformat(str(row["birth_date"]))}  # SQLite gives the text
+
+
 def test_each_units_row_holds_its_status_and_steps_and_nothing_else(site, scenario):
     from screening.services import children
 

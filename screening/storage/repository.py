@@ -80,6 +80,9 @@ class SqlCaseRepository(abstract.CaseRepository):
         self._as_read[case.id] = {**values, "version": case.version}
 
 
+CLOSED = {"health_centre_id": None, "municipality": None}  # what a closed deadline holds of its case
+
+
 class SqlDeadlineRepository(abstract.DeadlineRepository):
     """A case's deadlines, one row per rule, updated in place (an arrival change moves them).
 
@@ -89,9 +92,10 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
     not done is stored `open` and shown `breached`."""
 
     FIELDS = ("owner", "starts", "due", "status", "met_at", "attributed_to", "rules_version")
-    # Each row also holds its case's health centre (`health_centre_id`, the work list's index, 0028) and
+    # An open row also holds its case's health centre (`health_centre_id`, the work list's index, 0028) and
     # municipality (the municipality's overdue steps, 0029), read from the case as it was saved just before
-    # its deadlines (a change of centre moves them all).
+    # its deadlines (a change of centre moves them all); a closed one (met, late, cancelled) holds neither:
+    # both indexes are of open steps only, and every reader of the two columns reads open steps.
     TIMES = ("starts", "due", "met_at", "next_alert_at")
 
     def __init__(self, conn):
@@ -133,6 +137,8 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
             current = stored.pop(deadline.rule, None)
             if values["status"] == "breached":
                 values["status"] = "open"  # past due and not done: stored open, shown breached
+            if values["status"] != "open":
+                values.update(CLOSED)
             if current is not None and current["due"] == values["due"] and current["status"] == "open":
                 values["next_alert_at"] = current["next_alert_at"]  # reminded already, or still to be
             elif swept_to is not None and values["next_alert_at"] < swept_to:
@@ -143,7 +149,7 @@ class SqlDeadlineRepository(abstract.DeadlineRepository):
                 updates.append({**values, "case_id": case_id, "rule": deadline.rule})
         for rule, row in stored.items():  # a clock that no longer runs (e.g. no school any more)
             if row["status"] not in ("met", "late", "cancelled"):
-                updates.append({**row, "status": "cancelled", "case_id": case_id, "rule": rule, **place})
+                updates.append({**row, "status": "cancelled", "case_id": case_id, "rule": rule, **CLOSED})
         self.conn.many("INSERT INTO deadline (case_id, rule, owner, starts, due, status, met_at, attributed_to, "
                        "next_alert_at, rules_version, health_centre_id, municipality) VALUES (:case_id, :rule, :owner, "
                        ":starts, :due, :status, :met_at, :attributed_to, :next_alert_at, :rules_version, "

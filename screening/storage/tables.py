@@ -192,8 +192,9 @@ class DeadlineRow(SQLModel, table=True):
     attributed_to: str | None = Field(default=None, max_length=16)
     next_alert_at: datetime | None = Field(default=None, sa_type=Instant)  # the reminder time, then the due
     rules_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # the rule table's it was computed under
-    health_centre_id: str | None = Field(default=None, max_length=64)  # its case's, as the case was last saved
-    municipality: str | None = Field(default=None, max_length=64)  # its case's (0029)
+    # its case's, as the case was last saved, while the deadline is open (0028, 0029); none once closed
+    health_centre_id: str | None = Field(default=None, max_length=64)
+    municipality: str | None = Field(default=None, max_length=64)
 
 
 class CaseNameWordRow(SQLModel, table=True):

@@ -19,9 +19,11 @@ from tests.e2e.support import RECEPTION, call
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)
 
 
-def centres_of(url: str, case_id: str) -> set[str | None]:
+def centres_of(url: str, case_id: str, status: str = "= 'open'") -> set[str | None]:
+    """The centres the case's open deadlines hold (`status`: another condition on the status)."""
     with db.engine(url).connect() as conn:
-        rows = conn.execute(text("SELECT health_centre_id FROM deadline WHERE case_id = :id"), {"id": case_id})
+        rows = conn.execute(text(f"SELECT health_centre_id FROM deadline WHERE case_id = :id AND status {status}"),
+                            {"id": case_id})
         return {row[0] for row in rows}
 
 
@@ -38,7 +40,8 @@ def test_each_deadline_holds_its_cases_centre_and_moves_with_it(demo_db):
     assert case_id in listed(demo_db, "hc-lugnvik") and case_id not in listed(demo_db, "hc-odensala")
     call(demo_db, "case", "event", case_id, "update_details", "--set", "health_centre=hc-odensala", user=RECEPTION,
          now="2026-11-20T09:10")
-    assert centres_of(demo_db, case_id) == {"hc-odensala"}  # every deadline, open or not
+    assert centres_of(demo_db, case_id) == {"hc-odensala"}  # every open deadline
+    assert centres_of(demo_db, case_id, "<> 'open'") == {None}  # a closed one holds none (0029): notify_parties met
     assert case_id in listed(demo_db, "hc-odensala") and case_id not in listed(demo_db, "hc-lugnvik")
 
 

@@ -20,9 +20,11 @@ from tests.e2e.support import COORDINATOR, PRESCHOOL, RECEPTION, SCHOOL, call
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)
 
 
-def municipalities_of(url: str, case_id: str) -> set[str | None]:
+def municipalities_of(url: str, case_id: str, status: str = "= 'open'") -> set[str | None]:
+    """The municipalities the case's open deadlines hold (`status`: another condition on the status)."""
     with db.engine(url).connect() as conn:
-        rows = conn.execute(text("SELECT municipality FROM deadline WHERE case_id = :id"), {"id": case_id})
+        rows = conn.execute(text(f"SELECT municipality FROM deadline WHERE case_id = :id AND status {status}"),
+                            {"id": case_id})
         return {row[0] for row in rows}
 
 
@@ -42,6 +44,8 @@ def test_each_deadline_holds_its_cases_municipality_and_the_overdue_list_reads_i
     assert here not in overdue(demo_db, RECEPTION, datetime(2026, 11, 16, 9, 30, tzinfo=STOCKHOLM))  # not yet due
     call(demo_db, "case", "event", here, "notify_parties", user=RECEPTION, now="2026-11-23T09:00")
     assert here not in overdue(demo_db, RECEPTION, NOW)  # done, late: no longer owed
+    assert municipalities_of(demo_db, here) == {"Östersund"}  # the steps still open (the booking)
+    assert municipalities_of(demo_db, here, "<> 'open'") == {None}  # a closed step holds none
 
 
 def test_a_municipalitys_overdue_cases_owe_what_the_sweep_says_they_owe(demo_db):
@@ -77,8 +81,13 @@ def test_the_migration_gives_the_deadlines_already_there_their_cases_municipalit
                           "(:case, :rule, 'reception_unit', :starts, :due, 'open')"),
                      [{"case": f"SC-OLD0000{n}", "rule": rule, "starts": stamp(NOW), "due": stamp(NOW + timedelta(days=1))}
                       for n in range(2) for rule in ("notify_parties", "renotify_arrival_change")])
+        conn.execute(text("UPDATE deadline SET status = 'met', health_centre_id = 'hc-lugnvik' "
+                          "WHERE rule = 'renotify_arrival_change'"))
     assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
     assert [municipalities_of(db_url, f"SC-OLD0000{n}") for n in range(2)] == [{"Berg"}, {"Östersund"}]
+    with db.engine(db_url).connect() as conn:  # a closed one holds neither its municipality nor its centre
+        assert conn.execute(text("SELECT DISTINCT municipality, health_centre_id FROM deadline "
+                                 "WHERE status = 'met'")).all() == [(None, None)]
 
 
 def plan_of_the_list(url: str, user: str, *, overdue: bool) -> list[str]:

@@ -143,8 +143,8 @@ class ReadModel:
         if health_centre is not None:
             where.append("health_centre_id = :health_centre")
             params["health_centre"] = health_centre
-        if overdue:  # a step past due and still owed (`still_owed_sql`, checked in two parts: see below)
-            from workflows.deadlines import health_steps_sql, load_rules
+        if overdue:  # a step past due and still owed (`still_owed_sql`; on SQLite checked in two parts, below)
+            from workflows.deadlines import health_steps_sql, load_rules, still_owed_sql
 
             owned = ""
             if owners:
@@ -157,14 +157,20 @@ class ReadModel:
                 params["home"] = home
             else:  # the region's: the sweep's index (ix_deadline_open_next_alert)
                 bound = "d.next_alert_at < :now AND d.due < :now"
-            # The past-due steps are read from the index alone (no case read for each: over a municipality
-            # they are tens of thousands); the case's part of "still owed" is checked on the cases listed:
-            # not ended, and a declined child owes only steps outside the health track.
-            where.append(f"ended_at IS NULL AND id IN (SELECT d.case_id FROM deadline d WHERE {bound} "
-                         f"AND d.status = 'open'{owned.format(d='d')}) AND (declined_at IS NULL OR EXISTS ("
-                         "SELECT 1 FROM deadline h WHERE h.case_id = screening_case.id AND h.status = 'open' "
-                         f"AND h.due < :now{owned.format(d='h')} AND h.rule NOT IN "
-                         f"({health_steps_sql(rules or load_rules())})))")
+            if self.conn.sqlite:
+                # The past-due steps are read from the index alone (no case read for each: over a municipality
+                # they are tens of thousands); the case's part of "still owed" is checked on the cases listed:
+                # not ended, and a declined child owes only steps outside the health track.
+                where.append(f"ended_at IS NULL AND id IN (SELECT d.case_id FROM deadline d WHERE {bound} "
+                             f"AND d.status = 'open'{owned.format(d='d')}) AND (declined_at IS NULL OR EXISTS ("
+                             "SELECT 1 FROM deadline h WHERE h.case_id = screening_case.id AND h.status = 'open' "
+                             f"AND h.due < :now{owned.format(d='h')} AND h.rule NOT IN "
+                             f"({health_steps_sql(rules or load_rules())})))")
+            else:  # PostgreSQL walks the cases in list order and looks up each one's steps by key (written as
+                # above, it hashes the declined children's steps of the whole range first: 0.2-0.3 s)
+                owed = still_owed_sql(rules or load_rules(), "d", "owner_case")
+                where.append("id IN (SELECT d.case_id FROM deadline d JOIN screening_case owner_case ON "
+                             f"owner_case.id = d.case_id WHERE {bound}{owned.format(d='d')} AND {owed})")
             params["now"] = self.conn.timestamp(at)
         if open_only:
             where.append("ended_at IS NULL")

@@ -183,3 +183,52 @@ def test_an_admin_gives_a_one_time_password_with_the_keyboard(tab, server, axe_s
     assert page.locator("#one-time-password").inner_text().strip()
     assert page.locator("#users-done").get_attribute("role") == "status"
     assert_accessible(page, axe_source)
+
+
+def counting_page(server, monkeypatch) -> str:
+    """The overview's page while its figures are being counted, as the server answers it then: made in-process
+    over the same database, the read held back (a region of a million children takes seconds to count)."""
+    import threading
+
+    from starlette.testclient import TestClient
+
+    from screening.services import region_pages
+    from screening.storage import overview
+    from web.app import create
+
+    held, read = threading.Event(), overview.read
+
+    def slow(*args, **kwargs):
+        held.wait(30)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(overview, "read", slow)
+    monkeypatch.setattr(region_pages, "OVERVIEW_WAIT", 0.05)
+    client = TestClient(create(server.app()), raise_server_exceptions=True)
+    client.cookies.set("screening_session", server.session(COORDINATOR))
+    try:
+        answer = client.get("/region")
+    finally:
+        held.set()
+        region_pages.overview_settled(30)
+    assert answer.status_code == 200 and 'id="overview-working"' in answer.text
+    return answer.text
+
+
+def test_while_the_figures_are_counted_the_page_says_so_accessibly_and_asks_again(tab, server, axe_source, krokom,
+                                                                                  monkeypatch):
+    html = counting_page(server, monkeypatch)
+    page = tab.page
+    signed_in(tab, server, COORDINATOR)
+    page.clock.install()
+    page.route("**/region", lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8",
+                                                        body=html))
+    page.goto("/region")
+    working = page.locator("#overview-working")
+    assert working.is_visible() and working.get_by_role("heading").inner_text() == "Läget räknas fram"
+    assert page.locator("#overview table").count() == 0
+    assert_accessible(page, axe_source)
+    page.clock.run_for(3_100)  # region.js asks /region/now again after three seconds (the live server's figures)
+    page.wait_for_function("() => !document.getElementById('overview-working')")
+    assert page.locator("#overview .as-of time").count() == 1
+    assert page.locator("#overview-status").inner_text().startswith("Uppdaterad")

@@ -589,6 +589,21 @@ def measure(url: str, runs: int, cases: dict, only: list[str] | None = None) -> 
     return bench
 
 
+def first_request(bench: Bench, coordinator: Browser, path: str, name: str, progress: str):
+    """A page whose figures are counted in the background, asked for once with none counted: its answer
+    (the progress page, whose element has the id `progress`, or the figures), when it was asked (the
+    `perf_counter`), and whether it was the progress page. Its goal: 3 s."""
+    answer, took = coordinator.get(path)
+    started = time.perf_counter() - took
+    working = f'id="{progress}"' in answer.text
+    bench.rows.append({"role": "coordinator", "page": name, "first": took, "median": took, "runs": 1, "goal": 3.0,
+                       "status": answer.status_code, "load": load(), "progress_page": working})
+    if answer.status_code != 200:
+        bench.broken.append(f"coordinator {path}: {answer.status_code}")
+    say(f"    {'coordinator':14} {name:60} {took:7.3f}  {'progress page' if working else 'the figures'}")
+    return answer, started, working
+
+
 def overview_pages(bench: Bench, coordinator: Browser, hand) -> None:
     """The overview with no figures yet (the page saying they are being counted, after OVERVIEW_WAIT, or
     the figures if they are read by then), the time until they are read in the background, then the
@@ -597,16 +612,7 @@ def overview_pages(bench: Bench, coordinator: Browser, hand) -> None:
 
     region_pages.overview_settled(600)
     region_pages._overviews.clear()
-    answer, took = coordinator.get("/region")
-    started = time.perf_counter() - took
-    working = 'id="overview-working"' in answer.text
-    bench.rows.append({"role": "coordinator", "page": "/region (no figures yet)", "first": took, "median": took,
-                       "runs": 1, "goal": 3.0, "status": answer.status_code, "load": load(),
-                       "progress_page": working})
-    if answer.status_code != 200:
-        bench.broken.append(f"coordinator /region: {answer.status_code}")
-    say(f"    {'coordinator':14} {'/region (no figures yet)':60} {took:7.3f}  "
-        f"{'counting page' if working else 'the figures'}")
+    _, started, _ = first_request(bench, coordinator, "/region", "/region (no figures yet)", "overview-working")
     region_pages.overview_settled(600)
     counted = time.perf_counter() - started
     bench.rows.append({"role": "coordinator", "page": "/region (figures counted, in the background)",
@@ -630,16 +636,8 @@ def overview_pages(bench: Bench, coordinator: Browser, hand) -> None:
 def report_pages(bench: Bench, coordinator: Browser) -> None:
     """The report's first request (the progress page after REPORT_WAIT), the time until its figures are
     computed in the background, then the page from the cache, its chart and its CSV."""
-    answer, took = coordinator.get("/report")
-    started = time.perf_counter() - took
-    working = 'id="report-working"' in answer.text
-    bench.rows.append({"role": "coordinator", "page": "/report (first request)", "first": took, "median": took,
-                       "runs": 1, "goal": 3.0, "status": answer.status_code, "load": load(),
-                       "progress_page": working})
-    if answer.status_code != 200:
-        bench.broken.append(f"coordinator /report: {answer.status_code}")
-    say(f"    {'coordinator':14} {'/report (first request)':60} {took:7.3f}  "
-        f"{'progress page' if working else 'the figures'}")
+    answer, started, working = first_request(bench, coordinator, "/report", "/report (first request)",
+                                             "report-working")
     while working:
         time.sleep(0.2)
         answer = coordinator.client.get("/report")

@@ -19,12 +19,16 @@ from tests.e2e.support import RECEPTION, call
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)
 
 
-def centres_of(url: str, case_id: str, status: str = "= 'open'") -> set[str | None]:
-    """The centres the case's open deadlines hold (`status`: another condition on the status)."""
+def held(url: str, case_id: str, column: str, status: str = "= 'open'") -> set[str | None]:
+    """What the case's open deadlines hold in `column` (`status`: another condition on the status)."""
     with db.engine(url).connect() as conn:
-        rows = conn.execute(text(f"SELECT health_centre_id FROM deadline WHERE case_id = :id AND status {status}"),
+        rows = conn.execute(text(f"SELECT {column} FROM deadline WHERE case_id = :id AND status {status}"),
                             {"id": case_id})
         return {row[0] for row in rows}
+
+
+def centres_of(url: str, case_id: str, status: str = "= 'open'") -> set[str | None]:
+    return held(url, case_id, "health_centre_id", status)
 
 
 def listed(url: str, centre: str) -> set[str]:

@@ -16,16 +16,13 @@ from screening.settings import Settings
 from screening.storage import db, migrate
 from screening.storage.queries import ReadModel
 from tests.e2e.support import COORDINATOR, PRESCHOOL, RECEPTION, SCHOOL, call
+from tests.integration.test_deadline_centre import held
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)
 
 
 def municipalities_of(url: str, case_id: str, status: str = "= 'open'") -> set[str | None]:
-    """The municipalities the case's open deadlines hold (`status`: another condition on the status)."""
-    with db.engine(url).connect() as conn:
-        rows = conn.execute(text(f"SELECT municipality FROM deadline WHERE case_id = :id AND status {status}"),
-                            {"id": case_id})
-        return {row[0] for row in rows}
+    return held(url, case_id, "municipality", status)
 
 
 def overdue(url: str, user: str, now: datetime) -> set[str]:

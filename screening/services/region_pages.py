@@ -20,6 +20,7 @@ OVERVIEW_SHOWN = timedelta(hours=1)  # figures this old are not shown at all: th
 OVERVIEW_WAIT = 2.0  # seconds a screen with no figures to show waits for them before it says they are being counted
 _overviews: dict[tuple, tuple[datetime, dict]] = {}
 _reading: dict[tuple, threading.Event] = {}  # the overviews being read in the background: set when read
+_failed: dict[tuple, Exception] = {}  # why the last read of an overview failed (until one succeeds)
 _lock = threading.Lock()
 
 
@@ -30,9 +31,10 @@ def overview(app, actor: Actor, *, oldest: int = 10, audited: set[str] | None = 
     figures), always in a thread of their own: over a country's cases the read takes seconds (every open
     step of the region), and nobody waits for it. Figures older than OVERVIEW_FRESH are shown at once
     while newer ones are read for the next to ask (`stale` once older than OVERVIEW_KEPT: the screen says
-    so); with none younger than OVERVIEW_SHOWN, the screen waits up to `wait` seconds (OVERVIEW_WAIT) for the read and,
-    if it is not done, gets None (the page says the figures are being counted, and asks again). Each
-    person's reads of the cases listed are recorded as `follow_up.overview` records them."""
+    so); with none younger than OVERVIEW_SHOWN, the screen waits up to `wait` seconds (OVERVIEW_WAIT)
+    for the read and, if it is not done, gets None (the page says the figures are being counted, and
+    asks again); if it failed, its error is raised (a page that says so, not one counting for ever).
+    Each person's reads of the cases listed are recorded as `follow_up.overview` records them."""
     access.require_command(actor, "overview")
     now, key = app.clock.now(), (app.url, oldest)
     with _lock:
@@ -42,14 +44,16 @@ def overview(app, actor: Actor, *, oldest: int = 10, audited: set[str] | None = 
         reading = _reading.get(key)
         if reading is None and not (usable and age < OVERVIEW_FRESH):
             reading = _reading[key] = threading.Event()
-            threading.Thread(target=_read_again, args=(app, key, oldest, now, reading), name="overview",
+            threading.Thread(target=_read_in_background, args=(app, key, oldest, now, reading), name="overview",
                              daemon=True).start()
     if not usable:
-        reading.wait(OVERVIEW_WAIT if wait is None else wait)
+        read = reading.wait(OVERVIEW_WAIT if wait is None else wait)
         with _lock:
-            kept = _overviews.get(key)
+            kept, failed = _overviews.get(key), _failed.get(key)
         age = now - kept[0] if kept is not None else None
         if age is None or not timedelta(0) <= age < OVERVIEW_SHOWN:
+            if read and failed is not None:
+                raise failed
             return None  # being counted
     data = {**kept[1], "stale": age >= OVERVIEW_KEPT}
     listed = dict.fromkeys([row["case"] for row in data["oldest"]] + [b["case"] for b in data["bookings_today"]])
@@ -70,7 +74,7 @@ def overview_settled(timeout: float) -> bool:
     return all(event.wait(timeout) for event in under_way)
 
 
-def _read_again(app, key: tuple, oldest: int, now: datetime, reading: threading.Event) -> None:
+def _read_in_background(app, key: tuple, oldest: int, now: datetime, reading: threading.Event) -> None:
     from screening.storage.overview import read
 
     try:
@@ -79,8 +83,11 @@ def _read_again(app, key: tuple, oldest: int, now: datetime, reading: threading.
         with _lock:
             if key not in _overviews or _overviews[key][0] <= now:
                 _overviews[key] = (now, data)
-    except Exception:  # the figures kept are shown until they are too old; the next screen asks again
+            _failed.pop(key, None)
+    except Exception as error:  # the figures kept are shown until they are too old; the next screen asks again
         log.exception("the overview could not be read")
+        with _lock:
+            _failed[key] = error
     finally:
         with _lock:
             _reading.pop(key, None)

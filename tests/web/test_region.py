@@ -538,3 +538,22 @@ def test_no_medical_content_on_any_of_these_pages(region, user):
     shown = [browser.get(path).text for path in PAGES + (sample_path, f"/report?from={FROM}&to={TO}&by=health_centre")]
     shown.append(browser.get(f"/report/report.csv?from={FROM}&to={TO}").content.decode("utf-8"))
     assert all(MARKER not in text for text in shown)
+
+
+def test_a_read_of_the_figures_that_fails_is_said_not_counted_for_ever(region, monkeypatch):
+    from screening.services import region_pages
+    from screening.storage import overview
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(overview, "read", broken)
+    monkeypatch.setattr(region_pages, "OVERVIEW_WAIT", 30)  # the read fails at once; nothing waits that long
+    browser = signed_in(region, COORDINATOR)
+    page = browser.get("/region")
+    assert page.status_code == 500 and 'id="overview-working"' not in page.text
+    assert "the database went away" not in page.text  # the cause is in the server's log, not on the page
+    monkeypatch.undo()
+    assert region_pages.overview_settled(10)
+    again = browser.get("/region")
+    assert again.status_code == 200 and 'id="overview-working"' not in again.text  # read again, and shown

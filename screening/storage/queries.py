@@ -120,8 +120,9 @@ class ReadModel:
         `rules`: the rule table that says what is still owed; `open_only`: not closed or moved out;
         `limit` and `after` (a case id): one page, the cases after that one; `owners`: overdue only with a
         step owed by one of these parties; `unit`: only those whose catch-up vaccinations this unit (BVC or
-        school health) is responsible for now (vacc 2, `workflows.routing.responsible_unit`). Every case listed is recorded as read before the first is given; then they
-        are read LIST_CHUNK at a time, so that a long list needs the memory of one chunk."""
+        school health) is responsible for now (vacc 2, `workflows.routing.responsible_unit`). Every case
+        listed is recorded as read before the first is given; then they are read LIST_CHUNK at a time, so
+        that a long list needs the memory of one chunk."""
         ids = self._case_ids(actor, municipality=municipality, health_centre=health_centre, overdue=overdue,
                              open_only=open_only, limit=limit, after=after, at=at, rules=rules, owners=owners,
                              unit=unit)

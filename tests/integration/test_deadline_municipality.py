@@ -59,7 +59,8 @@ def test_a_municipalitys_overdue_cases_owe_what_the_sweep_says_they_owe(demo_db)
                                           user=COORDINATOR, now="2026-11-23T10:00")]
 
     assert sorted(listed()) == sorted([waiting, declined, closed])  # none booked in five working days
-    call(demo_db, "case", "event", declined, "decline", "--set=reason=avböjt", user="hc-lugnvik", now="2026-11-20T09:00")
+    call(demo_db, "case", "event", declined, "decline", "--set=reason=avböjt", user="hc-lugnvik",
+         now="2026-11-20T09:00")
     call(demo_db, "case", "event", closed, "close", "--set=reason=återvänt", user=RECEPTION, now="2026-11-20T09:00")
     assert listed() == [waiting]
 
@@ -76,7 +77,8 @@ def test_the_migration_gives_the_deadlines_already_there_their_cases_municipalit
                       for n, place in enumerate(("Berg", "Östersund"))])
         conn.execute(text("INSERT INTO deadline (case_id, rule, owner, starts, due, status) VALUES "
                           "(:case, :rule, 'reception_unit', :starts, :due, 'open')"),
-                     [{"case": f"SC-OLD0000{n}", "rule": rule, "starts": stamp(NOW), "due": stamp(NOW + timedelta(days=1))}
+                     [{"case": f"SC-OLD0000{n}", "rule": rule, "starts": stamp(NOW),
+                       "due": stamp(NOW + timedelta(days=1))}
                       for n in range(2) for rule in ("notify_parties", "renotify_arrival_change")])
         conn.execute(text("UPDATE deadline SET status = 'met', health_centre_id = 'hc-lugnvik' "
                           "WHERE rule = 'renotify_arrival_change'"))
@@ -124,5 +126,6 @@ def test_sqlite_walks_a_schools_and_a_preschools_own_cases_in_list_order(demo_db
         return  # PostgreSQL chooses by its statistics
     for user, unit in ((SCHOOL, "school"), (PRESCHOOL, "preschool")):
         plan = plan_of_the_list(demo_db, user, overdue=False)
-        assert plan[0].startswith(f"SEARCH screening_case USING INDEX ix_screening_case_{unit}_notice ({unit}_id=?)"), plan
+        index = f"ix_screening_case_{unit}_notice ({unit}_id=?)"
+        assert plan[0].startswith(f"SEARCH screening_case USING INDEX {index}"), plan
         assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan  # in list order (ties by id sorted as they come)

@@ -37,13 +37,14 @@ def test_the_sql_says_what_the_rule_says(demo_db):
                         (None, datetime(2026, 8, 20, tzinfo=timezone.utc)), (None, "p-1"), (None, "s-1"),
                         births(today), (None, "bvc", "school_health"))]
             conn.execute("DELETE FROM c")
-            conn.many("INSERT INTO c (n, school_started_at, preschool_id, school_id, birth_date, vaccination_plan_unit) "
-                      "VALUES (:n, :started, :preschool, :school, :born, :plan)",
+            conn.many("INSERT INTO c (n, school_started_at, preschool_id, school_id, birth_date, "
+                      "vaccination_plan_unit) VALUES (:n, :started, :preschool, :school, :born, :plan)",
                       [{"n": n, "started": conn.timestamp(row["school_started_at"]), "preschool": row["preschool_id"],
                         "school": row["school_id"], "born": conn.day(row["birth_date"]),
                         "plan": row["vaccination_plan_unit"]} for n, row in enumerate(rows)])
             bounds = {name: conn.day(bound) for name, bound in age_bounds(today).items()}
-            said = {r["n"]: r["unit"] for r in conn.all(f"SELECT n, {responsible_unit_sql('c')} AS unit FROM c", bounds)}
+            said = {row["n"]: row["unit"]
+                    for row in conn.all(f"SELECT n, {responsible_unit_sql('c')} AS unit FROM c", bounds)}
             assert len(said) == len(rows) > 300
             for n, row in enumerate(rows):
                 assert said[n] == responsible_unit(row, today), (today, row)

@@ -253,21 +253,6 @@ def mark(url: str, values: dict) -> None:
         conn.close()
 
 
-def down(url: str, revision: str) -> None:
-    """The database at `url` downgraded to `revision` (as `migrate.upgrade` upgrades)."""
-    from alembic import command
-    from alembic.config import Config
-
-    import migrations
-    from screening.storage import db
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
-    with db.engine(url).begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-
 def write_names(url: str, n_cases: int, seed: int) -> dict:
     """A name for every case, at schema NAMELESS (the migrations after it applied afterwards, timed:
     the search's index of names, 0027, is filled from them)."""
@@ -275,7 +260,7 @@ def write_names(url: str, n_cases: int, seed: int) -> dict:
 
     timings: dict = {}
     if (migrate.current_revision(url) or "") > NAMELESS:  # the search's index of names there already:
-        down(url, NAMELESS)  # taken away, so that its migration fills it from the names (and is timed)
+        migrate.downgrade(url, NAMELESS)  # taken away, so that its migration fills it from the names (and is timed)
         timings["down_to"] = NAMELESS
     conn = db.connect_raw(url)
     try:

@@ -11,14 +11,29 @@ from screening.storage import db
 def upgrade(url: str, revision: str = "head") -> str:
     """Upgrade the database at `url` to `revision` (the newest by default); returns the revision."""
     from alembic import command
+
+    _run(url, command.upgrade, revision)
+    return current_revision(url)
+
+
+def downgrade(url: str, revision: str) -> str | None:
+    """Downgrade the database at `url` to `revision` (for tests and benchmarks of a migration, which start
+    from the schema before it); returns the revision."""
+    from alembic import command
+
+    _run(url, command.downgrade, revision)
+    return current_revision(url)
+
+
+def _run(url: str, step, revision: str) -> None:
+    """An Alembic command over the project's migrations, in one transaction on the database at `url`."""
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     with db.engine(url).begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    return current_revision(url)
+        step(config, revision)
 
 
 def current_revision(url: str) -> str | None:

@@ -162,27 +162,12 @@ def test_downgrading_0004_gives_back_text_times_and_the_deadline_id(db_url):
         uow.cases.add(Case(id="SC-DOWN0001", municipality="Berg", birth_date=date(2018, 5, 1), notice_at=notice,
                            health_state="registered", created_at=notice, updated_at=notice))
         uow.commit()
-    _downgrade(db_url, "0003")
+    migrate.downgrade(db_url, "0003")
     with db.engine(db_url).connect() as conn:
         stored = conn.execute(text("SELECT notice_at FROM screening_case")).scalar()
         assert conn.execute(text("SELECT count(id) FROM deadline")).scalar() == 0
     assert clock.from_db(stored) == notice
     assert migrate.upgrade(db_url) == db.SCHEMA_REVISION
-
-
-def _downgrade(url: str, revision: str) -> None:
-    from pathlib import Path
-
-    from alembic import command
-    from alembic.config import Config
-
-    import migrations
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
-    with db.engine(url).begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
 
 
 def test_upgrading_from_0006_gives_open_deadlines_their_reminder_times(db_url):

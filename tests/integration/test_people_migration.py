@@ -16,7 +16,6 @@ from screening.model import AuditEntry
 from screening.services import chain as service
 from screening.storage import db, migrate
 from screening.storage.unit_of_work import SqlUnitOfWork
-from tests.integration.test_migrations import _downgrade
 
 WHEN = datetime(2026, 11, 23, 9, 0, 30, tzinfo=STOCKHOLM)
 
@@ -92,7 +91,7 @@ def test_downgrading_0021_takes_the_people_and_doors_away_and_upgrading_brings_t
     _at_0020_with_two_chained_rows(db_url)
     migrate.upgrade(db_url)
 
-    _downgrade(db_url, "0020")
+    migrate.downgrade(db_url, "0020")
     conn = db.connect_raw(db_url)
     try:
         trail = conn.all("SELECT * FROM audit_trail ORDER BY id")
